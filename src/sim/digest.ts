@@ -1,0 +1,50 @@
+/**
+ * A streaming 64-bit digest of text, computed with 32-bit integer arithmetic
+ * only (Math.imul, xor, shifts) over UTF-16 code units, so Node and every
+ * browser compute the same value for the same text. It proves that two runs
+ * produced the same trace; it is not a cryptographic hash.
+ *
+ * Two lanes, each a multiply–xor hash with its own constant (the structure of
+ * cyrb53), finished with an avalanche step that mixes the lanes together.
+ */
+export class Digest {
+  private h1 = 0xdeadbeef;
+  private h2 = 0x41c6ce57;
+  private length = 0;
+
+  /** Feeds one line of text; the line end is part of the digest, so ["ab","c"] differs from ["a","bc"]. */
+  updateLine(text: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    this.h1 = Math.imul(h1 ^ 10, 2654435761);
+    this.h2 = Math.imul(h2 ^ 10, 1597334677);
+    this.length += text.length + 1;
+  }
+
+  /** The digest so far, as 16 lowercase hex digits. Feeding may continue afterwards. */
+  hex(): string {
+    let h1 = this.h1 ^ this.length;
+    let h2 = this.h2 ^ Math.floor(this.length / 4294967296);
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return hex32(h2) + hex32(h1);
+  }
+}
+
+function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, "0");
+}
+
+/** The digest of a sequence of lines in one call. */
+export function digestLines(lines: Iterable<string>): string {
+  const digest = new Digest();
+  for (const line of lines) digest.updateLine(line);
+  return digest.hex();
+}

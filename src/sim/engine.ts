@@ -1,0 +1,670 @@
+import { assert, unreachable } from "./assert.ts";
+import {
+  parseEngineConfig,
+  InputError,
+  type EngineConfig,
+  type EngineConfigInput,
+  type Fault,
+  type FaultInput,
+  faultSchema,
+  problemsFromZod,
+  formatPath,
+  DELAY_US_MAX,
+  TIME_US_MAX,
+} from "./config.ts";
+import { freezePlainData } from "./freeze.ts";
+import { EventHeap } from "./heap.ts";
+import { Host, HostState, Item, ItemKind } from "./host.ts";
+import { Nemesis } from "./nemesis.ts";
+import { Network } from "./network.ts";
+import type { Context, NodeFactory, NodeId, Storage } from "./node.ts";
+import { Rng } from "./rng.ts";
+import {
+  TraceRecorder,
+  type DropReason,
+  type FaultSource,
+  type RunStats,
+  type TraceLevel,
+  type TraceListener,
+  type TraceSink,
+  type TraceSummary,
+} from "./trace.ts";
+
+export interface TraceOptions {
+  level: TraceLevel;
+  /** Where lines go; without a sink, `summary` and `full` still build events for listeners and the digest. */
+  sink?: TraceSink;
+  /** Recorded in the header, for the layer above (scenario name, file...). */
+  meta?: Record<string, unknown>;
+}
+
+export interface SimulationOptions<Msg> {
+  /** Validated here: a bad configuration throws InputError and nothing starts. */
+  config: EngineConfigInput;
+  createNode: NodeFactory<Msg>;
+  trace?: TraceOptions;
+}
+
+/** How far to run. Every bound is optional; the run stops at the first one reached. */
+export interface RunLimits<Msg> {
+  /** Run every event at or before this virtual time, then set the clock to it. */
+  untilUs?: number;
+  /** Process at most this many events. */
+  eventsMax?: number;
+  /** Checked after every event. */
+  until?: (sim: Simulation<Msg>) => boolean;
+}
+
+export type StopReason = "time" | "predicate" | "events" | "idle" | "stopped";
+
+export interface RunOutcome {
+  reason: StopReason;
+  nowUs: number;
+  /** Events processed by this call. */
+  events: number;
+}
+
+export type NodeStatus = "running" | "paused" | "crashed";
+
+/**
+ * Something went wrong inside the simulated world: an assertion in protocol
+ * code, or a node that threw. It carries the seed and the instant so the run
+ * can be replayed to exactly this point.
+ */
+export class SimulationFailure extends Error {
+  override readonly name = "SimulationFailure";
+  constructor(
+    readonly seed: string | number,
+    readonly nowUs: number,
+    readonly node: NodeId | undefined,
+    override readonly cause: unknown,
+  ) {
+    const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`seed ${JSON.stringify(seed)}, at ${nowUs} µs${node === undefined ? "" : ` on node ${node}`}: ${what}`);
+  }
+}
+
+/**
+ * The discrete-event engine. It owns virtual time, the event queue, the nodes'
+ * machines (lifecycle, disk, clock), the network and fault injection, and the
+ * trace. A run is a pure function of (configuration, seed).
+ */
+export class Simulation<Msg> {
+  readonly config: EngineConfig;
+  readonly seed: string | number;
+  readonly nodeIds: readonly NodeId[];
+
+  private nowUsValue = 0;
+  private seqNext = 0;
+  private messageSeq = 0;
+  private timerSeq = 0;
+  private syncSeq = 0;
+  private stopRequested = false;
+  private finished: TraceSummary | undefined;
+  /** The item being processed, to say which node failed. */
+  private current: Item | undefined;
+
+  private readonly queue = new EventHeap<Item>();
+  private readonly hosts: Host<Msg>[];
+  private readonly indexOf = new Map<NodeId, number>();
+  private readonly network: Network;
+  private readonly rng: Rng;
+  private readonly netRng: Rng;
+  private readonly nemesis: Nemesis | undefined;
+  private readonly createNode: NodeFactory<Msg>;
+  private readonly recorder: TraceRecorder;
+  private readonly recording: boolean;
+  private readonly freeze: boolean;
+  private readonly syncLatencyUs: number;
+  private readonly stats: RunStats = {
+    processed: 0,
+    sent: 0,
+    delivered: 0,
+    duplicated: 0,
+    dropped: { loss: 0, partition: 0, crashed: 0, "paused-queue-full": 0 },
+    timers: 0,
+    syncs: 0,
+    faults: 0,
+  };
+
+  constructor(options: SimulationOptions<Msg>) {
+    this.config = parseEngineConfig(options.config);
+    this.seed = this.config.seed;
+    this.nodeIds = Object.freeze(this.config.nodes.slice());
+    this.createNode = options.createNode;
+    this.freeze = this.config.freezeMessages;
+    this.syncLatencyUs = this.config.disk.syncLatencyUs;
+    this.rng = new Rng(this.seed);
+    this.netRng = this.rng.fork("net");
+    this.hosts = this.nodeIds.map((id, index) => {
+      this.indexOf.set(id, index);
+      return new Host<Msg>(index, id, this.freeze);
+    });
+    this.network = new Network(this.hosts.length, this.config.network);
+    for (const link of this.config.network.links) {
+      this.network.setLink(this.indexFor(link.from), this.indexFor(link.to), link, link.oneWay);
+    }
+    const trace = options.trace ?? { level: "off" };
+    this.recorder = new TraceRecorder(trace.level, trace.sink);
+    this.recording = this.recorder.recording;
+    this.recorder.header({ seed: this.seed, config: this.config, ...(trace.meta === undefined ? {} : { meta: trace.meta }) });
+
+    for (const host of this.hosts) this.push(0, ItemKind.Start, host.index, -1, 0, 0, undefined);
+    for (const scheduled of this.config.faults) this.push(scheduled.atUs, ItemKind.Fault, -1, -1, 0, 0, scheduled.fault);
+    if (this.config.nemesis !== undefined) {
+      this.nemesis = new Nemesis(this.config.nemesis, this.nodeIds, this.rng.fork("nemesis"));
+      this.push(this.config.nemesis.startUs, ItemKind.Nemesis, -1, -1, 0, 0, undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Current virtual time in µs (true time; nodes read their own skewed clocks). */
+  get nowUs(): number {
+    return this.nowUsValue;
+  }
+
+  /** Events waiting in the queue (cancelled timers included until they surface). */
+  get pendingCount(): number {
+    return this.queue.size;
+  }
+
+  /** The virtual time of the next event, or undefined when nothing is scheduled. */
+  nextEventUs(): number | undefined {
+    return this.queue.peek()?.timeUs;
+  }
+
+  /** Runs until the first limit is reached, the queue is empty, or `stop()` is called. */
+  run(limits: RunLimits<Msg> = {}): RunOutcome {
+    const untilUs = limits.untilUs ?? Number.POSITIVE_INFINITY;
+    const eventsMax = limits.eventsMax ?? Number.POSITIVE_INFINITY;
+    const until = limits.until;
+    assert(untilUs >= this.nowUsValue, "cannot run backwards in time", { untilUs, nowUs: this.nowUsValue });
+    assert(this.finished === undefined, "the run has finished");
+    this.stopRequested = false;
+    let events = 0;
+    try {
+      for (;;) {
+        if (this.stopRequested) return this.outcome("stopped", events);
+        if (events >= eventsMax) return this.outcome("events", events);
+        const next = this.queue.peek();
+        if (next === undefined || next.timeUs > untilUs) {
+          if (untilUs === Number.POSITIVE_INFINITY) return this.outcome("idle", events);
+          this.nowUsValue = untilUs;
+          return this.outcome("time", events);
+        }
+        this.queue.pop();
+        if (next.kind === ItemKind.Cancelled) continue;
+        this.nowUsValue = next.timeUs;
+        this.current = next;
+        this.dispatch(next);
+        events++;
+        this.stats.processed++;
+        if (until !== undefined && until(this)) return this.outcome("predicate", events);
+      }
+    } catch (error) {
+      throw this.failure(error);
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  /** Processes exactly one event (skipping cancelled timers); false when nothing is left. */
+  step(): boolean {
+    return this.run({ eventsMax: 1 }).events === 1;
+  }
+
+  /** Asks a running `run` to return after the current event (for checkers that found a violation). */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Ends the run: writes the trace summary (once) and returns it. */
+  finish(): TraceSummary {
+    if (this.finished === undefined) this.finished = this.recorder.summary(this.nowUsValue, this.statsSnapshot());
+    return this.finished;
+  }
+
+  /** The digest of the trace so far (null when the trace is off). */
+  digest(): string | null {
+    return this.recorder.digestHex();
+  }
+
+  statsSnapshot(): RunStats {
+    return { ...this.stats, dropped: { ...this.stats.dropped } };
+  }
+
+  /** Receives every trace event as it is recorded (needs a trace level other than off). */
+  subscribe(listener: TraceListener): () => void {
+    assert(this.recording, "subscribing to events needs a trace level other than off");
+    return this.recorder.subscribe(listener);
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /**
+   * Applies a fault now, as the viewer's buttons do. Returns false when it
+   * changes nothing (crashing a crashed node, resuming a running one).
+   * Throws InputError for a malformed fault or an unknown node.
+   */
+  inject(input: FaultInput): boolean {
+    const result = faultSchema.safeParse(input);
+    if (!result.success) throw new InputError("fault", problemsFromZod(result.error));
+    this.checkNodesExist(result.data);
+    return this.apply(result.data, "api");
+  }
+
+  /** Schedules a fault at a virtual time not in the past. */
+  schedule(atUs: number, input: FaultInput): void {
+    const result = faultSchema.safeParse(input);
+    if (!result.success) throw new InputError("fault", problemsFromZod(result.error));
+    this.checkNodesExist(result.data);
+    if (!Number.isInteger(atUs) || atUs < this.nowUsValue || atUs > TIME_US_MAX) {
+      throw new InputError("fault", [{ path: "atUs", message: `expected an integer time in [${this.nowUsValue}, ${TIME_US_MAX}] µs` }]);
+    }
+    this.push(atUs, ItemKind.Fault, -1, -1, 0, 0, result.data);
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  status(id: NodeId): NodeStatus {
+    const state = this.hostOf(id).state;
+    return state === HostState.Running ? "running" : state === HostState.Paused ? "paused" : "crashed";
+  }
+
+  /** The node object of a running or paused node (for tests and the viewer: look, do not touch). */
+  nodeObject(id: NodeId): unknown {
+    return this.hostOf(id).node;
+  }
+
+  incarnation(id: NodeId): number {
+    return this.hostOf(id).incarnation;
+  }
+
+  /** What a node's local clock reads now. */
+  localTimeUs(id: NodeId): number {
+    return this.hostOf(id).clock.localUs(this.nowUsValue);
+  }
+
+  /** A node's durable storage, sorted by key (what a restart would find). */
+  durableStorage(id: NodeId): [string, unknown][] {
+    return this.hostOf(id).disk.durableEntries();
+  }
+
+  isLinkCut(from: NodeId, to: NodeId): boolean {
+    return this.network.isCut(this.hostOf(from).index, this.hostOf(to).index);
+  }
+
+  // ---------------------------------------------------------------- internals: dispatch
+
+  private dispatch(item: Item): void {
+    switch (item.kind) {
+      case ItemKind.Deliver:
+        this.deliver(item);
+        return;
+      case ItemKind.Timer:
+        this.fireTimer(item);
+        return;
+      case ItemKind.Sync:
+        this.completeSync(item);
+        return;
+      case ItemKind.Fault:
+        this.apply(item.payload as Fault, "schedule");
+        return;
+      case ItemKind.Nemesis:
+        this.nemesisTick();
+        return;
+      case ItemKind.Start: {
+        const host = this.hosts[item.node] as Host<Msg>;
+        if (host.incarnation === 0 && host.state !== HostState.Crashed) this.startHost(host);
+        return;
+      }
+      case ItemKind.Cancelled:
+        return;
+      default:
+        unreachable(item.kind, "queue item kind");
+    }
+  }
+
+  private deliver(item: Item): void {
+    const host = this.hosts[item.node] as Host<Msg>;
+    if (host.state === HostState.Crashed) return this.drop(item.id, item.from, item.node, "crashed");
+    if (!item.arrived && this.network.isCut(item.from, item.node)) return this.drop(item.id, item.from, item.node, "partition");
+    if (host.state === HostState.Paused) return this.hold(host, item);
+    this.stats.delivered++;
+    const from = (this.hosts[item.from] as Host<Msg>).id;
+    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id: item.id, from, to: host.id });
+    (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, item.payload as Msg);
+  }
+
+  private fireTimer(item: Item): void {
+    const host = this.hosts[item.node] as Host<Msg>;
+    assert(item.incarnation === host.incarnation && host.state !== HostState.Crashed, "a timer outlived its incarnation", {
+      node: host.id,
+    });
+    if (host.state === HostState.Paused) return this.hold(host, item);
+    host.timers.delete(item.id);
+    this.stats.timers++;
+    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
+    (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
+  }
+
+  private completeSync(item: Item): void {
+    const host = this.hosts[item.node] as Host<Msg>;
+    if (item.incarnation !== host.incarnation || host.state === HostState.Crashed) return; // lost in a crash
+    if (!item.arrived) {
+      const keys = host.disk.completeSync(item.id);
+      this.stats.syncs++;
+      if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "sync", node: host.id, sync: item.id, keys });
+      item.arrived = true; // durable now; only the report to the node remains
+    }
+    if (host.state === HostState.Paused) return this.hold(host, item);
+    host.node?.synced?.(host.ctx as Context<Msg>, item.id);
+  }
+
+  /** Keeps a delivery, timer or sync report for a paused node. */
+  private hold(host: Host<Msg>, item: Item): void {
+    if (item.kind === ItemKind.Deliver && host.pausedQueue.length >= this.config.pausedQueueMax) {
+      return this.drop(item.id, item.from, item.node, "paused-queue-full");
+    }
+    item.arrived = true;
+    host.pausedQueue.push(item);
+  }
+
+  private drop(id: number, from: number, to: number, reason: DropReason): void {
+    this.stats.dropped[reason]++;
+    if (this.recording) {
+      this.recorder.record({
+        i: 0,
+        t: this.nowUsValue,
+        type: "drop",
+        id,
+        from: (this.hosts[from] as Host<Msg>).id,
+        to: (this.hosts[to] as Host<Msg>).id,
+        reason,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- internals: what nodes do
+
+  private send(sender: Host<Msg>, to: NodeId, msg: Msg): void {
+    const toIndex = this.indexOf.get(to);
+    assert(toIndex !== undefined, "send to an unknown node", { from: sender.id, to });
+    if (this.freeze) freezePlainData(msg, "a message");
+    const id = ++this.messageSeq;
+    const now = this.nowUsValue;
+    this.stats.sent++;
+    if (this.recording) this.recorder.record({ i: 0, t: now, type: "send", id, from: sender.id, to, msg });
+    const from = sender.index;
+    const network = this.network;
+    const link = from * this.hosts.length + toIndex;
+    if (network.isCut(from, toIndex)) return this.drop(id, from, toIndex, "partition");
+    const lossPerMillion = network.lossPerMillion[link] as number;
+    if (lossPerMillion > 0 && this.netRng.chancePerMillion(lossPerMillion)) return this.drop(id, from, toIndex, "loss");
+    const sampler = network.samplers[link] as (rng: Rng) => number;
+    this.push(now + sampler(this.netRng), ItemKind.Deliver, toIndex, from, id, 0, msg);
+    const duplicationPerMillion = network.duplicationPerMillion[link] as number;
+    if (duplicationPerMillion > 0 && this.netRng.chancePerMillion(duplicationPerMillion)) {
+      const copyId = ++this.messageSeq;
+      this.stats.duplicated++;
+      if (this.recording) this.recorder.record({ i: 0, t: now, type: "duplicate", id: copyId, of: id, from: sender.id, to });
+      this.push(now + sampler(this.netRng), ItemKind.Deliver, toIndex, from, copyId, 0, msg);
+    }
+  }
+
+  private setTimer(host: Host<Msg>, delayUs: number, tag: unknown): number {
+    assert(Number.isInteger(delayUs) && delayUs >= 0 && delayUs <= DELAY_US_MAX, "a timer delay is an integer in [0, 1 hour] µs", {
+      node: host.id,
+      delayUs,
+    });
+    if (this.freeze) freezePlainData(tag, "a timer tag");
+    const id = ++this.timerSeq;
+    const item = this.push(this.nowUsValue + host.clock.globalDelayUs(delayUs), ItemKind.Timer, host.index, -1, id, host.incarnation, tag);
+    host.timers.set(id, item);
+    return id;
+  }
+
+  private cancelTimer(host: Host<Msg>, id: number): void {
+    const item = host.timers.get(id);
+    if (item === undefined) return; // already fired or cancelled: cancelling is idempotent
+    item.kind = ItemKind.Cancelled;
+    host.timers.delete(id);
+  }
+
+  private requestSync(host: Host<Msg>): number {
+    const id = ++this.syncSeq;
+    host.disk.beginSync(id);
+    this.push(this.nowUsValue + this.syncLatencyUs, ItemKind.Sync, host.index, -1, id, host.incarnation, undefined);
+    return id;
+  }
+
+  private note(host: Host<Msg>, kind: string, data: unknown): void {
+    if (!this.recording) return;
+    if (this.freeze) freezePlainData(data, "trace note data");
+    this.recorder.record({ i: 0, t: this.nowUsValue, type: "note", node: host.id, kind, data });
+  }
+
+  // ---------------------------------------------------------------- internals: lifecycle
+
+  private startHost(host: Host<Msg>): void {
+    host.incarnation++;
+    host.state = HostState.Running;
+    host.rng = this.rng.fork(`node-${host.id}`).fork(`incarnation-${host.incarnation}`);
+    host.ctx = this.makeContext(host);
+    host.node = this.createNode(host.id);
+    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
+    host.node.start(host.ctx);
+  }
+
+  /** Throws the node object away with all volatile state: timers, held messages, unsynced writes. */
+  private crashHost(host: Host<Msg>): void {
+    host.state = HostState.Crashed;
+    host.disk.crash();
+    for (const item of host.timers.values()) item.kind = ItemKind.Cancelled;
+    host.timers.clear();
+    for (const item of host.pausedQueue) {
+      if (item.kind === ItemKind.Deliver) this.drop(item.id, item.from, item.node, "crashed");
+    }
+    host.pausedQueue.length = 0;
+    host.node = null;
+    host.ctx = null;
+    host.rng = null;
+  }
+
+  private resumeHost(host: Host<Msg>): void {
+    host.state = HostState.Running;
+    const held = host.pausedQueue.splice(0);
+    for (const item of held) {
+      if (item.kind === ItemKind.Cancelled) continue;
+      item.timeUs = this.nowUsValue;
+      item.seq = this.seqNext++;
+      this.queue.push(item);
+    }
+  }
+
+  private makeContext(host: Host<Msg>): Context<Msg> {
+    const incarnation = host.incarnation;
+    const live = () => {
+      assert(host.incarnation === incarnation && host.state !== HostState.Crashed, "a crashed node's context was used", {
+        node: host.id,
+        incarnation,
+      });
+    };
+    const storage: Storage = {
+      read: (key) => host.disk.read(key),
+      write: (key, value) => {
+        live();
+        host.disk.write(key, value);
+      },
+      delete: (key) => {
+        live();
+        host.disk.delete(key);
+      },
+      keys: () => host.disk.keys(),
+      sync: () => {
+        live();
+        return this.requestSync(host);
+      },
+      get unsyncedCount() {
+        return host.disk.unsyncedCount;
+      },
+    };
+    return {
+      self: host.id,
+      nodes: this.nodeIds,
+      incarnation,
+      rng: host.rng as Rng,
+      storage,
+      tracing: this.recording,
+      send: (to, msg) => {
+        live();
+        this.send(host, to, msg);
+      },
+      setTimer: (delayUs, tag) => {
+        live();
+        return this.setTimer(host, delayUs, tag);
+      },
+      cancelTimer: (timer) => this.cancelTimer(host, timer),
+      now: () => host.clock.localUs(this.nowUsValue),
+      trace: (kind, data) => this.note(host, kind, data),
+    };
+  }
+
+  // ---------------------------------------------------------------- internals: faults
+
+  private apply(fault: Fault, by: FaultSource): boolean {
+    const changed = this.applyEffect(fault, by);
+    if (changed) this.stats.faults++;
+    return changed;
+  }
+
+  /** Records the fault, then applies it; false when it would change nothing (and nothing is recorded). */
+  private applyEffect(fault: Fault, by: FaultSource): boolean {
+    switch (fault.type) {
+      case "crash": {
+        const host = this.hostOf(fault.node);
+        if (host.state === HostState.Crashed) return false;
+        this.recordFault(fault, by, host.disk.unsyncedCount);
+        this.crashHost(host);
+        return true;
+      }
+      case "restart": {
+        // Restarting a live node is a kill -9 and a start: the crash is recorded on its own.
+        const host = this.hostOf(fault.node);
+        if (host.state !== HostState.Crashed) {
+          this.recordFault({ type: "crash", node: fault.node }, by, host.disk.unsyncedCount);
+          this.crashHost(host);
+        }
+        this.recordFault(fault, by, undefined);
+        this.startHost(host);
+        return true;
+      }
+      case "pause": {
+        const host = this.hostOf(fault.node);
+        if (host.state !== HostState.Running) return false;
+        this.recordFault(fault, by, undefined);
+        host.state = HostState.Paused;
+        return true;
+      }
+      case "resume": {
+        const host = this.hostOf(fault.node);
+        if (host.state !== HostState.Paused) return false;
+        this.recordFault(fault, by, host.pausedQueue.length);
+        this.resumeHost(host);
+        return true;
+      }
+      case "partition":
+        this.recordFault(fault, by, undefined);
+        this.network.partition(fault.groups.map((group) => group.map((id) => this.indexFor(id))));
+        return true;
+      case "isolate":
+        this.recordFault(fault, by, undefined);
+        this.network.isolate(this.indexFor(fault.node));
+        return true;
+      case "cut":
+        this.recordFault(fault, by, undefined);
+        this.network.cutLink(this.indexFor(fault.from), this.indexFor(fault.to), fault.oneWay);
+        return true;
+      case "heal":
+        this.recordFault(fault, by, undefined);
+        this.network.heal();
+        return true;
+      case "clock":
+        this.recordFault(fault, by, undefined);
+        this.hostOf(fault.node).clock.set(this.nowUsValue, fault.skewUs, fault.driftPpm);
+        return true;
+      case "network":
+        this.recordFault(fault, by, undefined);
+        this.network.setDefaults({
+          ...(fault.latency === undefined ? {} : { latency: fault.latency }),
+          ...(fault.loss === undefined ? {} : { loss: fault.loss }),
+          ...(fault.duplication === undefined ? {} : { duplication: fault.duplication }),
+        });
+        return true;
+      case "link":
+        this.recordFault(fault, by, undefined);
+        this.network.setLink(this.indexFor(fault.from), this.indexFor(fault.to), fault, fault.oneWay);
+        return true;
+      default:
+        return unreachable(fault, "fault");
+    }
+  }
+
+  private recordFault(fault: Fault, by: FaultSource, count: number | undefined): void {
+    if (!this.recording) return;
+    this.recorder.record({ i: 0, t: this.nowUsValue, type: "fault", by, fault, ...(count === undefined ? {} : { count }) });
+  }
+
+  private nemesisTick(): void {
+    const nemesis = this.nemesis as Nemesis;
+    const world = {
+      nowUs: this.nowUsValue,
+      status: (id: NodeId) => this.status(id),
+      cutCount: this.network.cutLinks().length,
+    };
+    for (const fault of nemesis.tick(world)) this.apply(fault, "nemesis");
+    const nextUs = nemesis.nextTickUs(this.nowUsValue);
+    if (nextUs !== undefined) this.push(nextUs, ItemKind.Nemesis, -1, -1, 0, 0, undefined);
+  }
+
+  // ---------------------------------------------------------------- internals: plumbing
+
+  private push(timeUs: number, kind: ItemKind, node: number, from: number, id: number, incarnation: number, payload: unknown): Item {
+    const item = new Item(timeUs, this.seqNext++, kind, node, from, id, incarnation, payload, false);
+    this.queue.push(item);
+    return item;
+  }
+
+  private hostOf(id: NodeId): Host<Msg> {
+    return this.hosts[this.indexFor(id)] as Host<Msg>;
+  }
+
+  private indexFor(id: NodeId): number {
+    const index = this.indexOf.get(id);
+    assert(index !== undefined, "unknown node", { id });
+    return index;
+  }
+
+  private checkNodesExist(fault: Fault): void {
+    const ids: [string, (string | number)[]][] = [];
+    if ("node" in fault) ids.push([fault.node, ["node"]]);
+    if ("from" in fault) ids.push([fault.from, ["from"]], [fault.to, ["to"]]);
+    if (fault.type === "partition") fault.groups.forEach((g, gi) => g.forEach((id, i) => ids.push([id, ["groups", gi, i]])));
+    const problems = ids
+      .filter(([id]) => !this.indexOf.has(id))
+      .map(([id, path]) => ({ path: formatPath(path), message: `unknown node "${id}"; expected one of ${this.nodeIds.join(", ")}` }));
+    if (problems.length > 0) throw new InputError("fault", problems);
+  }
+
+  private outcome(reason: StopReason, events: number): RunOutcome {
+    return { reason, nowUs: this.nowUsValue, events };
+  }
+
+  private failure(error: unknown): unknown {
+    if (error instanceof SimulationFailure || error instanceof InputError) return error;
+    const item = this.current;
+    const node = item !== undefined && item.node >= 0 ? this.hosts[item.node]?.id : undefined;
+    return new SimulationFailure(this.seed, this.nowUsValue, node, error);
+  }
+}

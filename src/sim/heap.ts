@@ -1,0 +1,77 @@
+/** What the event queue needs of an item: a virtual time and a tie-breaking sequence number. */
+export interface Ordered {
+  readonly timeUs: number;
+  readonly seq: number;
+}
+
+/**
+ * A binary min-heap ordered by (timeUs, seq). Sequence numbers are unique and
+ * increase with insertion, so the order is total and two events at the same
+ * virtual time run in the order they were scheduled.
+ */
+export class EventHeap<T extends Ordered> {
+  private readonly items: T[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(item: T): void {
+    const items = this.items;
+    let index = items.length;
+    items.push(item);
+    // Sift up: move the hole towards the root while the parent is later.
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = items[parentIndex] as T;
+      if (!before(item, parent)) break;
+      items[index] = parent;
+      index = parentIndex;
+    }
+    items[index] = item;
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    // Sift down: move the hole from the root towards the leaves, then drop `last` in.
+    const count = items.length;
+    let index = 0;
+    for (;;) {
+      const leftIndex = 2 * index + 1;
+      if (leftIndex >= count) break;
+      const rightIndex = leftIndex + 1;
+      let childIndex = leftIndex;
+      let child = items[leftIndex] as T;
+      if (rightIndex < count) {
+        const right = items[rightIndex] as T;
+        if (before(right, child)) {
+          childIndex = rightIndex;
+          child = right;
+        }
+      }
+      if (!before(child, last)) break;
+      items[index] = child;
+      index = childIndex;
+    }
+    items[index] = last;
+    return top;
+  }
+
+  /** Removes every item for which `keep` is false (used rarely: O(n)). */
+  filter(keep: (item: T) => boolean): void {
+    const kept = this.items.filter(keep);
+    this.items.length = 0;
+    for (const item of kept) this.push(item);
+  }
+}
+
+function before(a: Ordered, b: Ordered): boolean {
+  return a.timeUs < b.timeUs || (a.timeUs === b.timeUs && a.seq < b.seq);
+}

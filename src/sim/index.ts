@@ -1,0 +1,53 @@
+/**
+ * The deterministic simulation engine: virtual time, the event queue, seeded
+ * random streams, the network and disk models, node lifecycles, fault
+ * injection and the trace. Other folders import the engine from here only.
+ */
+export { Simulation, SimulationFailure } from "./engine.ts";
+export type { SimulationOptions, TraceOptions, RunLimits, RunOutcome, StopReason, NodeStatus } from "./engine.ts";
+export type { Node, Context, Storage, NodeFactory, NodeId, TimerId, SyncId } from "./node.ts";
+export { Rng } from "./rng.ts";
+export { EventHeap } from "./heap.ts";
+export type { Ordered } from "./heap.ts";
+export { latencySampler } from "./latency.ts";
+export type { LatencyDistribution, LatencySampler } from "./latency.ts";
+export {
+  engineConfigSchema,
+  faultSchema,
+  latencySchema,
+  parseEngineConfig,
+  InputError,
+  formatPath,
+  problemsFromZod,
+  DELAY_US_MAX,
+  TIME_US_MAX,
+  DRIFT_PPM_MAX,
+  NODE_COUNT_MAX,
+} from "./config.ts";
+export type { EngineConfig, EngineConfigInput, Fault, FaultInput, ScheduledFault, NemesisConfig, InputProblem } from "./config.ts";
+export { Digest, digestLines } from "./digest.ts";
+export {
+  TraceRecorder,
+  MemorySink,
+  parseTrace,
+  traceEventSchema,
+  traceHeaderSchema,
+  traceSummarySchema,
+  traceLevelSchema,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+} from "./trace.ts";
+export type {
+  TraceEvent,
+  TraceHeader,
+  TraceSummary,
+  TraceLevel,
+  TraceSink,
+  TraceListener,
+  ParsedTrace,
+  RunStats,
+  DropReason,
+  FaultSource,
+} from "./trace.ts";
+export { assert, AssertionError, unreachable } from "./assert.ts";
+export { freezePlainData } from "./freeze.ts";

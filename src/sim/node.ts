@@ -1,0 +1,70 @@
+import type { Rng } from "./rng.ts";
+
+/** A node's name, as written in configurations and traces (for example "s1" or "c2"). */
+export type NodeId = string;
+/** Names a pending timer so it can be cancelled; unique within a run. */
+export type TimerId = number;
+/** Names a sync request; `synced` reports it when its writes are durable. */
+export type SyncId = number;
+
+/**
+ * A node's durable storage: a key–value store of plain data. `write` and
+ * `delete` take effect for reads at once, but survive a crash only once a
+ * `sync` issued after them has completed (the node learns this through
+ * `Node.synced`). A crash loses every write that was not synced.
+ */
+export interface Storage {
+  read(key: string): unknown;
+  write(key: string, value: unknown): void;
+  delete(key: string): void;
+  /** Every key that reads would see, sorted. */
+  keys(): string[];
+  /** Asks for everything written so far to become durable; returns the id `synced` will report. */
+  sync(): SyncId;
+  /** Writes and deletes not yet covered by a completed sync. */
+  readonly unsyncedCount: number;
+}
+
+/**
+ * Everything a node can do to the world. A node never touches a socket, a
+ * file, a global clock or Math.random; it acts only through this context,
+ * which is what lets the same code run under the engine and in a browser.
+ */
+export interface Context<Msg> {
+  /** This node's id. */
+  readonly self: NodeId;
+  /** Every node of the simulation, in configuration order. */
+  readonly nodes: readonly NodeId[];
+  /** 1 for the first start, then one more for each restart. */
+  readonly incarnation: number;
+  /** Sends a message. It must be plain data; it is frozen and must not be changed afterwards. */
+  send(to: NodeId, msg: Msg): void;
+  /** Calls `Node.timer(ctx, tag)` after `delayUs` of this node's local time. */
+  setTimer(delayUs: number, tag: unknown): TimerId;
+  cancelTimer(timer: TimerId): void;
+  /** This node's local clock in µs: true virtual time plus its skew and drift. */
+  now(): number;
+  /** This node's own random stream (forked per node and per incarnation). */
+  readonly rng: Rng;
+  readonly storage: Storage;
+  /** True when the trace records events; guard expensive `trace` arguments with it. */
+  readonly tracing: boolean;
+  /** Records a note in the trace: a role change, a decision, anything a reader of the run should see. */
+  trace(kind: string, data?: unknown): void;
+}
+
+/**
+ * A sans-IO state machine: it reacts to its start, to messages and to timers,
+ * and acts only through its context. A crash throws the object away; a restart
+ * builds a new one, which must recover from `ctx.storage` alone.
+ */
+export interface Node<Msg> {
+  start(ctx: Context<Msg>): void;
+  receive(ctx: Context<Msg>, from: NodeId, msg: Msg): void;
+  timer(ctx: Context<Msg>, tag: unknown): void;
+  /** The writes before sync `sync` are durable now. */
+  synced?(ctx: Context<Msg>, sync: SyncId): void;
+}
+
+/** Builds a fresh node object: at the start of a run and at every restart. */
+export type NodeFactory<Msg> = (id: NodeId) => Node<Msg>;

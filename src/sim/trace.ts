@@ -1,0 +1,230 @@
+import { z } from "zod";
+import { faultSchema, InputError, problemsFromZod, type InputProblem } from "./config.ts";
+import { Digest } from "./digest.ts";
+
+/** The trace format's name and version, written in every header. */
+export const TRACE_FORMAT = "zksim-trace";
+export const TRACE_VERSION = 1;
+
+/**
+ * How much of a run is recorded.
+ * - off: no event objects are built at all (the fastest; no digest).
+ * - summary: every event is built and folded into the digest, but only the header and summary are written.
+ * - full: every event is written to the sink as one JSON line.
+ */
+export type TraceLevel = "off" | "summary" | "full";
+export const traceLevelSchema = z.enum(["off", "summary", "full"]);
+
+/** Why a message was not delivered. */
+export const dropReasonSchema = z.enum(["loss", "partition", "crashed", "paused-queue-full"]);
+export type DropReason = z.infer<typeof dropReasonSchema>;
+
+/** Who applied a fault. */
+export const faultSourceSchema = z.enum(["schedule", "api", "nemesis"]);
+export type FaultSource = z.infer<typeof faultSourceSchema>;
+
+const base = { i: z.int().min(0), t: z.int().min(0) };
+const nodeId = z.string();
+
+/** Every event of the trace. `i` is the event's index in the stream, `t` the virtual time in µs. */
+export const traceEventSchema = z.discriminatedUnion("type", [
+  z.strictObject({ ...base, type: z.literal("start"), node: nodeId, incarnation: z.int().min(1) }),
+  z.strictObject({ ...base, type: z.literal("send"), id: z.int().min(1), from: nodeId, to: nodeId, msg: z.unknown() }),
+  z.strictObject({ ...base, type: z.literal("deliver"), id: z.int().min(1), from: nodeId, to: nodeId }),
+  z.strictObject({ ...base, type: z.literal("drop"), id: z.int().min(1), from: nodeId, to: nodeId, reason: dropReasonSchema }),
+  /** A copy of message `of`, travelling as message `id`. */
+  z.strictObject({ ...base, type: z.literal("duplicate"), id: z.int().min(1), of: z.int().min(1), from: nodeId, to: nodeId }),
+  z.strictObject({ ...base, type: z.literal("timer"), node: nodeId, timer: z.int().min(1), tag: z.unknown() }),
+  z.strictObject({ ...base, type: z.literal("sync"), node: nodeId, sync: z.int().min(1), keys: z.int().min(0) }),
+  z.strictObject({
+    ...base,
+    type: z.literal("fault"),
+    by: faultSourceSchema,
+    fault: faultSchema,
+    /** For a crash: how many written but unsynced keys it lost. For a resume: how many queued items it released. */
+    count: z.int().min(0).optional(),
+  }),
+  /** Something a node reported about itself through ctx.trace (a role change, a decision...). */
+  z.strictObject({ ...base, type: z.literal("note"), node: nodeId, kind: z.string(), data: z.unknown() }),
+]);
+export type TraceEvent = z.infer<typeof traceEventSchema>;
+
+export const traceHeaderSchema = z.strictObject({
+  type: z.literal("header"),
+  format: z.literal(TRACE_FORMAT),
+  version: z.literal(TRACE_VERSION),
+  seed: z.union([z.int(), z.string()]),
+  level: traceLevelSchema,
+  /** The engine configuration the run used (as validated). */
+  config: z.unknown(),
+  /** Whatever the layer above wants to record to replay the run (a scenario name and file, say). */
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+export type TraceHeader = z.infer<typeof traceHeaderSchema>;
+
+export const runStatsSchema = z.strictObject({
+  /** Queue entries processed (deliveries, timers, syncs, faults, starts). */
+  processed: z.int().min(0),
+  sent: z.int().min(0),
+  delivered: z.int().min(0),
+  duplicated: z.int().min(0),
+  dropped: z.record(dropReasonSchema, z.int().min(0)),
+  timers: z.int().min(0),
+  syncs: z.int().min(0),
+  faults: z.int().min(0),
+});
+export type RunStats = z.infer<typeof runStatsSchema>;
+
+export const traceSummarySchema = z.strictObject({
+  type: z.literal("summary"),
+  /** Trace events recorded (all of them, also at level summary where they are not written). */
+  /** Queue entries processed (deliveries, timers, syncs, faults, starts). */
+  processed: z.int().min(0),
+  endUs: z.int().min(0),
+  /** Digest of every event line, in order; null when the trace was off. */
+  digest: z.string().regex(/^[0-9a-f]{16}$/).nullable(),
+  stats: runStatsSchema,
+});
+export type TraceSummary = z.infer<typeof traceSummarySchema>;
+
+/** Where trace lines go. The CLI streams to a file; tests and the viewer keep them in memory. */
+export interface TraceSink {
+  write(line: string): void;
+}
+
+/** Keeps trace lines in memory, up to a bound (past it the run fails: stream to a file instead). */
+export class MemorySink implements TraceSink {
+  readonly lines: string[] = [];
+  constructor(readonly linesMax = 5_000_000) {}
+  write(line: string): void {
+    if (this.lines.length >= this.linesMax) {
+      throw new Error(`the in-memory trace holds at most ${this.linesMax} lines; stream the trace to a file instead`);
+    }
+    this.lines.push(line);
+  }
+  text(): string {
+    return this.lines.join("\n") + "\n";
+  }
+}
+
+/** Receives every recorded event object (when the level is not off): checkers and the viewer. */
+export type TraceListener = (event: TraceEvent) => void;
+
+/**
+ * Numbers, serializes, digests and writes trace events. The engine asks
+ * `recording` before it builds an event, so with the trace off no event object
+ * is ever made.
+ */
+export class TraceRecorder {
+  readonly recording: boolean;
+  private readonly writing: boolean;
+  private readonly digest = new Digest();
+  private readonly listeners: TraceListener[] = [];
+  private count = 0;
+
+  constructor(
+    readonly level: TraceLevel,
+    private readonly sink: TraceSink | undefined,
+  ) {
+    this.recording = level !== "off" ;
+    this.writing = level === "full" && sink !== undefined;
+  }
+
+  get eventCount(): number {
+    return this.count;
+  }
+
+  header(header: Omit<TraceHeader, "type" | "format" | "version" | "level">): void {
+    this.sink?.write(JSON.stringify({ type: "header", format: TRACE_FORMAT, version: TRACE_VERSION, level: this.level, ...header }));
+  }
+
+  /** Records one event; `event.i` is assigned here. */
+  record(event: TraceEvent): void {
+    event.i = this.count++;
+    const line = JSON.stringify(event);
+    this.digest.updateLine(line);
+    if (this.writing) this.sink?.write(line);
+    for (let k = 0; k < this.listeners.length; k++) (this.listeners[k] as TraceListener)(event);
+  }
+
+  subscribe(listener: TraceListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+
+  digestHex(): string | null {
+    return this.recording ? this.digest.hex() : null;
+  }
+
+  summary(endUs: number, stats: RunStats): TraceSummary {
+    const summary: TraceSummary = { type: "summary", events: this.count, endUs, digest: this.digestHex(), stats };
+    this.sink?.write(JSON.stringify(summary));
+    return summary;
+  }
+}
+
+/** A trace read back from JSON Lines and validated. */
+export interface ParsedTrace {
+  readonly header: TraceHeader;
+  readonly events: TraceEvent[];
+  /** Absent when the run did not finish (the trace was cut off). */
+  readonly summary: TraceSummary | undefined;
+  /** The digest recomputed from the event lines as read (compare with summary.digest). */
+  readonly digest: string;
+}
+
+/**
+ * Parses and validates a trace. Every problem names the line and the field;
+ * throws InputError (exit status 2 in the CLI) on the first bad lines, up to 20.
+ */
+export function parseTrace(text: string, source: string): ParsedTrace {
+  const lines = text.split("\n");
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  const problems: InputProblem[] = [];
+  const fail = (lineIndex: number, path: string, message: string) => {
+    problems.push({ path: `line ${lineIndex + 1}${path === "" ? "" : ` ${path}`}`, message });
+  };
+  const parseLine = (lineIndex: number): unknown => {
+    try {
+      return JSON.parse(lines[lineIndex] as string);
+    } catch {
+      fail(lineIndex, "", "expected one JSON object per line");
+      return undefined;
+    }
+  };
+
+  if (lines.length === 0) throw new InputError(source, [{ path: "line 1", message: "expected a trace header, found an empty file" }]);
+  const headerResult = traceHeaderSchema.safeParse(parseLine(0));
+  if (!headerResult.success) {
+    for (const p of problemsFromZod(headerResult.error)) fail(0, p.path, p.message);
+    throw new InputError(source, problems);
+  }
+
+  const events: TraceEvent[] = [];
+  const digest = new Digest();
+  let summary: TraceSummary | undefined;
+  for (let lineIndex = 1; lineIndex < lines.length && problems.length < 20; lineIndex++) {
+    const value = parseLine(lineIndex);
+    if (value === undefined) continue;
+    const isSummary = typeof value === "object" && value !== null && (value as { type?: unknown }).type === "summary";
+    if (isSummary) {
+      const result = traceSummarySchema.safeParse(value);
+      if (!result.success) for (const p of problemsFromZod(result.error)) fail(lineIndex, p.path, p.message);
+      else if (lineIndex !== lines.length - 1) fail(lineIndex, "", "the summary must be the last line");
+      else summary = result.data;
+      continue;
+    }
+    const result = traceEventSchema.safeParse(value);
+    if (!result.success) {
+      for (const p of problemsFromZod(result.error)) fail(lineIndex, p.path, p.message);
+      continue;
+    }
+    digest.updateLine(lines[lineIndex] as string);
+    events.push(result.data);
+  }
+  if (problems.length > 0) throw new InputError(source, problems);
+  return { header: headerResult.data, events, summary, digest: digest.hex() };
+}
