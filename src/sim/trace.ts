@@ -78,8 +78,7 @@ export type RunStats = z.infer<typeof runStatsSchema>;
 export const traceSummarySchema = z.strictObject({
   type: z.literal("summary"),
   /** Trace events recorded (all of them, also at level summary where they are not written). */
-  /** Queue entries processed (deliveries, timers, syncs, faults, starts). */
-  processed: z.int().min(0),
+  events: z.int().min(0),
   endUs: z.int().min(0),
   /** Digest of every event line, in order; null when the trace was off. */
   digest: z.string().regex(/^[0-9a-f]{16}$/).nullable(),
