@@ -66,6 +66,9 @@ export interface RunOutcome {
 
 export type NodeStatus = "running" | "paused" | "crashed";
 
+/** Bound on the free list of reusable queue items. */
+const FREE_ITEMS_MAX = 4096;
+
 /**
  * Something went wrong inside the simulated world: an assertion in protocol
  * code, or a node that threw. It carries the seed and the instant so the run
@@ -101,10 +104,12 @@ export class Simulation<Msg> {
   private syncSeq = 0;
   private stopRequested = false;
   private finished: TraceSummary | undefined;
-  /** The item being processed, to say which node failed. */
-  private current: Item | undefined;
+  /** The node index the current event is for (-1 for none), to say which node failed. */
+  private currentNode = -1;
 
   private readonly queue = new EventHeap<Item>();
+  /** Delivery items done with, reused by push (the hot path allocates nothing in steady state). */
+  private readonly freeItems: Item[] = [];
   private readonly hosts: Host<Msg>[];
   private readonly indexOf = new Map<NodeId, number>();
   private readonly network: Network;
@@ -187,17 +192,21 @@ export class Simulation<Msg> {
       for (;;) {
         if (this.stopRequested) return this.outcome("stopped", events);
         if (events >= eventsMax) return this.outcome("events", events);
-        const next = this.queue.peek();
+        const next = this.queue.pop();
         if (next === undefined || next.timeUs > untilUs) {
+          if (next !== undefined) this.queue.push(next); // pushed back unchanged: same (time, seq)
           if (untilUs === Number.POSITIVE_INFINITY) return this.outcome("idle", events);
           this.nowUsValue = untilUs;
           return this.outcome("time", events);
         }
-        this.queue.pop();
         if (next.kind === ItemKind.Cancelled) continue;
         this.nowUsValue = next.timeUs;
-        this.current = next;
-        this.dispatch(next);
+        this.currentNode = next.node;
+        if (next.kind === ItemKind.Deliver) {
+          if (this.deliver(next)) this.recycle(next);
+        } else {
+          this.dispatch(next);
+        }
         events++;
         this.stats.processed++;
         if (until !== undefined && until(this)) return this.outcome("predicate", events);
@@ -205,7 +214,7 @@ export class Simulation<Msg> {
     } catch (error) {
       throw this.failure(error);
     } finally {
-      this.current = undefined;
+      this.currentNode = -1;
     }
   }
 
@@ -300,7 +309,7 @@ export class Simulation<Msg> {
   private dispatch(item: Item): void {
     switch (item.kind) {
       case ItemKind.Deliver:
-        this.deliver(item);
+        if (this.deliver(item)) this.recycle(item);
         return;
       case ItemKind.Timer:
         this.fireTimer(item);
@@ -326,15 +335,32 @@ export class Simulation<Msg> {
     }
   }
 
-  private deliver(item: Item): void {
+  /** Delivers, drops or holds a message; true when the item is done with (and may be reused). */
+  private deliver(item: Item): boolean {
     const host = this.hosts[item.node] as Host<Msg>;
-    if (host.state === HostState.Crashed) return this.drop(item.id, item.from, item.node, "crashed");
-    if (!item.arrived && this.network.isCut(item.from, item.node)) return this.drop(item.id, item.from, item.node, "partition");
-    if (host.state === HostState.Paused) return this.hold(host, item);
+    if (host.state === HostState.Crashed) {
+      this.drop(item.id, item.from, item.node, "crashed");
+      return true;
+    }
+    if (!item.arrived && this.network.isCut(item.from, item.node)) {
+      this.drop(item.id, item.from, item.node, "partition");
+      return true;
+    }
+    if (host.state === HostState.Paused) return !this.hold(host, item);
     this.stats.delivered++;
     const from = (this.hosts[item.from] as Host<Msg>).id;
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id: item.id, from, to: host.id });
-    (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, item.payload as Msg);
+    const msg = item.payload as Msg;
+    this.recycle(item); // before the handler: its sends can reuse this item at once
+    (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, msg);
+    return false;
+  }
+
+  /** Returns a finished delivery item to the free list (bounded), dropping its payload reference. */
+  private recycle(item: Item): void {
+    if (this.freeItems.length >= FREE_ITEMS_MAX) return;
+    item.payload = undefined;
+    this.freeItems.push(item);
   }
 
   private fireTimer(item: Item): void {
@@ -342,7 +368,10 @@ export class Simulation<Msg> {
     assert(item.incarnation === host.incarnation && host.state !== HostState.Crashed, "a timer outlived its incarnation", {
       node: host.id,
     });
-    if (host.state === HostState.Paused) return this.hold(host, item);
+    if (host.state === HostState.Paused) {
+      this.hold(host, item);
+      return;
+    }
     host.timers.delete(item.id);
     this.stats.timers++;
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
@@ -358,17 +387,22 @@ export class Simulation<Msg> {
       if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "sync", node: host.id, sync: item.id, keys });
       item.arrived = true; // durable now; only the report to the node remains
     }
-    if (host.state === HostState.Paused) return this.hold(host, item);
+    if (host.state === HostState.Paused) {
+      this.hold(host, item);
+      return;
+    }
     host.node?.synced?.(host.ctx as Context<Msg>, item.id);
   }
 
-  /** Keeps a delivery, timer or sync report for a paused node. */
-  private hold(host: Host<Msg>, item: Item): void {
+  /** Keeps a delivery, timer or sync report for a paused node; false when the queue is full and a delivery was dropped. */
+  private hold(host: Host<Msg>, item: Item): boolean {
     if (item.kind === ItemKind.Deliver && host.pausedQueue.length >= this.config.pausedQueueMax) {
-      return this.drop(item.id, item.from, item.node, "paused-queue-full");
+      this.drop(item.id, item.from, item.node, "paused-queue-full");
+      return false;
     }
     item.arrived = true;
     host.pausedQueue.push(item);
+    return true;
   }
 
   private drop(id: number, from: number, to: number, reason: DropReason): void {
@@ -631,7 +665,21 @@ export class Simulation<Msg> {
   // ---------------------------------------------------------------- internals: plumbing
 
   private push(timeUs: number, kind: ItemKind, node: number, from: number, id: number, incarnation: number, payload: unknown): Item {
-    const item = new Item(timeUs, this.seqNext++, kind, node, from, id, incarnation, payload, false);
+    const item = this.freeItems.pop();
+    if (item === undefined) {
+      const fresh = new Item(timeUs, this.seqNext++, kind, node, from, id, incarnation, payload, false);
+      this.queue.push(fresh);
+      return fresh;
+    }
+    item.timeUs = timeUs;
+    item.seq = this.seqNext++;
+    item.kind = kind;
+    item.node = node;
+    item.from = from;
+    item.id = id;
+    item.incarnation = incarnation;
+    item.payload = payload;
+    item.arrived = false;
     this.queue.push(item);
     return item;
   }
@@ -663,8 +711,7 @@ export class Simulation<Msg> {
 
   private failure(error: unknown): unknown {
     if (error instanceof SimulationFailure || error instanceof InputError) return error;
-    const item = this.current;
-    const node = item !== undefined && item.node >= 0 ? this.hosts[item.node]?.id : undefined;
+    const node = this.currentNode >= 0 ? this.hosts[this.currentNode]?.id : undefined;
     return new SimulationFailure(this.seed, this.nowUsValue, node, error);
   }
 }

@@ -35,21 +35,20 @@ export class Rng {
 
   /** A uniform integer in [0, n), without modulo bias. n must be an integer in [1, 2^32]. */
   below(n: number): number {
-    assert(Number.isInteger(n) && n >= 1 && n <= TWO_POW_32, "rng.below needs an integer in [1, 2^32]", { n });
+    if (!(Number.isInteger(n) && n >= 1 && n <= TWO_POW_32)) assert(false, "rng.below needs an integer in [1, 2^32]", { n });
     // Reject draws from the last partial block of size (2^32 mod n).
     const limit = TWO_POW_32 - (TWO_POW_32 % n);
     for (;;) {
-      const x = this.uint32();
+      const x = this.source.int32() >>> 0;
       if (x < limit) return x % n;
     }
   }
 
   /** A uniform integer in [min, max] (both inclusive). */
   between(min: number, max: number): number {
-    assert(Number.isInteger(min) && Number.isInteger(max) && min <= max, "rng.between needs integers min <= max", {
-      min,
-      max,
-    });
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min <= max)) {
+      assert(false, "rng.between needs integers min <= max", { min, max });
+    }
     return min + this.below(max - min + 1);
   }
 
