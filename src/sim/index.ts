@@ -30,6 +30,7 @@ export {
   TraceRecorder,
   MemorySink,
   parseTrace,
+  eventLine,
   traceEventSchema,
   traceHeaderSchema,
   traceSummarySchema,
