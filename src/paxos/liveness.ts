@@ -1,0 +1,76 @@
+import type { NodeId, TraceEvent } from "../sim/index.ts";
+
+export interface LivenessVerdict {
+  readonly held: boolean;
+  readonly message: string;
+}
+
+/**
+ * Liveness, judged on a calm system: once faults have stopped (at `calmUs`,
+ * with every node up and the network healed), some proposal must commit within
+ * `boundUs`, and by the end every running replica must have applied every slot
+ * that any replica had applied `boundUs` before the end (newer slots may still
+ * be on their way while the workload goes on).
+ */
+export class PaxosLiveness {
+  private readonly appliedEnd = new Map<NodeId, number>();
+  private firstCommitAfterCalmUs: number | undefined;
+  private appliedEndAtCalm = -1;
+  /** (time, furthest applied end) each time the furthest end grew, in time order. */
+  private readonly furthest: { t: number; end: number }[] = [];
+
+  constructor(
+    private readonly replicas: readonly NodeId[],
+    readonly calmUs: number,
+    readonly boundUs: number,
+  ) {
+    for (const id of replicas) this.appliedEnd.set(id, 0);
+  }
+
+  observe(event: TraceEvent): void {
+    if (event.type !== "note" || !this.appliedEnd.has(event.node)) return;
+    if (event.kind !== "apply" && event.kind !== "install") return;
+    const slot = (event.data as { slot: number }).slot;
+    const end = event.kind === "apply" ? slot + 1 : slot;
+    if (event.t >= this.calmUs && this.appliedEndAtCalm < 0) this.appliedEndAtCalm = this.maxEnd();
+    if (end > (this.appliedEnd.get(event.node) ?? 0)) this.appliedEnd.set(event.node, end);
+    const last = this.furthest[this.furthest.length - 1];
+    if (last === undefined || end > last.end) this.furthest.push({ t: event.t, end });
+    if (event.t >= this.calmUs && this.firstCommitAfterCalmUs === undefined && end > this.appliedEndAtCalm) {
+      this.firstCommitAfterCalmUs = event.t;
+    }
+  }
+
+  /** The verdict at the end of the run; `running` says which replicas are up. */
+  verdict(endUs: number, running: (id: NodeId) => boolean): LivenessVerdict {
+    if (endUs < this.calmUs + this.boundUs) {
+      return { held: false, message: `the run ended at ${endUs} µs, before calm (${this.calmUs} µs) plus the bound (${this.boundUs} µs)` };
+    }
+    const commitUs = this.firstCommitAfterCalmUs;
+    if (commitUs === undefined || commitUs > this.calmUs + this.boundUs) {
+      return { held: false, message: `no proposal committed within ${this.boundUs} µs after faults stopped at ${this.calmUs} µs` };
+    }
+    const target = this.furthestAt(endUs - this.boundUs);
+    const behind = this.replicas.filter((id) => running(id) && (this.appliedEnd.get(id) ?? 0) < target);
+    if (behind.length > 0) {
+      return { held: false, message: `${behind.join(", ")} did not catch up to slot ${target} within ${this.boundUs} µs` };
+    }
+    return { held: true, message: `first commit ${commitUs - this.calmUs} µs after calm; every running replica applied at least ${target} slots` };
+  }
+
+  /** The furthest applied end at time `atUs`. */
+  private furthestAt(atUs: number): number {
+    let end = 0;
+    for (const point of this.furthest) {
+      if (point.t > atUs) break;
+      end = point.end;
+    }
+    return end;
+  }
+
+  private maxEnd(): number {
+    let max = 0;
+    for (const end of this.appliedEnd.values()) max = Math.max(max, end);
+    return max;
+  }
+}

@@ -1,0 +1,99 @@
+import type { Ballot } from "./ballot.ts";
+
+/**
+ * What a slot holds: a command of the layer above, or a no-op that a new
+ * leader uses to fill a hole. `id` names the proposal uniquely, so checkers can
+ * compare values without comparing commands.
+ */
+export interface Value<Cmd> {
+  readonly id: string;
+  readonly cmd: Cmd | null;
+}
+
+/** An accepted (ballot, value) for one slot, as reported in a promise. */
+export interface AcceptedEntry<Cmd> {
+  readonly slot: number;
+  readonly ballot: Ballot;
+  readonly value: Value<Cmd>;
+}
+
+/** A chosen (slot, value), as sent to a replica that is catching up. */
+export interface ChosenEntry<Cmd> {
+  readonly slot: number;
+  readonly value: Value<Cmd>;
+}
+
+/**
+ * The protocol's messages, under the names the Paxos papers use.
+ *
+ * Phase 1: prepare (1a) and promise (1b). Phase 2: accept (2a) and accepted (2b).
+ * A `reject` tells a proposer its ballot is below what the acceptor promised.
+ * Heartbeats carry the leader's commit index; their acks confirm leadership
+ * for read barriers. `fetch`, `entries` and `snapshot` bring a lagging replica
+ * up to date. `read-index` asks the leader for a read barrier on behalf of a
+ * follower.
+ */
+export type PaxosMsg<Cmd> =
+  | { readonly type: "prepare"; readonly ballot: Ballot; readonly fromSlot: number }
+  | {
+      readonly type: "promise";
+      readonly ballot: Ballot;
+      readonly fromSlot: number;
+      readonly accepted: readonly AcceptedEntry<Cmd>[];
+      /** Every slot below this one is chosen and compacted into the acceptor's snapshot. */
+      readonly snapshotSlot: number;
+    }
+  | { readonly type: "reject"; readonly ballot: Ballot; readonly promised: Ballot }
+  | { readonly type: "accept"; readonly ballot: Ballot; readonly slot: number; readonly value: Value<Cmd>; readonly commit: number }
+  | { readonly type: "accepted"; readonly ballot: Ballot; readonly slot: number }
+  | { readonly type: "heartbeat"; readonly ballot: Ballot; readonly commit: number; readonly probe: number }
+  | { readonly type: "heartbeat-ack"; readonly ballot: Ballot; readonly probe: number; readonly applied: number }
+  | { readonly type: "fetch"; readonly fromSlot: number }
+  | { readonly type: "entries"; readonly entries: readonly ChosenEntry<Cmd>[]; readonly commit: number }
+  | {
+      readonly type: "snapshot";
+      /** The snapshot covers every slot below this one. */
+      readonly slot: number;
+      readonly chunkIndex: number;
+      readonly chunkCount: number;
+      readonly data: string;
+    }
+  /** Single-decree mode: the proposer announces the decided value to every learner. */
+  | { readonly type: "decided"; readonly slot: number; readonly value: Value<Cmd> }
+  | { readonly type: "read-index"; readonly request: number }
+  | { readonly type: "read-index-reply"; readonly request: number; readonly slot: number | null };
+
+export type PaxosMsgType = PaxosMsg<unknown>["type"];
+
+const PAXOS_TYPES: ReadonlySet<string> = new Set<PaxosMsgType>([
+  "prepare",
+  "promise",
+  "reject",
+  "accept",
+  "accepted",
+  "heartbeat",
+  "heartbeat-ack",
+  "fetch",
+  "entries",
+  "snapshot",
+  "decided",
+  "read-index",
+  "read-index-reply",
+]);
+
+/** True for the messages a Replica handles (so a server can route its mixed message union). */
+export function isPaxosMsg(msg: { readonly type: string }): msg is PaxosMsg<never> {
+  return PAXOS_TYPES.has(msg.type);
+}
+
+/** Timer tags of a replica; `owner` lets the hosting node route them. */
+export type PaxosTimer =
+  | { readonly owner: "paxos"; readonly kind: "election" }
+  | { readonly owner: "paxos"; readonly kind: "heartbeat" }
+  | { readonly owner: "paxos"; readonly kind: "retry-prepare" }
+  | { readonly owner: "paxos"; readonly kind: "fetch" }
+  | { readonly owner: "paxos"; readonly kind: "read-timeout"; readonly request: number };
+
+export function isPaxosTimer(tag: unknown): tag is PaxosTimer {
+  return typeof tag === "object" && tag !== null && (tag as { owner?: unknown }).owner === "paxos";
+}

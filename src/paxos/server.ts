@@ -1,0 +1,120 @@
+import { Digest, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
+import type { Ballot } from "./ballot.ts";
+import type { PaxosConfig } from "./config.ts";
+import { isPaxosTimer, type PaxosMsg, type Value } from "./messages.ts";
+import { Replica, type Role } from "./replica.ts";
+
+/** A command of the log demo: an opaque string, applied by appending it. */
+export type LogCmd = string;
+
+/** A client's request to put a command in the log; a follower forwards it to the leader it knows. */
+export type SubmitMsg = { readonly type: "submit"; readonly value: LogCmd; readonly hops: number };
+export type LogServerMsg = PaxosMsg<LogCmd> | SubmitMsg;
+
+/** Proposals a scenario makes at given local times (teaching: "s1 proposes X at 10 ms"). */
+export interface ScheduledProposal {
+  readonly node: NodeId;
+  readonly atUs: number;
+  readonly value: LogCmd;
+}
+
+export interface LogServerOptions {
+  readonly paxos: PaxosConfig;
+  /** The replicas, in the same order everywhere. */
+  readonly peers: readonly NodeId[];
+  /** While leader, propose a fresh command this often (0: never). */
+  readonly proposeEveryUs: number;
+  readonly proposals: readonly ScheduledProposal[];
+}
+
+/** The log state machine: how many commands were applied, a digest of them, and the last few. */
+export interface LogState {
+  count: number;
+  digest: string;
+  recent: LogCmd[];
+}
+
+const RECENT_MAX = 8;
+const FORWARD_HOPS_MAX = 3;
+
+type ServerTimer = { owner: "server"; kind: "tick" } | { owner: "server"; kind: "scheduled"; value: LogCmd };
+
+/**
+ * A server whose only job is to run a Multi-Paxos replica over an append-only
+ * log of strings: the subject of the Paxos lessons, the bug zoo and the Paxos
+ * benchmarks. (The ZooKeeper server runs the same Replica under a znode tree.)
+ */
+export class LogServer implements Node<LogServerMsg> {
+  private readonly replica: Replica<LogCmd>;
+  private state: LogState = { count: 0, digest: new Digest().hex(), recent: [] };
+  private digest = new Digest();
+  private proposedCount = 0;
+
+  constructor(private readonly options: LogServerOptions) {
+    this.replica = new Replica<LogCmd>(options.paxos, options.peers, {
+      apply: (_slot, value) => this.apply(value),
+      snapshot: () => ({ ...this.state, recent: this.state.recent.slice() }),
+      restore: (_slot, state) => {
+        this.state = state as LogState;
+        // The digest restarts from the snapshot's digest string, so replicas stay comparable.
+        this.digest = new Digest();
+        this.digest.updateLine(this.state.digest);
+      },
+      roleChanged: (role: Role, _ballot: Ballot) => {
+        if (role === "leader") this.proposedCount = 0;
+      },
+    });
+  }
+
+  start(ctx: Context<LogServerMsg>): void {
+    this.replica.start(ctx);
+    if (ctx.incarnation === 1) {
+      for (const p of this.options.proposals) {
+        if (p.node === ctx.self) ctx.setTimer(p.atUs, { owner: "server", kind: "scheduled", value: p.value } satisfies ServerTimer);
+      }
+    }
+    if (this.options.proposeEveryUs > 0) ctx.setTimer(this.options.proposeEveryUs, { owner: "server", kind: "tick" } satisfies ServerTimer);
+  }
+
+  receive(ctx: Context<LogServerMsg>, from: NodeId, msg: LogServerMsg): void {
+    if (msg.type === "submit") return this.submit(ctx, msg.value, msg.hops);
+    this.replica.receive(ctx, from, msg);
+  }
+
+  timer(ctx: Context<LogServerMsg>, tag: unknown): void {
+    if (isPaxosTimer(tag)) return this.replica.timer(ctx, tag);
+    const t = tag as ServerTimer;
+    if (t.kind === "scheduled") return this.submit(ctx, t.value, 0);
+    if (this.replica.role === "leader") this.submit(ctx, `${ctx.self}:${ctx.incarnation}:${++this.proposedCount}`, 0);
+    ctx.setTimer(this.options.proposeEveryUs, t);
+  }
+
+  synced(ctx: Context<LogServerMsg>, sync: SyncId): void {
+    this.replica.synced(ctx, sync);
+  }
+
+  /** Proposes here if this replica may, else forwards to the leader it knows (a few hops at most). */
+  private submit(ctx: Context<LogServerMsg>, value: LogCmd, hops: number): void {
+    const result = this.replica.propose(ctx, value, (outcome) => ctx.trace("outcome", { value, outcome: outcome.type }));
+    if (result === "proposed" || result.type === "busy") return;
+    if (result.leader !== null && result.leader !== ctx.self && hops < FORWARD_HOPS_MAX) {
+      ctx.send(result.leader, { type: "submit", value, hops: hops + 1 });
+    }
+  }
+
+  private apply(value: Value<LogCmd>): void {
+    if (value.cmd === null) return;
+    this.digest.updateLine(value.cmd);
+    const recent = [...this.state.recent, value.cmd].slice(-RECENT_MAX);
+    this.state = { count: this.state.count + 1, digest: this.digest.hex(), recent };
+  }
+
+  /** For tests and the viewer. */
+  get log(): Readonly<LogState> {
+    return this.state;
+  }
+
+  get paxos(): Replica<LogCmd> {
+    return this.replica;
+  }
+}
