@@ -130,6 +130,7 @@ export class Simulation<Msg> {
     timers: 0,
     syncs: 0,
     faults: 0,
+    violations: 0,
   };
 
   constructor(options: SimulationOptions<Msg>) {
@@ -247,6 +248,18 @@ export class Simulation<Msg> {
   subscribe(listener: TraceListener): () => void {
     assert(this.recording, "subscribing to events needs a trace level other than off");
     return this.recorder.subscribe(listener);
+  }
+
+  /**
+   * Records that a checker found a property broken (needs a trace level other
+   * than off to be recorded; it is counted either way). Checkers live outside
+   * the simulated world, so this is their way into the trace.
+   */
+  reportViolation(check: string, message: string, data: unknown, causes: readonly number[]): void {
+    this.stats.violations++;
+    if (!this.recording) return;
+    if (this.freeze) freezePlainData(data, "violation data");
+    this.recorder.record({ i: 0, t: this.nowUsValue, type: "violation", check, message, data, causes: causes.slice() });
   }
 
   // ---------------------------------------------------------------- faults

@@ -46,6 +46,18 @@ export const traceEventSchema = z.discriminatedUnion("type", [
   }),
   /** Something a node reported about itself through ctx.trace (a role change, a decision...). */
   z.strictObject({ ...base, type: z.literal("note"), node: nodeId, kind: z.string(), data: z.unknown() }),
+  /**
+   * A checker found a property broken. `causes` are the indices (`i`) of the
+   * events that led to it, so a reader (or the viewer) can jump to them.
+   */
+  z.strictObject({
+    ...base,
+    type: z.literal("violation"),
+    check: z.string(),
+    message: z.string(),
+    data: z.unknown(),
+    causes: z.array(z.int().min(0)),
+  }),
 ]);
 export type TraceEvent = z.infer<typeof traceEventSchema>;
 
@@ -72,6 +84,8 @@ export const runStatsSchema = z.strictObject({
   timers: z.int().min(0),
   syncs: z.int().min(0),
   faults: z.int().min(0),
+  /** Properties found broken by checkers (see the `violation` events). */
+  violations: z.int().min(0),
 });
 export type RunStats = z.infer<typeof runStatsSchema>;
 
