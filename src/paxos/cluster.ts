@@ -25,7 +25,8 @@ export interface PaxosClusterOptions {
   stopOnViolation?: boolean;
   /** Judge liveness after this calm point. */
   liveness?: { calmUs: number; boundUs: number };
-  trace?: { level: "summary" | "full"; sink?: TraceSink; meta?: Record<string, unknown> };
+  /** At least "observe" (the checkers read events); "summary" adds the digest. Default "summary". */
+  trace?: { level: "observe" | "summary" | "full"; sink?: TraceSink; meta?: Record<string, unknown> };
 }
 
 export interface PaxosRunResult {

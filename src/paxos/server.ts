@@ -46,19 +46,23 @@ type ServerTimer = { owner: "server"; kind: "tick" } | { owner: "server"; kind: 
  */
 export class LogServer implements Node<LogServerMsg> {
   private readonly replica: Replica<LogCmd>;
-  private state: LogState = { count: 0, digest: new Digest().hex(), recent: [] };
+  private count = 0;
+  private recent: LogCmd[] = [];
+  /** A running digest of every applied command (restarted from a snapshot's digest on restore). */
   private digest = new Digest();
   private proposedCount = 0;
 
   constructor(private readonly options: LogServerOptions) {
     this.replica = new Replica<LogCmd>(options.paxos, options.peers, {
       apply: (_slot, value) => this.apply(value),
-      snapshot: () => ({ ...this.state, recent: this.state.recent.slice() }),
+      snapshot: () => this.log,
       restore: (_slot, state) => {
-        this.state = state as LogState;
+        const restored = state as LogState;
+        this.count = restored.count;
+        this.recent = restored.recent.slice();
         // The digest restarts from the snapshot's digest string, so replicas stay comparable.
         this.digest = new Digest();
-        this.digest.updateLine(this.state.digest);
+        this.digest.updateLine(restored.digest);
       },
       roleChanged: (role: Role, _ballot: Ballot) => {
         if (role === "leader") this.proposedCount = 0;
@@ -105,13 +109,14 @@ export class LogServer implements Node<LogServerMsg> {
   private apply(value: Value<LogCmd>): void {
     if (value.cmd === null) return;
     this.digest.updateLine(value.cmd);
-    const recent = [...this.state.recent, value.cmd].slice(-RECENT_MAX);
-    this.state = { count: this.state.count + 1, digest: this.digest.hex(), recent };
+    this.count++;
+    this.recent.push(value.cmd);
+    if (this.recent.length > RECENT_MAX) this.recent.shift();
   }
 
-  /** For tests and the viewer. */
-  get log(): Readonly<LogState> {
-    return this.state;
+  /** The log's state: what a snapshot holds, and what tests and the viewer compare. */
+  get log(): LogState {
+    return { count: this.count, digest: this.digest.hex(), recent: this.recent.slice() };
   }
 
   get paxos(): Replica<LogCmd> {

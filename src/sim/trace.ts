@@ -9,11 +9,12 @@ export const TRACE_VERSION = 1;
 /**
  * How much of a run is recorded.
  * - off: no event objects are built at all (the fastest; no digest).
- * - summary: every event is built and folded into the digest, but only the header and summary are written.
+ * - observe: events are built and handed to subscribers (checkers), but not serialized or digested.
+ * - summary: every event is also folded into the digest, but only the header and summary are written.
  * - full: every event is written to the sink as one JSON line.
  */
-export type TraceLevel = "off" | "summary" | "full";
-export const traceLevelSchema = z.enum(["off", "summary", "full"]);
+export type TraceLevel = "off" | "observe" | "summary" | "full";
+export const traceLevelSchema = z.enum(["off", "observe", "summary", "full"]);
 
 /** Why a message was not delivered. */
 export const dropReasonSchema = z.enum(["loss", "partition", "crashed", "paused-queue-full"]);
@@ -94,7 +95,7 @@ export const traceSummarySchema = z.strictObject({
   /** Trace events recorded (all of them, also at level summary where they are not written). */
   events: z.int().min(0),
   endUs: z.int().min(0),
-  /** Digest of every event line, in order; null when the trace was off. */
+  /** Digest of every event line, in order; null when the level was off or observe. */
   digest: z.string().regex(/^[0-9a-f]{16}$/).nullable(),
   stats: runStatsSchema,
 });
@@ -130,6 +131,7 @@ export type TraceListener = (event: TraceEvent) => void;
  */
 export class TraceRecorder {
   readonly recording: boolean;
+  private readonly digesting: boolean;
   private readonly writing: boolean;
   private readonly digest = new Digest();
   private readonly listeners: TraceListener[] = [];
@@ -139,7 +141,8 @@ export class TraceRecorder {
     readonly level: TraceLevel,
     private readonly sink: TraceSink | undefined,
   ) {
-    this.recording = level !== "off" ;
+    this.recording = level !== "off";
+    this.digesting = level === "summary" || level === "full";
     this.writing = level === "full" && sink !== undefined;
   }
 
@@ -154,9 +157,11 @@ export class TraceRecorder {
   /** Records one event; `event.i` is assigned here. */
   record(event: TraceEvent): void {
     event.i = this.count++;
-    const line = eventLine(event);
-    this.digest.updateLine(line);
-    if (this.writing) this.sink?.write(line);
+    if (this.digesting) {
+      const line = eventLine(event);
+      this.digest.updateLine(line);
+      if (this.writing) this.sink?.write(line);
+    }
     for (let k = 0; k < this.listeners.length; k++) (this.listeners[k] as TraceListener)(event);
   }
 
@@ -169,7 +174,7 @@ export class TraceRecorder {
   }
 
   digestHex(): string | null {
-    return this.recording ? this.digest.hex() : null;
+    return this.digesting ? this.digest.hex() : null;
   }
 
   summary(endUs: number, stats: RunStats): TraceSummary {

@@ -1,0 +1,15 @@
+/**
+ * Exploration: fast-check arbitraries for fault schedules and the searches
+ * built on them, for the bug zoo and for seed sweeps.
+ */
+export {
+  paxosCaseArbitrary,
+  runPaxosCase,
+  searchPaxos,
+  caseFailure,
+  calmFaults,
+  formatPaxosCase,
+  SEARCH_PAXOS,
+  SEARCH_TIMING,
+} from "./paxos-search.ts";
+export type { PaxosCase, PaxosCaseOptions, PaxosSearchOptions, PaxosSearchResult } from "./paxos-search.ts";
