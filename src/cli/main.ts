@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { GOSSIP_DEMO_DESCRIPTION, runGossipDemo } from "../examples/index.ts";
+import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
+import { defaultWorkers, formatSweep, parseBug, sweepPaxos } from "./explore.ts";
 import { InputError } from "../sim/index.ts";
 import { FileSink } from "./file-sink.ts";
 
@@ -14,6 +16,7 @@ Usage: zksim <command> [options]
 
 Commands:
   demo      run the engine demo: gossip through a partition, a crash and a restart
+  explore   search random fault schedules for a Paxos safety or liveness violation
 
 Run 'zksim <command> --help' for a command's options.
 `;
@@ -28,9 +31,26 @@ Options:
   -h, --help     this text
 `;
 
+const EXPLORE_HELP = `Usage: zksim explore paxos [--runs N] [--seed N] [--bug NAME] [--workers N]
+
+Runs randomized fault schedules (crashes, restarts, pauses, partitions,
+one-way cuts, clock drift, loss, duplication, slow disks, then calm) against
+a Paxos cluster and checks safety in every run, and liveness after calm for
+the correct replica. A failure is shrunk and printed with its seeds.
+
+Options:
+  --runs N       how many runs in all (default 1000)
+  --seed N       the first fast-check seed; worker k uses seed+k (default 1)
+  --bug NAME     turn on a bug of the zoo: ${PAXOS_BUGS.join(", ")}
+  --workers N    worker threads (default: the number of cores)
+  -h, --help     this text
+
+Exit status: 0 when no violation was found, 1 when one was.
+`;
+
 class UsageError extends Error {}
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(HELP);
@@ -39,9 +59,50 @@ function main(argv: string[]): number {
   switch (command) {
     case "demo":
       return demo(rest);
+    case "explore":
+      return explore(rest);
     default:
-      throw new UsageError(`unknown command '${command}'; expected one of: demo (see zksim --help)`);
+      throw new UsageError(`unknown command '${command}'; expected one of: demo, explore (see zksim --help)`);
   }
+}
+
+async function explore(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      runs: { type: "string" },
+      seed: { type: "string" },
+      bug: { type: "string" },
+      workers: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(EXPLORE_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] !== "paxos") {
+    throw new UsageError(`explore: expected the target 'paxos', got ${positionals.length === 0 ? "nothing" : `'${positionals.join(" ")}'`}`);
+  }
+  const runs = parseCount("--runs", values.runs ?? "1000");
+  const seed = parseSeed(values.seed ?? "1");
+  const workers = parseCount("--workers", values.workers ?? String(defaultWorkers()));
+  let bugs: PaxosBug[] = [];
+  try {
+    bugs = values.bug === undefined ? [] : [parseBug(values.bug)];
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const outcome = await sweepPaxos(bugs, runs, seed, workers);
+  process.stdout.write(formatSweep(outcome, bugs) + "\n");
+  return outcome.failures.length === 0 ? 0 : 1;
+}
+
+function parseCount(flag: string, text: string): number {
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw new UsageError(`${flag}: expected a whole number of at least 1, got '${text}'`);
+  return Number(text);
 }
 
 function demo(args: string[]): number {
@@ -90,7 +151,7 @@ function formatUs(us: number): string {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError || error instanceof InputError) {
     process.stderr.write(`zksim: ${error.message}\n`);
