@@ -66,6 +66,9 @@ export interface RunOutcome {
 
 export type NodeStatus = "running" | "paused" | "crashed";
 
+/** Microtask hops a node may take to settle after an event (an await chain longer than this is a bug). */
+const SETTLE_HOPS_MAX = 10_000;
+
 /** Bound on the free list of reusable queue items. */
 const FREE_ITEMS_MAX = 4096;
 
@@ -106,6 +109,10 @@ export class Simulation<Msg> {
   private finished: TraceSummary | undefined;
   /** The node index the current event is for (-1 for none), to say which node failed. */
   private currentNode = -1;
+  /** Inside runAsync: a node may be left unsettled after an event. */
+  private settling = false;
+  /** The node whose promise continuations must run before the next event. */
+  private unsettled: Host<Msg> | null = null;
 
   private readonly queue = new EventHeap<Item>();
   /** Delivery items done with, reused by push (the hot path allocates nothing in steady state). */
@@ -209,6 +216,15 @@ export class Simulation<Msg> {
           this.dispatch(next);
         }
         events++;
+        if (this.currentNode >= 0) {
+          const host = this.hosts[this.currentNode] as Host<Msg>;
+          if (host.node?.isSettled?.() === false) {
+            assert(this.settling, "a node runs async code: use runAsync", { node: host.id });
+            this.unsettled = host;
+            this.stats.processed++;
+            return this.outcome("events", events);
+          }
+        }
         this.stats.processed++;
         if (until !== undefined && until(this)) return this.outcome("predicate", events);
       }
@@ -217,6 +233,51 @@ export class Simulation<Msg> {
     } finally {
       this.currentNode = -1;
     }
+  }
+
+  /**
+   * Like `run`, for simulations with nodes that run async/await code: after
+   * each event handled by a node that is not settled, it yields to the
+   * microtask queue (at the same virtual time) until that node is settled, so
+   * the node's promise continuations run before the next event. Microtask
+   * order is fixed by the language, so the run stays deterministic.
+   */
+  async runAsync(limits: RunLimits<Msg> = {}): Promise<RunOutcome> {
+    const untilUs = limits.untilUs ?? Number.POSITIVE_INFINITY;
+    const eventsMax = limits.eventsMax ?? Number.POSITIVE_INFINITY;
+    const until = limits.until;
+    let events = 0;
+    this.settling = true;
+    try {
+      for (;;) {
+        // run() returns early, right after the event, when a node is left unsettled.
+        const step = this.run({ untilUs, eventsMax: eventsMax - events, ...(until === undefined ? {} : { until }) });
+        events += step.events;
+        if (this.unsettled === null) return { ...step, events };
+        await this.settle();
+        if (this.stopRequested) return this.outcome("stopped", events);
+        if (until !== undefined && until(this)) return this.outcome("predicate", events);
+        if (events >= eventsMax) return this.outcome("events", events);
+      }
+    } finally {
+      this.settling = false;
+    }
+  }
+
+  /** Lets released promise continuations of the unsettled node run, within a bound of microtask hops. */
+  private async settle(): Promise<void> {
+    const host = this.unsettled as Host<Msg>;
+    this.unsettled = null;
+    for (let hop = 0; hop < SETTLE_HOPS_MAX; hop++) {
+      if (host.node === null || host.node.isSettled?.() !== false) return;
+      await Promise.resolve();
+    }
+    throw new SimulationFailure(
+      this.seed,
+      this.nowUsValue,
+      host.id,
+      new Error(`node did not settle within ${SETTLE_HOPS_MAX} microtask hops: does its code await something outside the simulation?`),
+    );
   }
 
   /** Processes exactly one event (skipping cancelled timers); false when nothing is left. */

@@ -64,6 +64,13 @@ export interface Node<Msg> {
   timer(ctx: Context<Msg>, tag: unknown): void;
   /** The writes before sync `sync` are durable now. */
   synced?(ctx: Context<Msg>, sync: SyncId): void;
+  /**
+   * For nodes that run async/await code (simulated client processes): false
+   * while promise continuations the node has released still have to run.
+   * `Simulation.runAsync` lets them run, at the same virtual time, before the
+   * next event; `run` refuses to go on.
+   */
+  isSettled?(): boolean;
 }
 
 /** Builds a fresh node object: at the start of a run and at every restart. */
