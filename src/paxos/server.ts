@@ -99,7 +99,10 @@ export class LogServer implements Node<LogServerMsg> {
 
   /** Proposes here if this replica may, else forwards to the leader it knows (a few hops at most). */
   private submit(ctx: Context<LogServerMsg>, value: LogCmd, hops: number): void {
-    const result = this.replica.propose(ctx, value, (outcome) => ctx.trace("outcome", { value, outcome: outcome.type }));
+    const proposedUs = ctx.now();
+    const result = this.replica.propose(ctx, value, (outcome) =>
+      ctx.trace("outcome", { value, outcome: outcome.type, latencyUs: ctx.now() - proposedUs }),
+    );
     if (result === "proposed" || result.type === "busy") return;
     if (result.leader !== null && result.leader !== ctx.self && hops < FORWARD_HOPS_MAX) {
       ctx.send(result.leader, { type: "submit", value, hops: hops + 1 });
