@@ -1,0 +1,67 @@
+import { describe, expect, test } from "vitest";
+import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg } from "../../src/paxos/index.ts";
+import { Simulation, type Context } from "../../src/sim/index.ts";
+
+type ReadTag = { owner: "test"; kind: "read" };
+
+/** A log server that asks for a read barrier at 1 s and records what it got, with the leader's applied end at that moment. */
+class Reader extends LogServer {
+  result: { slot: number | null; leaderAppliedAtCall: number; appliedAtReply: number } | "pending" = "pending";
+  peekLeaderApplied: () => number = () => 0;
+
+  override start(ctx: Context<LogServerMsg>): void {
+    super.start(ctx);
+    ctx.setTimer(1_000_000, { owner: "test", kind: "read" } satisfies ReadTag);
+  }
+
+  override timer(ctx: Context<LogServerMsg>, tag: unknown): void {
+    if ((tag as ReadTag).owner !== "test") return super.timer(ctx, tag);
+    const leaderAppliedAtCall = this.peekLeaderApplied();
+    this.paxos.readIndex(ctx, (slot) => {
+      this.result = { slot, leaderAppliedAtCall, appliedAtReply: this.paxos.appliedEnd };
+    });
+  }
+}
+
+function cluster(seed: number, isolate: string | null) {
+  const peers = serverIds(3);
+  const paxos = paxosConfigSchema.parse({ readIndexTimeoutUs: 500_000 });
+  const sim = new Simulation<LogServerMsg>({
+    config: { seed, nodes: peers, faults: isolate === null ? [] : [{ atUs: 900_000, fault: { type: "isolate", node: isolate } }] },
+    createNode: () => new Reader({ paxos, peers, proposeEveryUs: 5_000, proposals: [] }),
+  });
+  const leaderApplied = () => {
+    for (const id of peers) {
+      const node = sim.nodeObject(id) as Reader | null;
+      if (node?.paxos.role === "leader") return node.paxos.appliedEnd;
+    }
+    return 0;
+  };
+  sim.run({ untilUs: 0 });
+  for (const id of peers) (sim.nodeObject(id) as Reader).peekLeaderApplied = leaderApplied;
+  sim.run({ untilUs: 2_500_000 });
+  return { sim, peers, reader: (id: string) => sim.nodeObject(id) as Reader };
+}
+
+describe("the read barrier", () => {
+  test("at the leader and at followers it returns a slot covering everything committed before the call, applied by then (seed 1)", () => {
+    const { peers, reader } = cluster(1, null);
+    for (const id of peers) {
+      const r = reader(id).result;
+      expect(r, `${id} got no answer`).not.toBe("pending");
+      if (r === "pending") continue;
+      expect(r.slot).not.toBeNull();
+      expect(r.slot as number).toBeGreaterThanOrEqual(r.leaderAppliedAtCall);
+      expect(r.appliedAtReply).toBeGreaterThanOrEqual(r.slot as number);
+    }
+  });
+
+  test("an isolated replica gets no barrier: null, not a stale slot (seed 2)", () => {
+    const probe = cluster(2, null);
+    const follower = probe.peers.find((id) => probe.reader(id).paxos.role !== "leader") as string;
+    const { reader } = cluster(2, follower);
+    const r = reader(follower).result;
+    expect(r).not.toBe("pending");
+    if (r !== "pending") expect(r.slot).toBeNull();
+  });
+});
