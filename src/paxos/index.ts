@@ -7,7 +7,7 @@ export { Replica } from "./replica.ts";
 export type { Role, ProposeOutcome, ProposeRefusal, ReplicaMachine } from "./replica.ts";
 export { BALLOT_ZERO, compareBallots, ballotsEqual, formatBallot } from "./ballot.ts";
 export type { Ballot } from "./ballot.ts";
-export { isPaxosMsg, isPaxosTimer } from "./messages.ts";
+export { isPaxosTimer } from "./messages.ts";
 export type { PaxosMsg, PaxosMsgType, PaxosTimer, Value, AcceptedEntry, ChosenEntry } from "./messages.ts";
 export { paxosConfigSchema, PAXOS_BUGS } from "./config.ts";
 export type { PaxosConfig, PaxosConfigInput, PaxosBug } from "./config.ts";

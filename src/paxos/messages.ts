@@ -65,27 +65,6 @@ export type PaxosMsg<Cmd> =
 
 export type PaxosMsgType = PaxosMsg<unknown>["type"];
 
-const PAXOS_TYPES: ReadonlySet<string> = new Set<PaxosMsgType>([
-  "prepare",
-  "promise",
-  "reject",
-  "accept",
-  "accepted",
-  "heartbeat",
-  "heartbeat-ack",
-  "fetch",
-  "entries",
-  "snapshot",
-  "decided",
-  "read-index",
-  "read-index-reply",
-]);
-
-/** True for the messages a Replica handles (so a server can route its mixed message union). */
-export function isPaxosMsg(msg: { readonly type: string }): msg is PaxosMsg<never> {
-  return PAXOS_TYPES.has(msg.type);
-}
-
 /** Timer tags of a replica; `owner` lets the hosting node route them. */
 export type PaxosTimer =
   | { readonly owner: "paxos"; readonly kind: "election" }

@@ -223,11 +223,6 @@ export class Replica<Cmd> {
     return this.learner.snapshotSlot;
   }
 
-  /** Entries held in memory (accepted and chosen), which compaction keeps bounded. */
-  get memoryEntries(): number {
-    return this.acceptor.acceptedCount + this.inflight.size + this.queue.length;
-  }
-
   // ---------------------------------------------------------------- dispatch
 
   private handle(from: NodeId, msg: PaxosMsg<Cmd>): void {
@@ -694,15 +689,18 @@ export class Replica<Cmd> {
   }
 
   private resetElectionTimer(): void {
-    this.cancelTimer("electionTimer");
-    const timeoutUs = this.ctx.rng.between(this.config.electionTimeoutUsMin, this.config.electionTimeoutUsMax);
-    this.electionTimer = this.ctx.setTimer(timeoutUs, { owner: "paxos", kind: "election" } satisfies PaxosTimer);
+    this.electionTimer = this.randomTimeout("electionTimer", "election");
   }
 
   private setRetryTimer(): void {
-    this.cancelTimer("retryTimer");
+    this.retryTimer = this.randomTimeout("retryTimer", "retry-prepare");
+  }
+
+  /** Replaces a timer with one after a random election timeout, drawn from this node's stream. */
+  private randomTimeout(which: "electionTimer" | "retryTimer", kind: "election" | "retry-prepare"): TimerId {
+    this.cancelTimer(which);
     const timeoutUs = this.ctx.rng.between(this.config.electionTimeoutUsMin, this.config.electionTimeoutUsMax);
-    this.retryTimer = this.ctx.setTimer(timeoutUs, { owner: "paxos", kind: "retry-prepare" } satisfies PaxosTimer);
+    return this.ctx.setTimer(timeoutUs, { owner: "paxos", kind } satisfies PaxosTimer);
   }
 
   private cancelTimer(which: "electionTimer" | "heartbeatTimer" | "retryTimer"): void {

@@ -26,11 +26,6 @@ export class LocalClock {
     return this.anchorLocalUs + deltaUs + wholeSeconds * this.drift + Math.floor((restUs * this.drift) / MILLION);
   }
 
-  /** How far the local clock reads ahead of true time at `globalUs`. */
-  skewUs(globalUs: number): number {
-    return this.localUs(globalUs) - globalUs;
-  }
-
   /** Sets the skew (local minus true time, from now on) and/or the drift, at true time `globalUs`. */
   set(globalUs: number, skewUs: number | undefined, driftPpm: number | undefined): void {
     const localNowUs = this.localUs(globalUs);

@@ -216,8 +216,8 @@ export class Simulation<Msg> {
           this.dispatch(next);
         }
         events++;
-        if (this.currentNode >= 0) {
-          const host = this.hosts[this.currentNode] as Host<Msg>;
+        const host = this.currentNode >= 0 ? (this.hosts[this.currentNode] as Host<Msg>) : undefined;
+        if (host !== undefined && host.async) {
           if (host.node?.isSettled?.() === false) {
             assert(this.settling, "a node runs async code: use runAsync", { node: host.id });
             this.unsettled = host;
@@ -561,6 +561,7 @@ export class Simulation<Msg> {
     host.rng = this.rng.fork(`node-${host.id}`).fork(`incarnation-${host.incarnation}`);
     host.ctx = this.makeContext(host);
     host.node = this.createNode(host.id);
+    host.async = typeof host.node.isSettled === "function";
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
     host.node.start(host.ctx);
   }

@@ -63,13 +63,6 @@ export class EventHeap<T extends Ordered> {
     items[index] = last;
     return top;
   }
-
-  /** Removes every item for which `keep` is false (used rarely: O(n)). */
-  filter(keep: (item: T) => boolean): void {
-    const kept = this.items.filter(keep);
-    this.items.length = 0;
-    for (const item of kept) this.push(item);
-  }
 }
 
 function before(a: Ordered, b: Ordered): boolean {

@@ -51,6 +51,8 @@ export class Host<Msg> {
   state: HostState = HostState.Running;
   incarnation = 0;
   node: Node<Msg> | null = null;
+  /** The node runs async code (it has isSettled): checked after its events. Set at each start. */
+  async = false;
   ctx: Context<Msg> | null = null;
   rng: Rng | null = null;
   readonly clock = new LocalClock();

@@ -51,22 +51,6 @@ export function latencySampler(distribution: LatencyDistribution): LatencySample
   }
 }
 
-/** The largest finite latency a distribution can produce (used to validate and bound configs). */
-export function latencyUsMax(distribution: LatencyDistribution): number {
-  switch (distribution.kind) {
-    case "constant":
-      return distribution.us;
-    case "uniform":
-      return distribution.maxUs;
-    case "normal":
-      return distribution.maxUs;
-    case "exponential":
-      return distribution.capUs;
-    default:
-      return unreachable(distribution, "latency distribution");
-  }
-}
-
 const IRWIN_HALL_MEAN = 12 * 32767.5 * 2; // twelve 16-bit uniforms, doubled to stay integral
 
 /**

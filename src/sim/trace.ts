@@ -146,10 +146,6 @@ export class TraceRecorder {
     this.writing = level === "full" && sink !== undefined;
   }
 
-  get eventCount(): number {
-    return this.count;
-  }
-
   header(header: Omit<TraceHeader, "type" | "format" | "version" | "level">): void {
     this.sink?.write(JSON.stringify({ type: "header", format: TRACE_FORMAT, version: TRACE_VERSION, level: this.level, ...header }));
   }
