@@ -168,7 +168,10 @@ export type ZkResult =
   | { readonly op: "sync"; readonly path: string }
   | { readonly op: "addWatch" }
   | { readonly op: "removeWatches" }
-  | { readonly op: "addAuth" };
+  | { readonly op: "addAuth" }
+  /** A session's transactions: the id the leader gave a new session; a close. */
+  | { readonly op: "createSession"; readonly sessionId: number }
+  | { readonly op: "closeSession" };
 
 /** A request's outcome: a result, or an error by name (a failed multi also carries its per-op results). */
 export type ZkReply =

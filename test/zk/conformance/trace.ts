@@ -319,6 +319,8 @@ function normalizeResult(r: ZkResult, n: Renamer): ZkResult {
     case "addWatch":
     case "removeWatches":
     case "addAuth":
+    case "createSession":
+    case "closeSession":
       return r;
     default: {
       const unreachable: never = r;

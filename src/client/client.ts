@@ -1,0 +1,542 @@
+import { type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import {
+  parentOf,
+  type Acl,
+  type AddWatchMode,
+  type ClientToServer,
+  type CreateMode,
+  type MultiOp,
+  type MultiResult,
+  type ServerToClient,
+  type Stat,
+  type WatcherType,
+  type WatchEvent,
+  type WatchSet,
+  type ZkErrorCode,
+  type ZkOp,
+  type ZkReply,
+  type ZkResult,
+  type ZnodeData,
+  OPEN_ACL,
+} from "../zk/index.ts";
+
+/** A failed request, with ZooKeeper's error name and (for multi) the per-op results. */
+export class ZkError extends Error {
+  override readonly name = "ZkError";
+  constructor(
+    readonly code: ZkErrorCode,
+    readonly results?: readonly MultiResult[],
+  ) {
+    super(code);
+  }
+}
+
+/** Connection states as ZooKeeper's client reports them (KeeperState). */
+export type KeeperState = "SyncConnected" | "Disconnected" | "Expired" | "Closed";
+
+/** What a watcher callback receives: a node event, or a session event (type None). */
+export type ClientEvent =
+  | { readonly type: WatchEvent["type"]; readonly state: "SyncConnected"; readonly path: string; readonly zxid: number }
+  | { readonly type: "None"; readonly state: KeeperState; readonly path: null };
+
+/** A watcher is a function; its identity is what ZooKeeper's "watcher object" is. */
+export type Watcher = (event: ClientEvent) => void;
+
+export interface CreateOptions {
+  acl?: readonly Acl[];
+  mode?: CreateMode;
+  ttlMs?: number;
+}
+
+/** The API a workload uses: ZooKeeper's, with promises and typed errors. */
+export interface ZooKeeper {
+  readonly sessionId: number | null;
+  readonly state: KeeperState | "Connecting";
+  create(path: string, data: ZnodeData, options?: CreateOptions): Promise<string>;
+  createWithStat(path: string, data: ZnodeData, options?: CreateOptions): Promise<{ path: string; stat: Stat }>;
+  delete(path: string, version?: number): Promise<void>;
+  exists(path: string, watch?: Watcher): Promise<Stat | null>;
+  getData(path: string, watch?: Watcher): Promise<{ data: ZnodeData; stat: Stat }>;
+  setData(path: string, data: ZnodeData, version?: number): Promise<Stat>;
+  getChildren(path: string, watch?: Watcher): Promise<string[]>;
+  getChildrenWithStat(path: string, watch?: Watcher): Promise<{ children: string[]; stat: Stat }>;
+  getAllChildrenNumber(path: string): Promise<number>;
+  getEphemerals(prefix?: string): Promise<string[]>;
+  getACL(path: string): Promise<{ acl: readonly Acl[]; stat: Stat }>;
+  setACL(path: string, acl: readonly Acl[], version?: number): Promise<Stat>;
+  multi(ops: readonly MultiOp[]): Promise<readonly MultiResult[]>;
+  sync(path: string): Promise<void>;
+  addWatch(path: string, watcher: Watcher, mode: AddWatchMode): Promise<void>;
+  removeWatches(path: string, watcher: Watcher, type: WatcherType, local?: boolean): Promise<void>;
+  addAuth(scheme: "digest", auth: string): Promise<void>;
+  /** Closes the session: its ephemerals go at once. */
+  close(): Promise<void>;
+  /** Session events (Disconnected, SyncConnected, Expired, Closed): the default watcher. */
+  onState(watcher: Watcher): void;
+}
+
+/** What a workload gets besides the ZooKeeper handle: time, randomness, sleep. */
+export interface ClientProcess {
+  readonly self: NodeId;
+  /** The client's local clock, in µs. */
+  now(): number;
+  readonly rng: Rng;
+  sleep(ms: number): Promise<void>;
+  /** A note in the trace (what the viewer shows on this client's line). */
+  note(kind: string, data?: unknown): void;
+}
+
+export type Workload = (zk: ZooKeeper, process: ClientProcess) => Promise<void>;
+
+/** Something a client records for checkers: each request's invocation and completion. */
+export interface OpRecord {
+  readonly client: NodeId;
+  readonly sessionId: number | null;
+  readonly xid: number;
+  readonly op: ZkOp | { readonly op: "close" };
+  readonly invokeUs: number;
+  completeUs: number | null;
+  /** ok, a ZooKeeper error, or ConnectionLoss (outcome unknown). */
+  reply: ZkReply | null;
+  /** The zxid the server reported with the reply. */
+  zxid: number | null;
+}
+
+export interface ZkClientOptions {
+  /** The servers, in the order the client tries them. */
+  readonly servers: readonly NodeId[];
+  /** Index in `servers` of the first one to try. */
+  readonly firstServer: number;
+  readonly sessionTimeoutMs: number;
+  readonly workload: Workload;
+  /** Receives every finished request (for the checkers). */
+  readonly record?: (record: OpRecord) => void;
+}
+
+type ClientTimer =
+  | { readonly owner: "client"; readonly kind: "ping"; readonly connection: number }
+  | { readonly owner: "client"; readonly kind: "read-timeout"; readonly connection: number }
+  | { readonly owner: "client"; readonly kind: "sleep"; readonly id: number };
+
+type Settle = { resolve: (value: ZkResult) => void; reject: (error: ZkError) => void };
+
+interface InFlight {
+  readonly record: OpRecord;
+  readonly settle: Settle;
+  /** Registers the watch when the reply arrives (ZooKeeper registers on success). */
+  readonly watch: ((reply: ZkReply) => void) | null;
+}
+
+/** Microtask hops the engine grants after this client released promise continuations. */
+const SETTLE_HOPS = 64;
+/** Requests a client may have outstanding. */
+const IN_FLIGHT_MAX = 10_000;
+
+/**
+ * A simulated client process. Its workload is ordinary async/await code; the
+ * replies that settle its promises arrive through the node's handlers, and
+ * `Simulation.runAsync` lets the continuations run at the virtual time the
+ * reply arrived. The connection is an ordered stream (sequence numbers over
+ * the lossy network); a lasting silence or gap breaks it: requests in flight
+ * fail with ConnectionLoss (their outcome is unknown) and the client
+ * reconnects to the next server with its session, its last zxid and its watches.
+ */
+export class ZkClient implements Node<ClientToServer | ServerToClient> {
+  private ctx!: Context<ClientToServer | ServerToClient>;
+  private state: KeeperState | "Connecting" = "Connecting";
+  private sessionId: number | null = null;
+  private timeoutMs: number;
+  private serverIndex: number;
+  private connection = 0;
+  private outSeq = 0;
+  private inNext = 1;
+  private readonly inBuffer = new Map<number, ServerToClient>();
+  private lastZxid = 0;
+  private xid = 0;
+  private prevWriteXid = -1;
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly queued: { op: ZkOp | { op: "close" }; entry: InFlight }[] = [];
+  private readonly auth: string[] = [];
+  private hopsLeft = 0;
+  private sleepSeq = 0;
+  private readonly sleeps = new Map<number, () => void>();
+  private readonly watchers = {
+    data: new Map<string, Set<Watcher>>(),
+    exist: new Map<string, Set<Watcher>>(),
+    child: new Map<string, Set<Watcher>>(),
+    persistent: new Map<string, Set<Watcher>>(),
+    recursive: new Map<string, Set<Watcher>>(),
+  };
+  private readonly stateWatchers: Watcher[] = [];
+  private lastHeardUs = 0;
+
+  constructor(private readonly options: ZkClientOptions) {
+    this.timeoutMs = options.sessionTimeoutMs;
+    this.serverIndex = options.firstServer;
+  }
+
+  // ---------------------------------------------------------------- node entry points
+
+  start(ctx: Context<ClientToServer | ServerToClient>): void {
+    this.ctx = ctx;
+    this.connect();
+    const api = this.api();
+    const proc: ClientProcess = {
+      self: ctx.self,
+      now: () => this.ctx.now(),
+      rng: ctx.rng,
+      sleep: (ms) => this.sleep(ms),
+      note: (kind, data) => this.ctx.trace(kind, data),
+    };
+    this.options.workload(api, proc).then(
+      () => this.ctx.trace("workload-done", {}),
+      (error: unknown) => this.ctx.trace("workload-failed", { error: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
+  receive(ctx: Context<ClientToServer | ServerToClient>, from: NodeId, msg: ClientToServer | ServerToClient): void {
+    this.ctx = ctx;
+    if (!("connection" in msg) || msg.connection !== this.connection) return;
+    if (msg.type === "zk-refused") return this.refused(msg.reason);
+    if (!("seq" in msg) || from !== this.server()) return;
+    if (msg.seq < this.inNext || this.inBuffer.has(msg.seq)) return;
+    this.inBuffer.set(msg.seq, msg as ServerToClient);
+    for (let next = this.inBuffer.get(this.inNext); next !== undefined; next = this.inBuffer.get(this.inNext)) {
+      this.inBuffer.delete(this.inNext);
+      this.inNext++;
+      this.lastHeardUs = this.ctx.now();
+      this.inOrder(next);
+    }
+  }
+
+  timer(ctx: Context<ClientToServer | ServerToClient>, tag: unknown): void {
+    this.ctx = ctx;
+    const t = tag as ClientTimer;
+    switch (t.kind) {
+      case "sleep": {
+        const wake = this.sleeps.get(t.id);
+        this.sleeps.delete(t.id);
+        this.release();
+        wake?.();
+        return;
+      }
+      case "ping":
+        if (t.connection !== this.connection || this.state !== "SyncConnected") return;
+        this.send({ type: "zk-ping", connection: this.connection, seq: 0 });
+        ctx.setTimer(Math.floor((this.timeoutMs * 1000) / 3), t);
+        return;
+      case "read-timeout": {
+        if (t.connection !== this.connection || this.isClosed()) return;
+        const readTimeoutUs = Math.floor((this.timeoutMs * 1000 * 2) / 3);
+        const silentUs = this.ctx.now() - this.lastHeardUs;
+        if (silentUs >= readTimeoutUs) return this.disconnect();
+        ctx.setTimer(readTimeoutUs - silentUs, t);
+        return;
+      }
+    }
+  }
+
+  isSettled(): boolean {
+    if (this.hopsLeft === 0) return true;
+    this.hopsLeft--;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private server(): NodeId {
+    return this.options.servers[this.serverIndex % this.options.servers.length] as NodeId;
+  }
+
+  private connect(): void {
+    this.connection++;
+    this.outSeq = 0;
+    this.inNext = 1;
+    this.inBuffer.clear();
+    this.lastHeardUs = this.ctx.now();
+    this.prevWriteXid = -1; // the leader need not wait for writes of an earlier connection
+    this.ctx.send(this.server(), {
+      type: "zk-connect",
+      connection: this.connection,
+      sessionId: this.sessionId,
+      timeoutMs: this.timeoutMs,
+      lastZxid: this.lastZxid,
+      watches: this.watchSet(),
+      auth: this.auth.slice(),
+    });
+    const readTimeoutUs = Math.floor((this.timeoutMs * 1000 * 2) / 3);
+    this.ctx.setTimer(readTimeoutUs, { owner: "client", kind: "read-timeout", connection: this.connection } satisfies ClientTimer);
+  }
+
+  /** The connection broke: what was in flight has an unknown outcome; try the next server. */
+  private disconnect(): void {
+    const wasConnected = this.state === "SyncConnected";
+    this.state = "Connecting";
+    this.failInFlight("ConnectionLoss");
+    if (wasConnected) this.sessionEvent("Disconnected");
+    this.serverIndex++;
+    this.connect();
+  }
+
+  private refused(reason: "expired" | "behind" | "not-serving"): void {
+    if (reason === "expired") return this.expire();
+    this.serverIndex++;
+    this.connect();
+  }
+
+  private expire(): void {
+    this.state = "Expired";
+    this.failInFlight("SessionExpired");
+    for (const { entry } of this.queued.splice(0)) this.finish(entry, { ok: false, err: "SessionExpired" }, null);
+    this.sessionEvent("Expired");
+    this.clearWatchers();
+  }
+
+  private inOrder(msg: ServerToClient): void {
+    switch (msg.type) {
+      case "zk-connected":
+        this.state = "SyncConnected";
+        this.sessionId = msg.sessionId;
+        this.timeoutMs = msg.timeoutMs;
+        this.lastZxid = Math.max(this.lastZxid, msg.zxid);
+        this.ctx.setTimer(Math.floor((this.timeoutMs * 1000) / 3), { owner: "client", kind: "ping", connection: this.connection } satisfies ClientTimer);
+        this.sessionEvent("SyncConnected");
+        for (const { op, entry } of this.queued.splice(0)) this.transmit(op, entry);
+        return;
+      case "zk-reply": {
+        this.lastZxid = Math.max(this.lastZxid, msg.zxid);
+        const entry = this.inFlight.get(msg.xid);
+        if (entry === undefined) return;
+        this.inFlight.delete(msg.xid);
+        // As ZooKeeper's client does, exists turns the server's NoNode into a null Stat.
+        const reply: ZkReply =
+          entry.record.op.op === "exists" && !msg.reply.ok && msg.reply.err === "NoNode" ? { ok: true, result: { op: "exists", stat: null } } : msg.reply;
+        entry.watch?.(reply);
+        this.finish(entry, reply, msg.zxid);
+        if (entry.record.op.op === "close" && msg.reply.ok) this.closed();
+        return;
+      }
+      case "zk-watch":
+        this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
+        return this.deliverEvent(msg.event);
+      case "zk-pong":
+        this.lastZxid = Math.max(this.lastZxid, msg.zxid);
+        return;
+      case "zk-expired":
+        return this.expire();
+      case "zk-refused":
+        return;
+    }
+  }
+
+  private closed(): void {
+    this.state = "Closed";
+    this.sessionEvent("Closed");
+    this.clearWatchers();
+  }
+
+  private send(msg: ClientToServer): void {
+    if (msg.type === "zk-connect") return this.ctx.send(this.server(), msg);
+    this.outSeq++;
+    this.ctx.send(this.server(), { ...msg, seq: this.outSeq });
+  }
+
+  private isClosed(): boolean {
+    return this.state === "Expired" || this.state === "Closed";
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private request(op: ZkOp | { op: "close" }, watch: ((reply: ZkReply) => void) | null = null): Promise<ZkResult> {
+    return new Promise<ZkResult>((resolve, reject) => {
+      const xid = ++this.xid;
+      const record: OpRecord = { client: this.ctx.self, sessionId: this.sessionId, xid, op, invokeUs: this.ctx.now(), completeUs: null, reply: null, zxid: null };
+      const entry: InFlight = { record, settle: { resolve, reject }, watch };
+      if (this.state === "Expired" || this.state === "Closed") return this.finish(entry, { ok: false, err: "SessionExpired" }, null);
+      if (this.inFlight.size + this.queued.length >= IN_FLIGHT_MAX) return this.finish(entry, { ok: false, err: "Throttled" }, null);
+      if (this.state === "SyncConnected") this.transmit(op, entry);
+      else this.queued.push({ op, entry });
+    });
+  }
+
+  private transmit(op: ZkOp | { op: "close" }, entry: InFlight): void {
+    const xid = entry.record.xid;
+    this.inFlight.set(xid, entry);
+    const isWrite = op.op === "create" || op.op === "delete" || op.op === "setData" || op.op === "setACL" || op.op === "multi" || op.op === "close";
+    const prevWriteXid = this.prevWriteXid;
+    if (isWrite) this.prevWriteXid = xid;
+    if (op.op === "close") this.send({ type: "zk-close", connection: this.connection, seq: 0, xid });
+    else this.send({ type: "zk-request", connection: this.connection, seq: 0, xid, op, prevWriteXid: isWrite ? prevWriteXid : 0 });
+  }
+
+  private failInFlight(err: ZkErrorCode): void {
+    const entries = [...this.inFlight.values()].sort((a, b) => a.record.xid - b.record.xid);
+    this.inFlight.clear();
+    for (const entry of entries) this.finish(entry, { ok: false, err }, null);
+    if (err === "ConnectionLoss") {
+      for (const { entry } of this.queued.splice(0)) this.finish(entry, { ok: false, err }, null);
+    }
+  }
+
+  private finish(entry: InFlight, reply: ZkReply, zxid: number | null): void {
+    entry.record.completeUs = this.ctx.now();
+    entry.record.reply = reply;
+    entry.record.zxid = zxid;
+    this.options.record?.(entry.record);
+    this.release();
+    if (reply.ok) entry.settle.resolve(reply.result);
+    else entry.settle.reject(new ZkError(reply.err, reply.results));
+  }
+
+  /** A promise of the workload was settled: its continuation must run before the next event. */
+  private release(): void {
+    this.hopsLeft = SETTLE_HOPS;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const id = ++this.sleepSeq;
+      this.sleeps.set(id, resolve);
+      this.ctx.setTimer(Math.max(0, Math.round(ms * 1000)), { owner: "client", kind: "sleep", id } satisfies ClientTimer);
+    });
+  }
+
+  // ---------------------------------------------------------------- watches (ZooKeeper's ZKWatchManager)
+
+  private addWatcher(kind: keyof ZkClient["watchers"], path: string, watcher: Watcher): void {
+    let set = this.watchers[kind].get(path);
+    if (set === undefined) {
+      set = new Set();
+      this.watchers[kind].set(path, set);
+    }
+    set.add(watcher);
+  }
+
+  /** Fans a node event out to each distinct watcher at most once, removing one-shot ones. */
+  private deliverEvent(event: WatchEvent): void {
+    const targets = new Set<Watcher>();
+    const take = (kind: "data" | "exist" | "child", path: string) => {
+      const set = this.watchers[kind].get(path);
+      if (set === undefined) return;
+      for (const w of set) targets.add(w);
+      this.watchers[kind].delete(path);
+    };
+    const add = (kind: "persistent" | "recursive", path: string) => {
+      for (const w of this.watchers[kind].get(path) ?? []) targets.add(w);
+    };
+    if (event.type === "NodeChildrenChanged") {
+      take("child", event.path);
+      add("persistent", event.path);
+    } else {
+      take("data", event.path);
+      take("exist", event.path);
+      if (event.type === "NodeDeleted") take("child", event.path);
+      add("persistent", event.path);
+      for (let p: string | null = event.path; p !== null; p = parentOf(p)) add("recursive", p);
+    }
+    const clientEvent: ClientEvent = { type: event.type, state: "SyncConnected", path: event.path, zxid: event.zxid };
+    this.release();
+    for (const watcher of targets) watcher(clientEvent);
+  }
+
+  /** Session events go to the default watchers and every registered watcher object. */
+  private sessionEvent(state: KeeperState): void {
+    const event: ClientEvent = { type: "None", state, path: null };
+    const targets = new Set<Watcher>(this.stateWatchers);
+    for (const table of Object.values(this.watchers)) for (const set of table.values()) for (const w of set) targets.add(w);
+    this.release();
+    for (const watcher of targets) watcher(event);
+  }
+
+  private clearWatchers(): void {
+    for (const table of Object.values(this.watchers)) table.clear();
+  }
+
+  private watchSet(): WatchSet {
+    const paths = (kind: keyof ZkClient["watchers"]) => [...this.watchers[kind].keys()].sort();
+    return { data: paths("data"), exist: paths("exist"), child: paths("child"), persistent: paths("persistent"), recursive: paths("recursive") };
+  }
+
+  // ---------------------------------------------------------------- the API object
+
+  private api(): ZooKeeper {
+    const call = async <T>(op: ZkOp, pick: (result: ZkResult) => T, watch: ((reply: ZkReply) => void) | null = null): Promise<T> =>
+      pick(await this.request(op, watch));
+    const client = this;
+    return {
+      get sessionId() {
+        return client.sessionId;
+      },
+      get state() {
+        return client.state;
+      },
+      create: (path, data, o = {}) => call({ op: "create", path, data, acl: o.acl ?? OPEN_ACL, mode: o.mode ?? "PERSISTENT", ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }) }, (r) => (r as ZkResult & { op: "create" }).path),
+      createWithStat: (path, data, o = {}) =>
+        call({ op: "create", path, data, acl: o.acl ?? OPEN_ACL, mode: o.mode ?? "PERSISTENT", ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }) }, (r) => {
+          const c = r as ZkResult & { op: "create" };
+          return { path: c.path, stat: c.stat };
+        }),
+      delete: (path, version = -1) => call({ op: "delete", path, version }, () => undefined),
+      exists: (path, watch) =>
+        call({ op: "exists", path, watch: watch !== undefined }, (r) => (r as ZkResult & { op: "exists" }).stat, watch === undefined ? null : (reply) => {
+          const present = reply.ok && reply.result.op === "exists" && reply.result.stat !== null;
+          if (reply.ok || reply.err === "NoNode") this.addWatcher(present ? "data" : "exist", path, watch);
+        }),
+      getData: (path, watch) =>
+        call({ op: "getData", path, watch: watch !== undefined }, (r) => {
+          const g = r as ZkResult & { op: "getData" };
+          return { data: g.data, stat: g.stat };
+        }, watch === undefined ? null : (reply) => reply.ok && this.addWatcher("data", path, watch)),
+      setData: (path, data, version = -1) => call({ op: "setData", path, data, version }, (r) => (r as ZkResult & { op: "setData" }).stat),
+      getChildren: (path, watch) =>
+        call({ op: "getChildren", path, watch: watch !== undefined, withStat: false }, (r) => [...(r as ZkResult & { op: "getChildren" }).children],
+          watch === undefined ? null : (reply) => reply.ok && this.addWatcher("child", path, watch)),
+      getChildrenWithStat: (path, watch) =>
+        call({ op: "getChildren", path, watch: watch !== undefined, withStat: true }, (r) => {
+          const g = r as ZkResult & { op: "getChildren" };
+          return { children: [...g.children], stat: g.stat as Stat };
+        }, watch === undefined ? null : (reply) => reply.ok && this.addWatcher("child", path, watch)),
+      getAllChildrenNumber: (path) => call({ op: "getAllChildrenNumber", path }, (r) => (r as ZkResult & { op: "getAllChildrenNumber" }).count),
+      getEphemerals: (prefix = "/") => call({ op: "getEphemerals", prefix }, (r) => [...(r as ZkResult & { op: "getEphemerals" }).paths]),
+      getACL: (path) => call({ op: "getACL", path }, (r) => {
+        const g = r as ZkResult & { op: "getACL" };
+        return { acl: g.acl, stat: g.stat };
+      }),
+      setACL: (path, acl, version = -1) => call({ op: "setACL", path, acl, version }, (r) => (r as ZkResult & { op: "setACL" }).stat),
+      multi: (ops) => (ops.length === 0 ? Promise.resolve([]) : call({ op: "multi", ops }, (r) => (r as ZkResult & { op: "multi" }).results)),
+      sync: (path) => call({ op: "sync", path }, () => undefined),
+      addWatch: (path, watcher, mode) =>
+        call({ op: "addWatch", path, mode }, () => undefined, (reply) => reply.ok && this.addWatcher(mode === "PERSISTENT" ? "persistent" : "recursive", path, watcher)),
+      removeWatches: (path, watcher, type, local = false) => this.removeWatches(path, watcher, type, local),
+      addAuth: (scheme, auth) => {
+        // Kept to authenticate again on every reconnect, as ZooKeeper's client does.
+        if (!this.auth.includes(auth)) this.auth.push(auth);
+        return call({ op: "addAuth", scheme, auth }, () => undefined);
+      },
+      close: async () => {
+        if (this.isClosed()) return;
+        await this.request({ op: "close" });
+      },
+      onState: (watcher) => {
+        this.stateWatchers.push(watcher);
+      },
+    };
+  }
+
+  private async removeWatches(path: string, watcher: Watcher, type: WatcherType, local: boolean): Promise<void> {
+    const kinds: (keyof ZkClient["watchers"])[] =
+      type === "Data" ? ["data", "exist"] : type === "Children" ? ["child"] : ["data", "exist", "child", "persistent", "recursive"];
+    let removed = false;
+    for (const kind of kinds) {
+      const set = this.watchers[kind].get(path);
+      if (set?.delete(watcher) === true) {
+        removed = true;
+        if (set.size === 0) this.watchers[kind].delete(path);
+      }
+    }
+    if (!removed) throw new ZkError("NoWatcher");
+    if (local) return;
+    const stillWatched = kinds.some((kind) => (this.watchers[kind].get(path)?.size ?? 0) > 0);
+    if (!stillWatched) await this.request({ op: "removeWatches", path, type });
+  }
+}

@@ -1,0 +1,82 @@
+import { paxosConfigSchema, type PaxosConfigInput } from "../paxos/index.ts";
+import { Simulation, type EngineConfigInput, type NodeId, type TraceOptions } from "../sim/index.ts";
+import { ZkServer, type ZkServerMsg } from "../zk/index.ts";
+import { ZkClient, type OpRecord, type Workload } from "./client.ts";
+
+export interface ZkClientSpec {
+  /** Index of the server it connects to first (default: spread round-robin). */
+  readonly server?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly workload: Workload;
+}
+
+export interface ZkClusterOptions {
+  /** Engine settings; the nodes are s1..sN then c1..cM. */
+  readonly engine: Omit<EngineConfigInput, "nodes">;
+  readonly serverCount: number;
+  readonly clients: readonly ZkClientSpec[];
+  readonly paxos?: PaxosConfigInput;
+  readonly tickMs?: number;
+  readonly extendedTypesEnabled?: boolean;
+  readonly reapIntervalMs?: number;
+  readonly trace?: TraceOptions;
+}
+
+/** A built, not yet run, ZooKeeper cluster: the simulation, its node ids, and the clients' request records. */
+export interface ZkCluster {
+  readonly sim: Simulation<ZkServerMsg>;
+  readonly servers: readonly NodeId[];
+  readonly clients: readonly NodeId[];
+  /** Every finished request, in completion order (for the checkers). */
+  readonly records: OpRecord[];
+  server(id: NodeId): ZkServer | null;
+}
+
+/** Paxos settings for the service: ZooKeeper-like timing (tick 2 s is ZooKeeper's default; ours is shorter). */
+export const ZK_PAXOS_DEFAULTS: PaxosConfigInput = {
+  heartbeatUs: 50_000,
+  electionTimeoutUsMin: 300_000,
+  electionTimeoutUsMax: 600_000,
+  pipelineWindow: 64,
+  snapshotEvery: 2_000,
+};
+
+export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
+  const servers = Array.from({ length: options.serverCount }, (_, i) => `s${i + 1}`);
+  const clients = options.clients.map((_, i) => `c${i + 1}`);
+  const paxos = paxosConfigSchema.parse({ ...ZK_PAXOS_DEFAULTS, ...options.paxos });
+  const records: OpRecord[] = [];
+  const serverOptions = {
+    paxos,
+    servers,
+    tickMs: options.tickMs ?? 500,
+    extendedTypesEnabled: options.extendedTypesEnabled ?? false,
+    reapIntervalMs: options.reapIntervalMs ?? 5_000,
+  };
+  const sim = new Simulation<ZkServerMsg>({
+    config: { ...options.engine, nodes: [...servers, ...clients] },
+    createNode: (id) => {
+      const clientIndex = clients.indexOf(id);
+      if (clientIndex < 0) return new ZkServer(serverOptions);
+      const spec = options.clients[clientIndex] as ZkClientSpec;
+      return new ZkClient({
+        servers,
+        firstServer: spec.server ?? clientIndex % servers.length,
+        sessionTimeoutMs: spec.sessionTimeoutMs ?? 4 * serverOptions.tickMs,
+        workload: spec.workload,
+        record: (record) => records.push(record),
+      });
+    },
+    ...(options.trace === undefined ? {} : { trace: options.trace }),
+  });
+  return {
+    sim,
+    servers,
+    clients,
+    records,
+    server: (id) => {
+      const node = sim.nodeObject(id);
+      return node instanceof ZkServer ? node : null;
+    },
+  };
+}

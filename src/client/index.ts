@@ -1,0 +1,9 @@
+/**
+ * The ZooKeeper client, as a simulated process with an async API, and the
+ * recipes built on it.
+ */
+export { ZkClient, ZkError } from "./client.ts";
+export type { ZooKeeper, ClientProcess, Workload, Watcher, ClientEvent, KeeperState, CreateOptions, OpRecord, ZkClientOptions } from "./client.ts";
+export { Lock, Election, Barrier, ConfigWatcher, fencedWrite, ensurePath } from "./recipes.ts";
+export { buildZkCluster, ZK_PAXOS_DEFAULTS } from "./cluster.ts";
+export type { ZkCluster, ZkClusterOptions, ZkClientSpec } from "./cluster.ts";

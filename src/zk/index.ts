@@ -1,0 +1,38 @@
+/**
+ * The ZooKeeper service: the znode data tree (a pure state machine applied
+ * from the log), sessions, watches, and the server node that runs it all on
+ * a Multi-Paxos replica.
+ */
+export { ZkServer } from "./server.ts";
+export type { ZkServerOptions } from "./server.ts";
+export { ZkState } from "./state.ts";
+export { DataTree } from "./tree.ts";
+export { WatchTable, parentOf } from "./watches.ts";
+export { SessionTracker } from "./sessions.ts";
+export { generateDigestId } from "./acl.ts";
+export type { ZkCommand, RequestOrigin, WatchSet, ClientToServer, ServerToClient, ServerToServer, ZkServerMsg } from "./messages.ts";
+export { ZK_ERRORS, CREATE_MODES, PERMS, OPEN_ACL, READ_ACL, EVENT_TYPES, zkErrorName } from "./types.ts";
+export type {
+  ZkErrorName,
+  ZkErrorCode,
+  CreateMode,
+  Acl,
+  Stat,
+  ZnodeData,
+  EventType,
+  AddWatchMode,
+  WatcherType,
+  ZkOp,
+  MultiOp,
+  MultiResult,
+  ZkResult,
+  ZkReply,
+  WatchEvent,
+  WriteRequest,
+  ReadRequest,
+  Caller,
+  Txn,
+  TxnBody,
+  WatchTrigger,
+  TxnOutcome,
+} from "./types.ts";

@@ -1,0 +1,572 @@
+import { assert, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
+import { isPaxosTimer, Replica, type PaxosConfig, type PaxosMsg, type Role, type Value } from "../paxos/index.ts";
+import { generateDigestId } from "./acl.ts";
+import type { ClientToServer, RequestOrigin, ServerToClient, ServerToServer, ZkCommand, ZkServerMsg } from "./messages.ts";
+import { SessionTracker } from "./sessions.ts";
+import { ZkState } from "./state.ts";
+import type { Caller, Txn, TxnBody, WriteRequest, ZkOp, ZkReply } from "./types.ts";
+import { WatchTable } from "./watches.ts";
+
+export interface ZkServerOptions {
+  readonly paxos: PaxosConfig;
+  /** Every server, in the same order everywhere. */
+  readonly servers: readonly NodeId[];
+  /** ZooKeeper's tickTime: sessions are negotiated within [2, 20] ticks and expire on tick boundaries. */
+  readonly tickMs: number;
+  readonly extendedTypesEnabled: boolean;
+  /** How often the leader looks for containers and TTL nodes to reap. */
+  readonly reapIntervalMs: number;
+}
+
+type ZkTimer = { readonly owner: "zk"; readonly kind: "tick" } | { readonly owner: "zk"; readonly kind: "resend" };
+
+/** A request waiting its turn in its session's FIFO. */
+interface Pending {
+  readonly xid: number;
+  readonly op: ZkOp | { readonly op: "close" };
+  readonly prevWriteXid: number;
+  reply: ZkReply | null;
+  /** For writes: when it was last forwarded (local µs); for sync: whether the barrier started. */
+  sentUs: number;
+}
+
+/** One client's connection to this server: an ordered stream in each direction, and its session's FIFO. */
+interface Connection {
+  readonly client: NodeId;
+  readonly connection: number;
+  sessionId: number | null;
+  timeoutMs: number;
+  auth: string[];
+  outSeq: number;
+  inNext: number;
+  readonly inBuffer: Map<number, ClientToServer>;
+  readonly pending: Pending[];
+}
+
+/** Out-of-order messages a connection may hold before the client is considered broken. */
+const IN_BUFFER_MAX = 1_000;
+/** Requests a session may have waiting at a server. */
+const PENDING_MAX = 10_000;
+/** Writes the leader holds per session while an earlier one is missing. */
+const CHAIN_BUFFER_MAX = 256;
+/** Reap transactions the leader proposes per sweep. */
+const REAP_MAX = 100;
+
+/**
+ * A ZooKeeper server: one Multi-Paxos replica under a znode tree. It answers
+ * reads from its own tree (possibly stale), forwards writes to the leader, and
+ * answers its clients in the order their requests arrived. The leader turns
+ * requests into transactions (zxid, time stamp, session decisions), keeps each
+ * session's writes in order, and expires sessions by its own clock.
+ */
+export class ZkServer implements Node<ZkServerMsg> {
+  private readonly replica: Replica<ZkCommand>;
+  private state: ZkState;
+  private readonly watches = new WatchTable();
+  private readonly connections = new Map<NodeId, Connection>();
+  private readonly touched = new Set<number>();
+  private ctx!: Context<ZkServerMsg>;
+
+  // leader only
+  private epoch = 0;
+  private counter = 0;
+  private tracker: SessionTracker | null = null;
+  private readonly chainTail = new Map<number, number>();
+  private readonly chainBuffer = new Map<number, Map<number, ServerToServer & { type: "zk-forward" | "zk-forward-close" }>>();
+  private lastReapUs = 0;
+  private knownLeader: NodeId | null = null;
+
+  constructor(private readonly options: ZkServerOptions) {
+    this.state = new ZkState(options.extendedTypesEnabled);
+    this.replica = new Replica<ZkCommand>(options.paxos, options.servers, {
+      apply: (_slot, value) => this.apply(value),
+      snapshot: () => this.state.toSnapshot(),
+      restore: (_slot, snapshot) => {
+        this.state = ZkState.fromSnapshot(snapshot, options.extendedTypesEnabled);
+      },
+      roleChanged: (role) => this.roleChanged(role),
+    });
+  }
+
+  // ---------------------------------------------------------------- node entry points
+
+  start(ctx: Context<ZkServerMsg>): void {
+    this.ctx = ctx;
+    this.replica.start(ctx);
+    ctx.setTimer(this.options.tickMs * 1000, { owner: "zk", kind: "tick" } satisfies ZkTimer);
+    ctx.setTimer(this.resendUs(), { owner: "zk", kind: "resend" } satisfies ZkTimer);
+  }
+
+  receive(ctx: Context<ZkServerMsg>, from: NodeId, msg: ZkServerMsg): void {
+    this.ctx = ctx;
+    switch (msg.type) {
+      case "zk-connect":
+      case "zk-request":
+      case "zk-ping":
+      case "zk-close":
+        return this.fromClient(from, msg);
+      case "zk-forward":
+      case "zk-forward-close":
+        return this.leaderChain(msg);
+      case "zk-forward-session":
+        return this.leaderPropose({ type: "createSession", sessionId: 0, timeoutMs: msg.timeoutMs }, msg.origin);
+      case "zk-touch":
+        return this.leaderTouch(msg.sessions);
+      case "zk-connected":
+      case "zk-refused":
+      case "zk-reply":
+      case "zk-watch":
+      case "zk-pong":
+      case "zk-expired":
+        return; // meant for clients
+      default:
+        this.replica.receive(ctx, from, msg as PaxosMsg<ZkCommand>);
+        this.noticeLeader();
+    }
+  }
+
+  timer(ctx: Context<ZkServerMsg>, tag: unknown): void {
+    this.ctx = ctx;
+    if (isPaxosTimer(tag)) {
+      this.replica.timer(ctx, tag);
+      this.noticeLeader();
+      return;
+    }
+    const t = tag as ZkTimer;
+    if (t.kind === "tick") {
+      this.tick();
+      ctx.setTimer(this.options.tickMs * 1000, t);
+    } else {
+      this.resendWrites(false);
+      ctx.setTimer(this.resendUs(), t);
+    }
+  }
+
+  synced(ctx: Context<ZkServerMsg>, sync: SyncId): void {
+    this.ctx = ctx;
+    this.replica.synced(ctx, sync);
+  }
+
+  // ---------------------------------------------------------------- what tests, checkers and the viewer read
+
+  get paxos(): Replica<ZkCommand> {
+    return this.replica;
+  }
+
+  /** The highest zxid applied here. */
+  get lastZxid(): number {
+    return this.state.lastZxid;
+  }
+
+  /** The digest of this server's tree at lastZxid. */
+  get treeDigest(): string {
+    return this.state.tree.digest();
+  }
+
+  get zkState(): ZkState {
+    return this.state;
+  }
+
+  // ---------------------------------------------------------------- clients: the ordered stream
+
+  private fromClient(client: NodeId, msg: ClientToServer): void {
+    if (msg.type === "zk-connect") return this.connect(client, msg);
+    const conn = this.connections.get(client);
+    if (conn === undefined || conn.connection !== msg.connection) return; // an old connection's leftovers
+    if (msg.seq < conn.inNext || conn.inBuffer.has(msg.seq)) return; // a duplicate
+    if (conn.inBuffer.size >= IN_BUFFER_MAX) return this.dropConnection(conn);
+    conn.inBuffer.set(msg.seq, msg);
+    for (let next = conn.inBuffer.get(conn.inNext); next !== undefined; next = conn.inBuffer.get(conn.inNext)) {
+      conn.inBuffer.delete(conn.inNext);
+      conn.inNext++;
+      this.inOrder(conn, next);
+    }
+  }
+
+  private inOrder(conn: Connection, msg: ClientToServer): void {
+    if (conn.sessionId !== null) this.touched.add(conn.sessionId);
+    switch (msg.type) {
+      case "zk-ping":
+        return this.toClient(conn, { type: "zk-pong", connection: conn.connection, seq: 0, zxid: this.state.lastZxid });
+      case "zk-request":
+        return this.enqueue(conn, { xid: msg.xid, op: msg.op, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
+      case "zk-close":
+        return this.enqueue(conn, { xid: msg.xid, op: { op: "close" }, prevWriteXid: msg.xid - 1, reply: null, sentUs: -1 });
+      case "zk-connect":
+        return;
+    }
+  }
+
+  private connect(client: NodeId, msg: ClientToServer & { type: "zk-connect" }): void {
+    const existing = this.connections.get(client);
+    if (existing !== undefined && existing.connection === msg.connection) return; // a duplicate connect
+    if (existing !== undefined) this.dropConnection(existing);
+    if (msg.lastZxid > this.state.lastZxid) {
+      // Single system image: never let a client see an older state than it has seen.
+      this.ctx.send(client, { type: "zk-refused", connection: msg.connection, reason: "behind" });
+      return;
+    }
+    const conn: Connection = {
+      client,
+      connection: msg.connection,
+      sessionId: msg.sessionId,
+      timeoutMs: this.negotiate(msg.timeoutMs),
+      auth: msg.auth.map((credentials) => `digest:${generateDigestId(credentials)}`),
+      outSeq: 0,
+      inNext: 1,
+      inBuffer: new Map(),
+      pending: [],
+    };
+    if (msg.sessionId === null) {
+      this.connections.set(client, conn);
+      const origin = this.originOf(conn, 0);
+      this.forward({ type: "zk-forward-session", origin, timeoutMs: conn.timeoutMs });
+      return;
+    }
+    const timeoutMs = this.state.sessionTimeoutMs(msg.sessionId);
+    if (timeoutMs === undefined) {
+      this.ctx.send(client, { type: "zk-refused", connection: msg.connection, reason: "expired" });
+      return;
+    }
+    conn.timeoutMs = timeoutMs;
+    this.connections.set(client, conn);
+    this.touched.add(msg.sessionId);
+    this.toClient(conn, { type: "zk-connected", connection: conn.connection, seq: 0, sessionId: msg.sessionId, timeoutMs, zxid: this.state.lastZxid });
+    this.rearmWatches(conn, msg.watches, msg.lastZxid);
+  }
+
+  /**
+   * Re-registers a reconnecting client's watches and fires what it missed,
+   * as ZooKeeper's setWatches does with the client's last zxid.
+   */
+  private rearmWatches(conn: Connection, set: ClientToServer & { type: "zk-connect" } extends { watches: infer W } ? W : never, lastZxid: number): void {
+    const tree = this.state.tree;
+    const caller = this.callerOf(conn);
+    const events: { type: "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged"; path: string }[] = [];
+    for (const path of set.data) {
+      const r = tree.read({ op: "exists", path, watch: false }, caller);
+      const stat = r.ok && r.result.op === "exists" ? r.result.stat : null;
+      if (stat === null) events.push({ type: "NodeDeleted", path });
+      else if (stat.mzxid > lastZxid) events.push({ type: "NodeDataChanged", path });
+      else this.watches.register(conn.client, "data", path);
+    }
+    for (const path of set.exist) {
+      const r = tree.read({ op: "exists", path, watch: false }, caller);
+      const stat = r.ok && r.result.op === "exists" ? r.result.stat : null;
+      if (stat !== null) events.push({ type: "NodeCreated", path });
+      else this.watches.register(conn.client, "data", path);
+    }
+    for (const path of set.child) {
+      const r = tree.read({ op: "exists", path, watch: false }, caller);
+      const stat = r.ok && r.result.op === "exists" ? r.result.stat : null;
+      if (stat === null) events.push({ type: "NodeDeleted", path });
+      else if (stat.pzxid > lastZxid) events.push({ type: "NodeChildrenChanged", path });
+      else this.watches.register(conn.client, "child", path);
+    }
+    for (const path of set.persistent) this.watches.register(conn.client, "persistent", path);
+    for (const path of set.recursive) this.watches.register(conn.client, "recursive", path);
+    for (const event of events) {
+      this.toClient(conn, { type: "zk-watch", connection: conn.connection, seq: 0, event: { ...event, zxid: this.state.lastZxid } });
+    }
+  }
+
+  private negotiate(timeoutMs: number): number {
+    const tick = this.options.tickMs;
+    return Math.min(20 * tick, Math.max(2 * tick, timeoutMs));
+  }
+
+  private dropConnection(conn: Connection): void {
+    this.watches.drop(conn.client);
+    this.connections.delete(conn.client);
+  }
+
+  /** Sends in order: stamps the connection's next sequence number. */
+  private toClient(conn: Connection, msg: ServerToClient): void {
+    if (msg.type === "zk-refused") return this.ctx.send(conn.client, msg);
+    conn.outSeq++;
+    this.ctx.send(conn.client, { ...msg, seq: conn.outSeq });
+  }
+
+  // ---------------------------------------------------------------- the session FIFO
+
+  private enqueue(conn: Connection, request: Pending): void {
+    if (conn.pending.length >= PENDING_MAX) return this.dropConnection(conn);
+    conn.pending.push(request);
+    if (isWrite(request.op)) this.forwardWrite(conn, request);
+    this.pump(conn);
+  }
+
+  /** Answers the requests at the head of the FIFO that can be answered now. */
+  private pump(conn: Connection): void {
+    while (conn.pending.length > 0) {
+      const head = conn.pending[0] as Pending;
+      if (head.reply === null && !isWrite(head.op)) this.answerHead(conn, head);
+      if (head.reply === null) return;
+      conn.pending.shift();
+      this.toClient(conn, { type: "zk-reply", connection: conn.connection, seq: 0, xid: head.xid, zxid: this.state.lastZxid, reply: head.reply });
+      if (head.op.op === "close") {
+        this.dropConnection(conn);
+        return;
+      }
+    }
+  }
+
+  /** A read, sync or watch request at the head of the FIFO: answered from this server's tree. */
+  private answerHead(conn: Connection, head: Pending): void {
+    const op = head.op as ZkOp;
+    const sessionId = conn.sessionId;
+    if (sessionId === null || this.state.sessionTimeoutMs(sessionId) === undefined) {
+      head.reply = { ok: false, err: "SessionExpired" };
+      return;
+    }
+    switch (op.op) {
+      case "sync":
+        if (head.sentUs < 0) {
+          head.sentUs = this.ctx.now();
+          this.replica.readIndex(this.ctx, (slot) => {
+            head.reply = slot === null ? { ok: false, err: "ConnectionLoss" } : { ok: true, result: { op: "sync", path: op.path } };
+            this.pump(conn);
+          });
+        }
+        return;
+      case "addWatch":
+        this.watches.register(conn.client, op.mode === "PERSISTENT" ? "persistent" : "recursive", op.path);
+        head.reply = { ok: true, result: { op: "addWatch" } };
+        return;
+      case "removeWatches":
+        head.reply = this.watches.remove(conn.client, op.path, op.type) ? { ok: true, result: { op: "removeWatches" } } : { ok: false, err: "NoWatcher" };
+        return;
+      case "addAuth": {
+        const id = `digest:${generateDigestId(op.auth)}`;
+        if (!conn.auth.includes(id)) conn.auth.push(id);
+        head.reply = { ok: true, result: { op: "addAuth" } };
+        return;
+      }
+      case "exists":
+      case "getData":
+      case "getChildren":
+      case "getAllChildrenNumber":
+      case "getEphemerals":
+      case "getACL": {
+        const reply = this.state.tree.read(op, this.callerOf(conn));
+        this.registerReadWatch(conn, op, reply);
+        head.reply = reply;
+        return;
+      }
+      default:
+        assert(false, "a write reached answerHead", { op: op.op });
+    }
+  }
+
+  /** Registration is atomic with the read: exists always, getData and getChildren only when the node exists. */
+  private registerReadWatch(conn: Connection, op: ZkOp, reply: ZkReply): void {
+    if (op.op === "exists" && op.watch && (reply.ok || reply.err === "NoNode")) this.watches.register(conn.client, "data", op.path);
+    if (op.op === "getData" && op.watch && reply.ok) this.watches.register(conn.client, "data", op.path);
+    if (op.op === "getChildren" && op.watch && reply.ok) this.watches.register(conn.client, "child", op.path);
+  }
+
+  // ---------------------------------------------------------------- writes: forward, then apply
+
+  private forwardWrite(conn: Connection, request: Pending): void {
+    if (conn.sessionId === null) {
+      request.reply = { ok: false, err: "SessionExpired" };
+      return;
+    }
+    request.sentUs = this.ctx.now();
+    const origin = this.originOf(conn, request.xid);
+    if (request.op.op === "close") {
+      this.forward({ type: "zk-forward-close", origin, prevWriteXid: request.prevWriteXid });
+    } else {
+      this.forward({ type: "zk-forward", origin, prevWriteXid: request.prevWriteXid, caller: this.callerOf(conn), request: request.op as WriteRequest });
+    }
+  }
+
+  private forward(msg: ServerToServer): void {
+    const leader = this.replica.leader;
+    if (leader === null) return; // resent once a leader is known
+    if (leader === this.ctx.self) this.receive(this.ctx, this.ctx.self, msg);
+    else this.ctx.send(leader, msg);
+  }
+
+  /** Forwards again the writes that have not applied yet (all of them when the leader changed). */
+  private resendWrites(all: boolean): void {
+    const nowUs = this.ctx.now();
+    for (const conn of this.connections.values()) {
+      if (conn.sessionId === null) {
+        if (all) this.forward({ type: "zk-forward-session", origin: this.originOf(conn, 0), timeoutMs: conn.timeoutMs });
+        continue;
+      }
+      for (const request of conn.pending) {
+        if (request.reply !== null || !isWrite(request.op)) continue;
+        if (all || nowUs - request.sentUs >= this.resendUs()) this.forwardWrite(conn, request);
+      }
+    }
+  }
+
+  private apply(value: Value<ZkCommand>): void {
+    const command = value.cmd;
+    if (command === null) return;
+    const { txn, origin } = command;
+    const sessionWrite = txn.body.type === "write" || (txn.body.type === "closeSession" && origin !== null);
+    if (sessionWrite && origin !== null && origin.xid <= this.state.lastXid(origin.sessionId)) return; // applied already
+    const outcome = this.state.apply(txn, origin);
+    if (this.ctx.tracing) this.ctx.trace("zk-apply", { zxid: txn.zxid, digest: this.state.tree.digest() });
+    for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid)) {
+      const conn = this.connections.get(client);
+      if (conn === undefined) continue;
+      for (const event of events) this.toClient(conn, { type: "zk-watch", connection: conn.connection, seq: 0, event });
+    }
+    this.afterSessionTxn(txn);
+    if (origin !== null && origin.server === this.ctx.self) this.complete(origin, txn, outcome.reply);
+  }
+
+  private afterSessionTxn(txn: Txn): void {
+    const body = txn.body;
+    if (body.type === "createSession") {
+      this.tracker?.touch(body.sessionId, body.timeoutMs, this.ctx.now());
+    } else if (body.type === "closeSession") {
+      this.tracker?.forget(body.sessionId);
+      for (const conn of [...this.connections.values()]) {
+        if (conn.sessionId !== body.sessionId) continue;
+        if (body.reason === "expire") {
+          this.toClient(conn, { type: "zk-expired", connection: conn.connection, seq: 0 });
+          this.dropConnection(conn);
+        }
+      }
+    }
+  }
+
+  /** The transaction of one of this server's requests applied: answer it (in FIFO order). */
+  private complete(origin: RequestOrigin, txn: Txn, reply: ZkReply): void {
+    const conn = this.connections.get(origin.client);
+    if (conn === undefined || conn.connection !== origin.connection) return;
+    if (txn.body.type === "createSession") {
+      if (conn.sessionId !== null) return;
+      conn.sessionId = txn.body.sessionId;
+      this.touched.add(conn.sessionId);
+      this.toClient(conn, { type: "zk-connected", connection: conn.connection, seq: 0, sessionId: conn.sessionId, timeoutMs: conn.timeoutMs, zxid: this.state.lastZxid });
+      return;
+    }
+    const request = conn.pending.find((p) => p.xid === origin.xid);
+    if (request === undefined || request.reply !== null) return;
+    request.reply = reply;
+    this.pump(conn);
+  }
+
+  // ---------------------------------------------------------------- the leader
+
+  private roleChanged(role: Role): void {
+    if (role === "leader") {
+      this.epoch = this.replica.currentBallot.round;
+      this.counter = 0;
+      this.chainTail.clear();
+      this.chainBuffer.clear();
+      this.tracker = new SessionTracker(this.options.tickMs * 1000);
+      const nowUs = this.ctx.now();
+      for (const [sessionId, timeoutMs] of this.state.sessions()) this.tracker.touch(sessionId, timeoutMs, nowUs);
+    } else {
+      this.tracker = null;
+    }
+  }
+
+  /** When the leader this server knows changes, its unapplied writes go to the new one. */
+  private noticeLeader(): void {
+    const leader = this.replica.leader;
+    if (leader === this.knownLeader) return;
+    this.knownLeader = leader;
+    if (leader !== null) this.resendWrites(true);
+  }
+
+  /**
+   * Keeps each session's writes in the order the client issued them: a write
+   * is proposed only after the one before it (prevWriteXid); later ones wait.
+   */
+  private leaderChain(msg: ServerToServer & { type: "zk-forward" | "zk-forward-close" }): void {
+    if (this.replica.role !== "leader") return;
+    const sessionId = msg.origin.sessionId;
+    const tail = this.chainTail.get(sessionId) ?? this.state.lastXid(sessionId);
+    if (msg.origin.xid <= tail) return; // proposed already
+    if (msg.prevWriteXid > tail) {
+      let buffer = this.chainBuffer.get(sessionId);
+      if (buffer === undefined) {
+        buffer = new Map();
+        this.chainBuffer.set(sessionId, buffer);
+      }
+      if (buffer.size < CHAIN_BUFFER_MAX) buffer.set(msg.prevWriteXid, msg);
+      return;
+    }
+    this.proposeForward(msg);
+    for (let next = this.chainBuffer.get(sessionId)?.get(msg.origin.xid); next !== undefined; ) {
+      this.chainBuffer.get(sessionId)?.delete(next.prevWriteXid);
+      this.proposeForward(next);
+      next = this.chainBuffer.get(sessionId)?.get(next.origin.xid);
+    }
+  }
+
+  private proposeForward(msg: ServerToServer & { type: "zk-forward" | "zk-forward-close" }): void {
+    this.chainTail.set(msg.origin.sessionId, msg.origin.xid);
+    const body: TxnBody =
+      msg.type === "zk-forward"
+        ? { type: "write", caller: msg.caller, request: msg.request }
+        : { type: "closeSession", sessionId: msg.origin.sessionId, reason: "close" };
+    this.leaderPropose(body, msg.origin);
+  }
+
+  /** Turns a request into a transaction: the leader fixes the zxid, the time stamp and new session ids. */
+  private leaderPropose(body: TxnBody, origin: RequestOrigin | null): void {
+    if (this.replica.role !== "leader") return;
+    const zxid = this.epoch * 2 ** 32 + ++this.counter;
+    const fixed: TxnBody = body.type === "createSession" ? { ...body, sessionId: zxid } : body;
+    const txn: Txn = { zxid, timeMs: Math.floor(this.ctx.now() / 1000), body: fixed };
+    this.replica.propose(this.ctx, { txn, origin }, () => {});
+  }
+
+  private leaderTouch(sessions: readonly number[]): void {
+    const tracker = this.tracker;
+    if (tracker === null) return;
+    const nowUs = this.ctx.now();
+    for (const sessionId of sessions) {
+      const timeoutMs = this.state.sessionTimeoutMs(sessionId);
+      if (timeoutMs !== undefined) tracker.touch(sessionId, timeoutMs, nowUs);
+    }
+  }
+
+  /** Every tick: report live sessions to the leader; as leader, expire the silent ones and reap. */
+  private tick(): void {
+    if (this.touched.size > 0) {
+      const sessions = [...this.touched].sort((a, b) => a - b);
+      this.touched.clear();
+      this.forward({ type: "zk-touch", sessions });
+    }
+    const tracker = this.tracker;
+    if (tracker === null || this.replica.role !== "leader") return;
+    const nowUs = this.ctx.now();
+    for (const sessionId of tracker.expired(nowUs)) {
+      this.leaderPropose({ type: "closeSession", sessionId, reason: "expire" }, null);
+    }
+    if (nowUs - this.lastReapUs >= this.options.reapIntervalMs * 1000) {
+      this.lastReapUs = nowUs;
+      for (const path of this.state.tree.reapCandidates(Math.floor(nowUs / 1000)).slice(0, REAP_MAX)) {
+        this.leaderPropose({ type: "reap", path }, null);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private callerOf(conn: Connection): Caller {
+    return { sessionId: conn.sessionId ?? 0, authIds: ["world:anyone", ...conn.auth] };
+  }
+
+  private originOf(conn: Connection, xid: number): RequestOrigin {
+    return { server: this.ctx.self, client: conn.client, connection: conn.connection, sessionId: conn.sessionId ?? 0, xid };
+  }
+
+  private resendUs(): number {
+    return this.options.paxos.heartbeatUs * 4;
+  }
+}
+
+function isWrite(op: ZkOp | { readonly op: "close" }): boolean {
+  return op.op === "create" || op.op === "delete" || op.op === "setData" || op.op === "setACL" || op.op === "multi" || op.op === "close";
+}

@@ -1,0 +1,40 @@
+/**
+ * The leader's view of session liveness (ZooKeeper's SessionTracker with its
+ * ExpiryQueue): each session's deadline on the leader's own clock, rounded up
+ * to a tick boundary. Because it uses the leader's clock, a skewed or drifting
+ * leader expires sessions early or late, as a real one would.
+ */
+export class SessionTracker {
+  private readonly deadlines = new Map<number, number>();
+  private readonly closing = new Set<number>();
+
+  constructor(private readonly tickUs: number) {}
+
+  /** Any sign of life pushes the deadline to now + timeout, rounded up to the next tick. */
+  touch(sessionId: number, timeoutMs: number, nowUs: number): void {
+    if (this.closing.has(sessionId)) return;
+    const deadlineUs = (Math.floor((nowUs + timeoutMs * 1000) / this.tickUs) + 1) * this.tickUs;
+    this.deadlines.set(sessionId, deadlineUs);
+  }
+
+  forget(sessionId: number): void {
+    this.deadlines.delete(sessionId);
+    this.closing.delete(sessionId);
+  }
+
+  /** Sessions whose deadline passed; each is reported once (it is then closing). */
+  expired(nowUs: number): number[] {
+    const out: number[] = [];
+    for (const [sessionId, deadlineUs] of this.deadlines) {
+      if (deadlineUs > nowUs) continue;
+      out.push(sessionId);
+      this.deadlines.delete(sessionId);
+      this.closing.add(sessionId);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  has(sessionId: number): boolean {
+    return this.deadlines.has(sessionId) || this.closing.has(sessionId);
+  }
+}
