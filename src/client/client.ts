@@ -1,6 +1,7 @@
 import { type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
 import {
   parentOf,
+  pathProblem,
   type Acl,
   type AddWatchMode,
   type ClientToServer,
@@ -26,8 +27,32 @@ export class ZkError extends Error {
   constructor(
     readonly code: ZkErrorCode,
     readonly results?: readonly MultiResult[],
+    detail?: string,
   ) {
-    super(code);
+    super(detail === undefined ? code : `${code}: ${detail}`);
+  }
+}
+
+/** Why a request's path is invalid (PathUtils.validatePath), as the Java client checks before sending; null when it is fine. */
+function requestPathProblem(op: ZkOp): string | null {
+  const check = (path: string, sequential: boolean): string | null => {
+    const problem = pathProblem(sequential ? `${path}1` : path);
+    return problem === null ? null : `invalid path ${JSON.stringify(path)}: ${problem}`;
+  };
+  switch (op.op) {
+    case "create":
+      return check(op.path, op.mode.includes("SEQUENTIAL"));
+    case "multi":
+      for (const o of op.ops) {
+        const problem = check(o.path, o.op === "create" && o.mode.includes("SEQUENTIAL"));
+        if (problem !== null) return problem;
+      }
+      return null;
+    case "getEphemerals":
+    case "addAuth":
+      return null;
+    default:
+      return check(op.path, false);
   }
 }
 
@@ -71,6 +96,15 @@ export interface ZooKeeper {
   addAuth(scheme: "digest", auth: string): Promise<void>;
   /** Closes the session: its ephemerals go at once. */
   close(): Promise<void>;
+  /**
+   * Any request as plain data, answered with the server's reply as data
+   * (errors included, never a rejection). Paths are not checked here but by
+   * the server, as with a raw request. A request that sets a watch
+   * (`watch: true`, addWatch) registers `watcher`, or the default watchers
+   * (onState) when none is given; removeWatches without a watcher removes
+   * every watcher of that type on the path.
+   */
+  submit(op: ZkOp, watcher?: Watcher): Promise<ZkReply>;
   /** Session events (Disconnected, SyncConnected, Expired, Closed): the default watcher. */
   onState(watcher: Watcher): void;
 }
@@ -168,6 +202,10 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
     recursive: new Map<string, Set<Watcher>>(),
   };
   private readonly stateWatchers: Watcher[] = [];
+  /** Where node events go for a watch set without a watcher object: the default watchers. */
+  private readonly defaultWatcher: Watcher = (event) => {
+    for (const watcher of this.stateWatchers) watcher(event);
+  };
   private lastHeardUs = 0;
 
   constructor(private readonly options: ZkClientOptions) {
@@ -365,7 +403,7 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
     const isWrite = op.op === "create" || op.op === "delete" || op.op === "setData" || op.op === "setACL" || op.op === "multi" || op.op === "close";
     const prevWriteXid = this.prevWriteXid;
     if (isWrite) this.prevWriteXid = xid;
-    if (op.op === "close") this.send({ type: "zk-close", connection: this.connection, seq: 0, xid });
+    if (op.op === "close") this.send({ type: "zk-close", connection: this.connection, seq: 0, xid, prevWriteXid });
     else this.send({ type: "zk-request", connection: this.connection, seq: 0, xid, op, prevWriteXid: isWrite ? prevWriteXid : 0 });
   }
 
@@ -443,7 +481,7 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
   private sessionEvent(state: KeeperState): void {
     const event: ClientEvent = { type: "None", state, path: null };
     const targets = new Set<Watcher>(this.stateWatchers);
-    for (const table of Object.values(this.watchers)) for (const set of table.values()) for (const w of set) targets.add(w);
+    for (const table of Object.values(this.watchers)) for (const set of table.values()) for (const w of set) if (w !== this.defaultWatcher) targets.add(w);
     this.release();
     for (const watcher of targets) watcher(event);
   }
@@ -460,8 +498,12 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
   // ---------------------------------------------------------------- the API object
 
   private api(): ZooKeeper {
-    const call = async <T>(op: ZkOp, pick: (result: ZkResult) => T, watch: ((reply: ZkReply) => void) | null = null): Promise<T> =>
-      pick(await this.request(op, watch));
+    // As ZooKeeper's client does, bad paths are refused here and never sent.
+    const call = async <T>(op: ZkOp, pick: (result: ZkResult) => T, watch: ((reply: ZkReply) => void) | null = null): Promise<T> => {
+      const problem = requestPathProblem(op);
+      if (problem !== null) throw new ZkError("BadArguments", undefined, problem);
+      return pick(await this.request(op, watch));
+    };
     const client = this;
     return {
       get sessionId() {
@@ -478,10 +520,7 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
         }),
       delete: (path, version = -1) => call({ op: "delete", path, version }, () => undefined),
       exists: (path, watch) =>
-        call({ op: "exists", path, watch: watch !== undefined }, (r) => (r as ZkResult & { op: "exists" }).stat, watch === undefined ? null : (reply) => {
-          const present = reply.ok && reply.result.op === "exists" && reply.result.stat !== null;
-          if (reply.ok || reply.err === "NoNode") this.addWatcher(present ? "data" : "exist", path, watch);
-        }),
+        call({ op: "exists", path, watch: watch !== undefined }, (r) => (r as ZkResult & { op: "exists" }).stat, watch === undefined ? null : (reply) => this.registerExists(path, reply, watch)),
       getData: (path, watch) =>
         call({ op: "getData", path, watch: watch !== undefined }, (r) => {
           const g = r as ZkResult & { op: "getData" };
@@ -520,19 +559,59 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
       onState: (watcher) => {
         this.stateWatchers.push(watcher);
       },
+      submit: (op, watcher) => this.submit(op, watcher ?? this.defaultWatcher),
     };
   }
 
-  private async removeWatches(path: string, watcher: Watcher, type: WatcherType, local: boolean): Promise<void> {
+  private async submit(op: ZkOp, watcher: Watcher): Promise<ZkReply> {
+    const asReply = (result: ZkResult): ZkReply => ({ ok: true, result });
+    const asError = (error: unknown): ZkReply => {
+      if (!(error instanceof ZkError)) throw error;
+      return error.results === undefined ? { ok: false, err: error.code } : { ok: false, err: error.code, results: error.results };
+    };
+    switch (op.op) {
+      case "removeWatches":
+        return this.removeWatches(op.path, watcher === this.defaultWatcher ? null : watcher, op.type, false).then(() => asReply({ op: "removeWatches" }), asError);
+      case "addAuth":
+        if (!this.auth.includes(op.auth)) this.auth.push(op.auth);
+        return this.request(op).then(asReply, asError);
+      case "multi":
+        if (op.ops.length === 0) return asReply({ op: "multi", results: [] });
+        return this.request(op).then(asReply, asError);
+      case "exists":
+        return this.request(op, op.watch ? (reply) => this.registerExists(op.path, reply, watcher) : null).then(asReply, asError);
+      case "getData":
+        return this.request(op, op.watch ? (reply) => reply.ok && this.addWatcher("data", op.path, watcher) : null).then(asReply, asError);
+      case "getChildren":
+        return this.request(op, op.watch ? (reply) => reply.ok && this.addWatcher("child", op.path, watcher) : null).then(asReply, asError);
+      case "addWatch":
+        return this.request(op, (reply) => reply.ok && this.addWatcher(op.mode === "PERSISTENT" ? "persistent" : "recursive", op.path, watcher)).then(asReply, asError);
+      default:
+        return this.request(op).then(asReply, asError);
+    }
+  }
+
+  /** exists registers whether or not the node exists: a data watch if it does, an exists watch if not. */
+  private registerExists(path: string, reply: ZkReply, watcher: Watcher): void {
+    const present = reply.ok && reply.result.op === "exists" && reply.result.stat !== null;
+    if (reply.ok || reply.err === "NoNode") this.addWatcher(present ? "data" : "exist", path, watcher);
+  }
+
+  /** Removes one watcher object, or (watcher null) every watcher of the type on the path. */
+  private async removeWatches(path: string, watcher: Watcher | null, type: WatcherType, local: boolean): Promise<void> {
     const kinds: (keyof ZkClient["watchers"])[] =
       type === "Data" ? ["data", "exist"] : type === "Children" ? ["child"] : ["data", "exist", "child", "persistent", "recursive"];
     let removed = false;
     for (const kind of kinds) {
       const set = this.watchers[kind].get(path);
-      if (set?.delete(watcher) === true) {
+      if (set === undefined) continue;
+      if (watcher === null) {
+        removed = removed || set.size > 0;
+        set.clear();
+      } else if (set.delete(watcher)) {
         removed = true;
-        if (set.size === 0) this.watchers[kind].delete(path);
       }
+      if (set.size === 0) this.watchers[kind].delete(path);
     }
     if (!removed) throw new ZkError("NoWatcher");
     if (local) return;

@@ -6,7 +6,7 @@
 export { ZkServer } from "./server.ts";
 export type { ZkServerOptions } from "./server.ts";
 export { ZkState } from "./state.ts";
-export { DataTree } from "./tree.ts";
+export { DataTree, pathProblem, sequenceSuffix, utf8Length } from "./tree.ts";
 export { WatchTable, parentOf } from "./watches.ts";
 export { SessionTracker } from "./sessions.ts";
 export { generateDigestId } from "./acl.ts";

@@ -51,7 +51,7 @@ export type ClientToServer =
     }
   | { readonly type: "zk-request"; readonly connection: number; readonly seq: number; readonly xid: number; readonly op: ZkOp; readonly prevWriteXid: number }
   | { readonly type: "zk-ping"; readonly connection: number; readonly seq: number }
-  | { readonly type: "zk-close"; readonly connection: number; readonly seq: number; readonly xid: number };
+  | { readonly type: "zk-close"; readonly connection: number; readonly seq: number; readonly xid: number; readonly prevWriteXid: number };
 
 /** Server → client, in order within a connection (seq). */
 export type ServerToClient =

@@ -191,7 +191,7 @@ export class ZkServer implements Node<ZkServerMsg> {
       case "zk-request":
         return this.enqueue(conn, { xid: msg.xid, op: msg.op, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
       case "zk-close":
-        return this.enqueue(conn, { xid: msg.xid, op: { op: "close" }, prevWriteXid: msg.xid - 1, reply: null, sentUs: -1 });
+        return this.enqueue(conn, { xid: msg.xid, op: { op: "close" }, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
       case "zk-connect":
         return;
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OPEN_ACL, READ_ACL, type Acl, type CreateMode, type MultiOp, type Stat, type ZkOp, type ZkReply, type ZnodeData } from "../../../src/zk/types.ts";
 import { compareTraces } from "./compare.ts";
 import { RealZkExecutor } from "./real-executor.ts";
+import { SimZkExecutor } from "./sim-executor.ts";
 import { locateZooKeeper, startRealServer, type RealServer } from "./real-server.ts";
 import { generateSequences, TTL_MS_LONG, type OpSequence, type SequenceShape, type SequenceStep } from "./sequence.ts";
 import { normalizeTrace, opCount, runSequence, type RawTrace, type Trace, type TraceStep } from "./trace.ts";
@@ -39,11 +40,17 @@ function sequenceCount(value: string | undefined): number {
   return count;
 }
 
-describe.skipIf(!install.found && !inCi)("a real ZooKeeper 3.8 server", () => {
+/** Runs a sequence on a fresh simulated cluster; every run of zksim uses the same root. */
+async function runSim(sequence: OpSequence, serverCount: number, seed: number): Promise<Trace> {
+  const executor = new SimZkExecutor({ serverCount, sessionCountMax: sequence.sessionCount + 1, seed });
+  return normalizeTrace(await runSequence(executor, sequence, "/conformance"));
+}
+
+describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 server", () => {
   let server: RealServer | undefined;
   let startError: Error | undefined;
   let rootIndex = 0;
-  const totals = { sequences: 0, ops: 0 };
+  const totals = { sequences: 0, ops: 0, simSequences: 0, simOps: 0 };
 
   // A server that is missing (in CI) or does not start fails every test, not only the hook, so that
   // the failure shows in the failed-test count.
@@ -67,6 +74,7 @@ describe.skipIf(!install.found && !inCi)("a real ZooKeeper 3.8 server", () => {
   afterAll(async () => {
     await server?.stop();
     if (totals.sequences > 0) console.log(`[conformance] real server: ${totals.sequences} generated sequences, ${totals.ops} operations, each run twice and compared`);
+    if (totals.simSequences > 0) console.log(`[conformance] zksim against the real server: ${totals.simSequences} sequence runs, ${totals.simOps} operations compared (1 and 3 servers)`);
   });
 
   /** Runs a sequence under a fresh root, with its own sessions. */
@@ -79,8 +87,26 @@ describe.skipIf(!install.found && !inCi)("a real ZooKeeper 3.8 server", () => {
     }
   }
 
-  async function run(sequence: OpSequence): Promise<Trace> {
+  async function runReal(sequence: OpSequence): Promise<Trace> {
     return normalizeTrace(await runRaw(sequence));
+  }
+
+  /**
+   * The hand-written cases: the real server's trace, which the test then pins
+   * to zk-semantics.md, after checking that zksim gives the same trace with
+   * one server and with three.
+   */
+  async function run(sequence: OpSequence): Promise<Trace> {
+    const real = await runReal(sequence);
+    for (const serverCount of [1, 3]) {
+      const sim = await runSim(sequence, serverCount, 1);
+      const difference = compareTraces(real, sim, ["real ZooKeeper", `zksim, ${serverCount} server(s)`]);
+      if (difference !== null) expect.fail(`${difference.message}\nsequence: ${JSON.stringify(sequence)}`);
+      expect(sim.anomalies, sequence.name).toEqual([]);
+      totals.simSequences += 1;
+      totals.simOps += opCount(sim);
+    }
+    return real;
   }
 
   test("is installed, starts, and is version 3.8", () => {
@@ -88,15 +114,24 @@ describe.skipIf(!install.found && !inCi)("a real ZooKeeper 3.8 server", () => {
   });
 
   for (const { label, seed, shape } of SHAPES) {
-    test(`generated sequences with ${label} (seed ${seed}) give identical normalized traces when run twice`, async () => {
+    test(`generated sequences with ${label} (seed ${seed}): the real server gives identical normalized traces twice, and zksim gives the same`, async () => {
       const sequences = generateSequences(seed, SEQUENCE_COUNT, shape);
       const outcomes = new Map<string, number>();
-      for (const sequence of sequences) {
-        const first = await run(sequence);
-        const second = await run(sequence);
+      for (const [index, sequence] of sequences.entries()) {
+        const first = await runReal(sequence);
+        const second = await runReal(sequence);
         const difference = compareTraces(first, second, ["first run", "second run"]);
         if (difference !== null) expect.fail(`${difference.message}\nsequence: ${JSON.stringify(sequence)}`);
         expect(first.anomalies, sequence.name).toEqual([]);
+        for (const serverCount of [1, 3]) {
+          const simSeed = seed + index;
+          const sim = await runSim(sequence, serverCount, simSeed);
+          const against = compareTraces(first, sim, ["real ZooKeeper", `zksim, ${serverCount} server(s), engine seed ${simSeed}`]);
+          if (against !== null) expect.fail(`${against.message}\nsequence: ${JSON.stringify(sequence)}`);
+          expect(sim.anomalies, sequence.name).toEqual([]);
+          totals.simSequences += 1;
+          totals.simOps += opCount(sim);
+        }
         totals.sequences += 1;
         totals.ops += opCount(first);
         tallyOutcomes(first, outcomes);

@@ -125,6 +125,9 @@ export async function runSequence(executor: ZkExecutor, sequence: OpSequence, ro
     steps.push({ index: steps.length, step, events, reply });
   }
 
+  // With several servers the observer's may lag behind the last close: a read after sync is up to date.
+  const barrier = await executor.run(observer, { op: "sync", path: root });
+  if (!barrier.ok) throw new Error(`the observer's sync failed: ${barrier.err}`);
   const tree = await readTree(executor, observer, root);
   const anomalies = executor.events(observer).map((e) => `the observer session, which set no watch, received ${e.type} ${e.path}`);
   await executor.closeSession(observer);
