@@ -1,4 +1,5 @@
 import { type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import type { StorageMsg } from "./storage.ts";
 import {
   parentOf,
   pathProblem,
@@ -118,6 +119,12 @@ export interface ClientProcess {
   sleep(ms: number): Promise<void>;
   /** A note in the trace (what the viewer shows on this client's line). */
   note(kind: string, data?: unknown): void;
+  /**
+   * Writes a value to the cluster's shared storage node (outside ZooKeeper)
+   * with a fencing token; resends until the storage answers. Rejects when
+   * the cluster has no storage node or it never answers.
+   */
+  store(key: string, value: string, token: number): Promise<{ accepted: boolean; highest: number }>;
 }
 
 export type Workload = (zk: ZooKeeper, process: ClientProcess) => Promise<void>;
@@ -145,9 +152,12 @@ export interface ZkClientOptions {
   readonly workload: Workload;
   /** Receives every finished request (for the checkers). */
   readonly record?: (record: OpRecord) => void;
+  /** The shared storage node that `ClientProcess.store` writes to, if the cluster has one. */
+  readonly storage?: NodeId;
 }
 
 type ClientTimer =
+  | { readonly owner: "client"; readonly kind: "store"; readonly id: number }
   | { readonly owner: "client"; readonly kind: "ping"; readonly connection: number }
   | { readonly owner: "client"; readonly kind: "read-timeout"; readonly connection: number }
   | { readonly owner: "client"; readonly kind: "sleep"; readonly id: number };
@@ -165,6 +175,18 @@ interface InFlight {
 const SETTLE_HOPS = 64;
 /** Requests a client may have outstanding. */
 const IN_FLIGHT_MAX = 10_000;
+/** How often a storage write is sent again until acknowledged, and how many times. */
+const STORE_RESEND_US = 50_000;
+const STORE_TRIES_MAX = 200;
+
+type ClientMsg = ClientToServer | ServerToClient | StorageMsg;
+
+interface PendingStore {
+  readonly msg: StorageMsg & { type: "storage-write" };
+  tries: number;
+  readonly resolve: (ack: { accepted: boolean; highest: number }) => void;
+  readonly reject: (error: Error) => void;
+}
 
 /**
  * A simulated client process. Its workload is ordinary async/await code; the
@@ -175,8 +197,8 @@ const IN_FLIGHT_MAX = 10_000;
  * fail with ConnectionLoss (their outcome is unknown) and the client
  * reconnects to the next server with its session, its last zxid and its watches.
  */
-export class ZkClient implements Node<ClientToServer | ServerToClient> {
-  private ctx!: Context<ClientToServer | ServerToClient>;
+export class ZkClient implements Node<ClientMsg> {
+  private ctx!: Context<ClientMsg>;
   private state: KeeperState | "Connecting" = "Connecting";
   private sessionId: number | null = null;
   private timeoutMs: number;
@@ -193,6 +215,8 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
   private readonly auth: string[] = [];
   private hopsLeft = 0;
   private sleepSeq = 0;
+  private storeSeq = 0;
+  private readonly stores = new Map<number, PendingStore>();
   private readonly sleeps = new Map<number, () => void>();
   private readonly watchers = {
     data: new Map<string, Set<Watcher>>(),
@@ -215,7 +239,7 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
 
   // ---------------------------------------------------------------- node entry points
 
-  start(ctx: Context<ClientToServer | ServerToClient>): void {
+  start(ctx: Context<ClientMsg>): void {
     this.ctx = ctx;
     this.connect();
     const api = this.api();
@@ -225,6 +249,7 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
       rng: ctx.rng,
       sleep: (ms) => this.sleep(ms),
       note: (kind, data) => this.ctx.trace(kind, data),
+      store: (key, value, token) => this.store(key, value, token),
     };
     this.options.workload(api, proc).then(
       () => this.ctx.trace("workload-done", {}),
@@ -232,8 +257,10 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
     );
   }
 
-  receive(ctx: Context<ClientToServer | ServerToClient>, from: NodeId, msg: ClientToServer | ServerToClient): void {
+  receive(ctx: Context<ClientMsg>, from: NodeId, msg: ClientMsg): void {
     this.ctx = ctx;
+    if (msg.type === "storage-ack") return this.storeAcked(msg);
+    if (msg.type === "storage-write") return;
     if (!("connection" in msg) || msg.connection !== this.connection) return;
     if (msg.type === "zk-refused") return this.refused(msg.reason);
     if (!("seq" in msg) || from !== this.server()) return;
@@ -247,10 +274,12 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
     }
   }
 
-  timer(ctx: Context<ClientToServer | ServerToClient>, tag: unknown): void {
+  timer(ctx: Context<ClientMsg>, tag: unknown): void {
     this.ctx = ctx;
     const t = tag as ClientTimer;
     switch (t.kind) {
+      case "store":
+        return this.storeResend(t.id);
       case "sleep": {
         const wake = this.sleeps.get(t.id);
         this.sleeps.delete(t.id);
@@ -429,6 +458,38 @@ export class ZkClient implements Node<ClientToServer | ServerToClient> {
   /** A promise of the workload was settled: its continuation must run before the next event. */
   private release(): void {
     this.hopsLeft = SETTLE_HOPS;
+  }
+
+  private store(key: string, value: string, token: number): Promise<{ accepted: boolean; highest: number }> {
+    return new Promise((resolve, reject) => {
+      if (this.options.storage === undefined) return reject(new Error("this cluster has no storage node"));
+      const id = ++this.storeSeq;
+      const msg = { type: "storage-write", id, key, value, token } as const;
+      this.stores.set(id, { msg, tries: 1, resolve, reject });
+      this.ctx.send(this.options.storage, msg);
+      this.ctx.setTimer(STORE_RESEND_US, { owner: "client", kind: "store", id } satisfies ClientTimer);
+    });
+  }
+
+  private storeResend(id: number): void {
+    const pending = this.stores.get(id);
+    if (pending === undefined || this.options.storage === undefined) return;
+    if (pending.tries >= STORE_TRIES_MAX) {
+      this.stores.delete(id);
+      this.release();
+      return pending.reject(new Error(`the storage node did not answer ${STORE_TRIES_MAX} tries`));
+    }
+    pending.tries++;
+    this.ctx.send(this.options.storage, pending.msg);
+    this.ctx.setTimer(STORE_RESEND_US, { owner: "client", kind: "store", id } satisfies ClientTimer);
+  }
+
+  private storeAcked(ack: StorageMsg & { type: "storage-ack" }): void {
+    const pending = this.stores.get(ack.id);
+    if (pending === undefined) return;
+    this.stores.delete(ack.id);
+    this.release();
+    pending.resolve({ accepted: ack.accepted, highest: ack.highest });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -2,6 +2,7 @@ import { paxosConfigSchema, type PaxosConfigInput } from "../paxos/index.ts";
 import { Simulation, type EngineConfigInput, type NodeId, type TraceOptions } from "../sim/index.ts";
 import { ZkServer, type ZkServerMsg } from "../zk/index.ts";
 import { ZkClient, type OpRecord, type Workload } from "./client.ts";
+import { StorageNode, type StorageMsg, type StorageOptions } from "./storage.ts";
 
 export interface ZkClientSpec {
   /** Index of the server it connects to first (default: spread round-robin). */
@@ -20,17 +21,27 @@ export interface ZkClusterOptions {
   readonly extendedTypesEnabled?: boolean;
   readonly reapIntervalMs?: number;
   readonly trace?: TraceOptions;
+  /** Adds a shared storage node, "store", that clients write with `ClientProcess.store` (fencing: refuse lower tokens). */
+  readonly storage?: StorageOptions;
 }
 
 /** A built, not yet run, ZooKeeper cluster: the simulation, its node ids, and the clients' request records. */
 export interface ZkCluster {
-  readonly sim: Simulation<ZkServerMsg>;
+  readonly sim: Simulation<ClusterMsg>;
   readonly servers: readonly NodeId[];
   readonly clients: readonly NodeId[];
   /** Every finished request, in completion order (for the checkers). */
   readonly records: OpRecord[];
   server(id: NodeId): ZkServer | null;
+  /** The storage node, when the cluster has one. */
+  storage(): StorageNode | null;
 }
+
+/** Every message of a cluster: the service's, and the storage node's. */
+export type ClusterMsg = ZkServerMsg | StorageMsg;
+
+/** The node id of the storage node. */
+export const STORAGE_NODE = "store";
 
 /** Paxos settings for the service: ZooKeeper-like timing (tick 2 s is ZooKeeper's default; ours is shorter). */
 export const ZK_PAXOS_DEFAULTS: PaxosConfigInput = {
@@ -53,9 +64,11 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
     extendedTypesEnabled: options.extendedTypesEnabled ?? false,
     reapIntervalMs: options.reapIntervalMs ?? 5_000,
   };
-  const sim = new Simulation<ZkServerMsg>({
-    config: { ...options.engine, nodes: [...servers, ...clients] },
+  const storage = options.storage;
+  const sim = new Simulation<ClusterMsg>({
+    config: { ...options.engine, nodes: [...servers, ...clients, ...(storage === undefined ? [] : [STORAGE_NODE])] },
     createNode: (id) => {
+      if (storage !== undefined && id === STORAGE_NODE) return new StorageNode(storage);
       const clientIndex = clients.indexOf(id);
       if (clientIndex < 0) return new ZkServer(serverOptions);
       const spec = options.clients[clientIndex] as ZkClientSpec;
@@ -65,6 +78,7 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
         sessionTimeoutMs: spec.sessionTimeoutMs ?? 4 * serverOptions.tickMs,
         workload: spec.workload,
         record: (record) => records.push(record),
+        ...(storage === undefined ? {} : { storage: STORAGE_NODE }),
       });
     },
     ...(options.trace === undefined ? {} : { trace: options.trace }),
@@ -77,6 +91,10 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
     server: (id) => {
       const node = sim.nodeObject(id);
       return node instanceof ZkServer ? node : null;
+    },
+    storage: () => {
+      const node = storage === undefined ? null : sim.nodeObject(STORAGE_NODE);
+      return node instanceof StorageNode ? node : null;
     },
   };
 }

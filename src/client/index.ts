@@ -4,6 +4,8 @@
  */
 export { ZkClient, ZkError } from "./client.ts";
 export type { ZooKeeper, ClientProcess, Workload, Watcher, ClientEvent, KeeperState, CreateOptions, OpRecord, ZkClientOptions } from "./client.ts";
-export { Lock, Election, Barrier, ConfigWatcher, fencedWrite, ensurePath } from "./recipes.ts";
-export { buildZkCluster, ZK_PAXOS_DEFAULTS } from "./cluster.ts";
-export type { ZkCluster, ZkClusterOptions, ZkClientSpec } from "./cluster.ts";
+export { Lock, Election, Barrier, ConfigWatcher, ensurePath } from "./recipes.ts";
+export { buildZkCluster, ZK_PAXOS_DEFAULTS, STORAGE_NODE } from "./cluster.ts";
+export type { ZkCluster, ZkClusterOptions, ZkClientSpec, ClusterMsg } from "./cluster.ts";
+export { StorageNode } from "./storage.ts";
+export type { StorageMsg, StorageOptions } from "./storage.ts";

@@ -58,7 +58,8 @@ async function createSequential(zk: ZooKeeper, dir: string, prefix: string): Pro
  * A lock: each contender creates an ephemeral sequential node and waits for
  * the node just before its own to go (no herd). The holder's fencing token is
  * the zxid that created its node: it only grows from holder to holder, so a
- * resource that remembers the highest token it saw can refuse a stale holder.
+ * resource that remembers the highest token it saw can refuse a stale holder
+ * (see StorageNode and ClientProcess.store).
  */
 export class Lock {
   private node: string | null = null;
@@ -105,30 +106,6 @@ export class Lock {
       await this.zk.delete(node);
     } catch (error) {
       if (!(error instanceof ZkError && (error.code === "NoNode" || error.code === "SessionExpired"))) throw error;
-    }
-  }
-}
-
-/**
- * A write to a shared resource guarded by a fencing token: the resource node
- * holds the highest token that wrote it, and a write with a lower token is
- * refused. The check and the write are one conditional setData (on the
- * version read), so two writers cannot interleave between them.
- */
-export async function fencedWrite(zk: ZooKeeper, process: ClientProcess, resource: string, token: number, value: string): Promise<boolean> {
-  for (;;) {
-    const { data, stat } = await zk.getData(resource);
-    const stored = data === null ? { token: 0, value: "" } : (JSON.parse(data) as { token: number; value: string });
-    if (token < stored.token) {
-      process.note("fenced-write-refused", { resource, token, highest: stored.token });
-      return false;
-    }
-    try {
-      await zk.setData(resource, JSON.stringify({ token, value }), stat.version);
-      process.note("fenced-write", { resource, token, value });
-      return true;
-    } catch (error) {
-      if (!(error instanceof ZkError && error.code === "BadVersion")) throw error;
     }
   }
 }
@@ -217,6 +194,7 @@ export class Barrier {
 /**
  * A configuration watcher: reads a node and reads it again at every change,
  * calling `onChange` with each version it sees (in order, never going back).
+ * A broken connection makes it read again; an expired session ends it.
  */
 export class ConfigWatcher {
   private stopped = false;
@@ -235,8 +213,16 @@ export class ConfigWatcher {
         this.process.note("config-seen", { path: this.path, version: stat.version, mzxid: stat.mzxid });
         onChange(data, stat.version);
       } catch (error) {
-        if (!(error instanceof ZkError && error.code === "NoNode")) throw error;
-        if ((await this.zk.exists(this.path, watcher)) !== null) continue;
+        if (!(error instanceof ZkError)) throw error;
+        // The connection broke: the watch may not be set; read again on the next connection.
+        if (error.code === "ConnectionLoss") continue;
+        if (error.code !== "NoNode") throw error;
+        try {
+          if ((await this.zk.exists(this.path, watcher)) !== null) continue;
+        } catch (again) {
+          if (again instanceof ZkError && again.code === "ConnectionLoss") continue;
+          throw again;
+        }
       }
       await fired;
     }

@@ -1,0 +1,58 @@
+import type { Context, Node, NodeId } from "../sim/index.ts";
+
+/**
+ * A shared resource outside ZooKeeper: a small storage service that the lock
+ * recipe protects (a file server, a database). It keeps one value per key.
+ * With fencing on, it remembers the highest fencing token that wrote each
+ * key and refuses a write with a lower one, so a lock holder that lost its
+ * lock without knowing it (paused past its session) cannot overwrite the
+ * work of the next holder. With fencing off it takes every write.
+ */
+export type StorageMsg =
+  | { readonly type: "storage-write"; readonly id: number; readonly key: string; readonly value: string; readonly token: number }
+  | { readonly type: "storage-ack"; readonly id: number; readonly accepted: boolean; readonly highest: number };
+
+export interface StorageOptions {
+  readonly fencing: boolean;
+}
+
+/** Keys the storage node holds; a write to a new key beyond it is refused. */
+const KEY_COUNT_MAX = 10_000;
+/** Writes it remembers per writer, so that a retransmitted write is answered, not applied twice. */
+const DONE_MAX = 1_000;
+
+export class StorageNode implements Node<StorageMsg> {
+  private readonly values = new Map<string, { value: string; highest: number }>();
+  private readonly done = new Map<NodeId, Map<number, StorageMsg & { type: "storage-ack" }>>();
+
+  constructor(private readonly options: StorageOptions) {}
+
+  start(): void {}
+
+  receive(ctx: Context<StorageMsg>, from: NodeId, msg: StorageMsg): void {
+    if (msg.type !== "storage-write") return;
+    let done = this.done.get(from);
+    if (done === undefined) {
+      done = new Map();
+      this.done.set(from, done);
+    }
+    const earlier = done.get(msg.id);
+    if (earlier !== undefined) return ctx.send(from, earlier);
+    const stored = this.values.get(msg.key);
+    const highest = stored?.highest ?? 0;
+    const accepted = (!this.options.fencing || msg.token >= highest) && (stored !== undefined || this.values.size < KEY_COUNT_MAX);
+    if (accepted) this.values.set(msg.key, { value: msg.value, highest: Math.max(highest, msg.token) });
+    ctx.trace("storage-write", { key: msg.key, value: msg.value, token: msg.token, from, accepted, highest });
+    const ack = { type: "storage-ack", id: msg.id, accepted, highest: Math.max(highest, accepted ? msg.token : 0) } as const;
+    done.set(msg.id, ack);
+    if (done.size > DONE_MAX) done.delete(done.keys().next().value as number);
+    ctx.send(from, ack);
+  }
+
+  timer(): void {}
+
+  /** The value a key holds now (for tests and checkers). */
+  read(key: string): string | undefined {
+    return this.values.get(key)?.value;
+  }
+}
