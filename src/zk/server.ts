@@ -76,7 +76,11 @@ export class ZkServer implements Node<ZkServerMsg> {
   private lastReapUs = 0;
   private knownLeader: NodeId | null = null;
 
+  /** The servers in ballot order (node ids compare as strings). */
+  private readonly serverRanks: readonly NodeId[];
+
   constructor(private readonly options: ZkServerOptions) {
+    this.serverRanks = [...options.servers].sort();
     this.state = new ZkState(options.extendedTypesEnabled);
     this.replica = new Replica<ZkCommand>(options.paxos, options.servers, {
       apply: (_slot, value) => this.apply(value),
@@ -407,6 +411,13 @@ export class ZkServer implements Node<ZkServerMsg> {
     const command = value.cmd;
     if (command === null) return;
     const { txn, origin } = command;
+    // A transaction of an earlier leader can be chosen in a slot after a later leader's (Paxos
+    // recovers each slot on its own). Its zxid would go backwards: every replica skips it alike,
+    // and, never answered, the request is forwarded again and gets a fresh zxid.
+    if (txn.zxid <= this.state.lastZxid) {
+      if (this.ctx.tracing) this.ctx.trace("zk-skip", { zxid: txn.zxid, lastZxid: this.state.lastZxid });
+      return;
+    }
     const sessionWrite = txn.body.type === "write" || (txn.body.type === "closeSession" && origin !== null);
     if (sessionWrite && origin !== null && origin.xid <= this.state.lastXid(origin.sessionId)) return; // applied already
     const outcome = this.state.apply(txn, origin);
@@ -457,7 +468,10 @@ export class ZkServer implements Node<ZkServerMsg> {
 
   private roleChanged(role: Role): void {
     if (role === "leader") {
-      this.epoch = this.replica.currentBallot.round;
+      // Two proposers may share a round (ballots are (round, node)), never a ballot: the epoch numbers
+      // ballots in their order, so each leader's zxids are its own and above every earlier leader's.
+      const ballot = this.replica.currentBallot;
+      this.epoch = ballot.round * this.options.servers.length + this.serverRanks.indexOf(ballot.node);
       this.counter = 0;
       this.chainTail.clear();
       this.chainBuffer.clear();
