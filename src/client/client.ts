@@ -171,8 +171,13 @@ interface InFlight {
   readonly watch: ((reply: ZkReply) => void) | null;
 }
 
-/** Microtask hops the engine grants after this client released promise continuations. */
-const SETTLE_HOPS = 64;
+/**
+ * Microtask hops the engine grants after this client released promise
+ * continuations; every request, sleep or storage write the workload makes
+ * while they run grants as many again, so a chain that keeps acting is never
+ * cut short.
+ */
+const SETTLE_HOPS = 16;
 /** Requests a client may have outstanding. */
 const IN_FLIGHT_MAX = 10_000;
 /** How often a storage write is sent again until acknowledged, and how many times. */
@@ -415,6 +420,7 @@ export class ZkClient implements Node<ClientMsg> {
   // ---------------------------------------------------------------- requests
 
   private request(op: ZkOp | { op: "close" }, watch: ((reply: ZkReply) => void) | null = null): Promise<ZkResult> {
+    this.release();
     return new Promise<ZkResult>((resolve, reject) => {
       const xid = ++this.xid;
       const record: OpRecord = { client: this.ctx.self, sessionId: this.sessionId, xid, op, invokeUs: this.ctx.now(), completeUs: null, reply: null, zxid: null };
@@ -493,6 +499,7 @@ export class ZkClient implements Node<ClientMsg> {
   }
 
   private sleep(ms: number): Promise<void> {
+    this.release();
     return new Promise<void>((resolve) => {
       const id = ++this.sleepSeq;
       this.sleeps.set(id, resolve);

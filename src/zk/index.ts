@@ -10,7 +10,7 @@ export { DataTree, pathProblem, sequenceSuffix, utf8Length } from "./tree.ts";
 export { WatchTable, parentOf } from "./watches.ts";
 export { SessionTracker } from "./sessions.ts";
 export { generateDigestId } from "./acl.ts";
-export type { ZkCommand, RequestOrigin, WatchSet, ClientToServer, ServerToClient, ServerToServer, ZkServerMsg } from "./messages.ts";
+export type { ZkCommand, ZkBatch, RequestOrigin, WatchSet, ClientToServer, ServerToClient, ServerToServer, ZkServerMsg } from "./messages.ts";
 export { ZK_ERRORS, CREATE_MODES, PERMS, OPEN_ACL, READ_ACL, EVENT_TYPES, zkErrorName } from "./types.ts";
 export type {
   ZkErrorName,

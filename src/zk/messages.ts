@@ -11,6 +11,12 @@ export interface ZkCommand {
   readonly origin: RequestOrigin | null;
 }
 
+/**
+ * One Paxos value: the transactions the leader gathered while its earlier
+ * proposals were in flight (group commit), applied in order.
+ */
+export type ZkBatch = readonly ZkCommand[];
+
 /** The server, session and xid of the request behind a transaction. */
 export interface RequestOrigin {
   readonly server: NodeId;
@@ -78,4 +84,4 @@ export type ServerToServer =
   /** Sessions that showed signs of life at this server since the last touch. */
   | { readonly type: "zk-touch"; readonly sessions: readonly number[] };
 
-export type ZkServerMsg = PaxosMsg<ZkCommand> | ClientToServer | ServerToServer | ServerToClient;
+export type ZkServerMsg = PaxosMsg<ZkBatch> | ClientToServer | ServerToServer | ServerToClient;

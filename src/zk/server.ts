@@ -1,7 +1,7 @@
 import { assert, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import { isPaxosTimer, Replica, type PaxosConfig, type PaxosMsg, type Role, type Value } from "../paxos/index.ts";
 import { generateDigestId } from "./acl.ts";
-import type { ClientToServer, RequestOrigin, ServerToClient, ServerToServer, ZkCommand, ZkServerMsg } from "./messages.ts";
+import type { ClientToServer, RequestOrigin, ServerToClient, ServerToServer, ZkBatch, ZkCommand, ZkServerMsg } from "./messages.ts";
 import { SessionTracker } from "./sessions.ts";
 import { ZkState } from "./state.ts";
 import type { Caller, Txn, TxnBody, WriteRequest, ZkOp, ZkReply } from "./types.ts";
@@ -51,6 +51,9 @@ const PENDING_MAX = 10_000;
 const CHAIN_BUFFER_MAX = 256;
 /** Reap transactions the leader proposes per sweep. */
 const REAP_MAX = 100;
+/** Transactions in one Paxos value, and Paxos values the leader keeps in flight before it gathers. */
+const BATCH_MAX = 256;
+const BATCHES_IN_FLIGHT_MAX = 2;
 
 /**
  * A ZooKeeper server: one Multi-Paxos replica under a znode tree. It answers
@@ -60,7 +63,7 @@ const REAP_MAX = 100;
  * session's writes in order, and expires sessions by its own clock.
  */
 export class ZkServer implements Node<ZkServerMsg> {
-  private readonly replica: Replica<ZkCommand>;
+  private readonly replica: Replica<ZkBatch>;
   private state: ZkState;
   private readonly watches = new WatchTable();
   private readonly connections = new Map<NodeId, Connection>();
@@ -74,6 +77,9 @@ export class ZkServer implements Node<ZkServerMsg> {
   private readonly chainTail = new Map<number, number>();
   private readonly chainBuffer = new Map<number, Map<number, ServerToServer & { type: "zk-forward" | "zk-forward-close" }>>();
   private lastReapUs = 0;
+  private batch: ZkCommand[] = [];
+  private batchesInFlight = 0;
+  private leaderTerm = 0;
   private knownLeader: NodeId | null = null;
 
   /** The servers in ballot order (node ids compare as strings). */
@@ -82,7 +88,7 @@ export class ZkServer implements Node<ZkServerMsg> {
   constructor(private readonly options: ZkServerOptions) {
     this.serverRanks = [...options.servers].sort();
     this.state = new ZkState(options.extendedTypesEnabled);
-    this.replica = new Replica<ZkCommand>(options.paxos, options.servers, {
+    this.replica = new Replica<ZkBatch>(options.paxos, options.servers, {
       apply: (_slot, value) => this.apply(value),
       snapshot: () => this.state.toSnapshot(),
       restore: (_slot, snapshot) => {
@@ -124,7 +130,7 @@ export class ZkServer implements Node<ZkServerMsg> {
       case "zk-expired":
         return; // meant for clients
       default:
-        this.replica.receive(ctx, from, msg as PaxosMsg<ZkCommand>);
+        this.replica.receive(ctx, from, msg as PaxosMsg<ZkBatch>);
         this.noticeLeader();
     }
   }
@@ -153,7 +159,7 @@ export class ZkServer implements Node<ZkServerMsg> {
 
   // ---------------------------------------------------------------- what tests, checkers and the viewer read
 
-  get paxos(): Replica<ZkCommand> {
+  get paxos(): Replica<ZkBatch> {
     return this.replica;
   }
 
@@ -407,9 +413,12 @@ export class ZkServer implements Node<ZkServerMsg> {
     }
   }
 
-  private apply(value: Value<ZkCommand>): void {
-    const command = value.cmd;
-    if (command === null) return;
+  private apply(value: Value<ZkBatch>): void {
+    if (value.cmd === null) return;
+    for (const command of value.cmd) this.applyCommand(command);
+  }
+
+  private applyCommand(command: ZkCommand): void {
     const { txn, origin } = command;
     // A transaction of an earlier leader can be chosen in a slot after a later leader's (Paxos
     // recovers each slot on its own). Its zxid would go backwards: every replica skips it alike,
@@ -467,6 +476,9 @@ export class ZkServer implements Node<ZkServerMsg> {
   // ---------------------------------------------------------------- the leader
 
   private roleChanged(role: Role): void {
+    this.batch = [];
+    this.batchesInFlight = 0;
+    this.leaderTerm++;
     if (role === "leader") {
       // Two proposers may share a round (ballots are (round, node)), never a ballot: the epoch numbers
       // ballots in their order, so each leader's zxids are its own and above every earlier leader's.
@@ -526,13 +538,34 @@ export class ZkServer implements Node<ZkServerMsg> {
     this.leaderPropose(body, msg.origin);
   }
 
-  /** Turns a request into a transaction: the leader fixes the zxid, the time stamp and new session ids. */
+  /**
+   * Turns a request into a transaction: the leader fixes the zxid, the time
+   * stamp and new session ids. Transactions go to Paxos in batches: at once
+   * while few proposals are in flight, otherwise gathered until one of them
+   * completes (group commit), so a busy leader spends one Paxos instance on
+   * many transactions.
+   */
   private leaderPropose(body: TxnBody, origin: RequestOrigin | null): void {
     if (this.replica.role !== "leader") return;
     const zxid = this.epoch * 2 ** 32 + ++this.counter;
     const fixed: TxnBody = body.type === "createSession" ? { ...body, sessionId: zxid } : body;
     const txn: Txn = { zxid, timeMs: Math.floor(this.ctx.now() / 1000), body: fixed };
-    this.replica.propose(this.ctx, { txn, origin }, () => {});
+    if (this.batch.length >= BATCH_MAX) return; // dropped: its origin forwards it again
+    this.batch.push({ txn, origin });
+    if (this.batchesInFlight < BATCHES_IN_FLIGHT_MAX) this.proposeBatch();
+  }
+
+  private proposeBatch(): void {
+    if (this.batch.length === 0 || this.replica.role !== "leader") return;
+    const batch = this.batch;
+    this.batch = [];
+    const term = this.leaderTerm;
+    const outcome = this.replica.propose(this.ctx, batch, () => {
+      if (term !== this.leaderTerm) return; // an earlier term's proposal
+      this.batchesInFlight--;
+      this.proposeBatch();
+    });
+    if (outcome === "proposed") this.batchesInFlight++;
   }
 
   private leaderTouch(sessions: readonly number[]): void {

@@ -47,6 +47,9 @@ interface Znode {
   /** This node's share of the tree digest (two 32-bit lanes). */
   hashHigh: number;
   hashLow: number;
+  /** Hashes of the path and the data, kept between rehashes (undefined: not computed yet, or the data changed). */
+  pathHash?: number;
+  dataHash?: number | undefined;
 }
 
 /** A node in a snapshot, as plain data: [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, childCreates, aversion, owner, kind, ttlMs]. */
@@ -286,6 +289,7 @@ export class DataTree {
     if (version !== -1 && version !== node.version) return "BadVersion";
     this.changeNode(path, (n) => {
       n.data = data;
+      n.dataHash = undefined;
       n.dataLength = utf8Length(data);
       n.version = (n.version + 1) | 0;
       n.mzxid = txn.zxid;
@@ -473,6 +477,7 @@ export class DataTree {
       this.undo.push(() => {
         this.unhash(node);
         node.data = saved.data;
+        node.dataHash = saved.dataHash;
         node.dataLength = saved.dataLength;
         node.acl = saved.acl;
         node.mzxid = saved.mzxid;
@@ -654,27 +659,69 @@ export function utf8Length(data: ZnodeData): number {
   return bytes;
 }
 
-/** A node's hash: two 32-bit multiply–xor lanes over its path, Stat, data and ACL. */
+/**
+ * A node's hash: two 32-bit multiply–xor lanes over its path, data, ACL and
+ * every Stat field. The text parts are hashed once each and kept (the path
+ * never changes; data and ACL are hashed when they change), so rehashing a
+ * node after a Stat change costs a few multiplications.
+ */
 function nodeHash(path: string, node: Znode): [number, number] {
-  let h1 = 0x9e3779b9;
-  let h2 = 0x85ebca6b;
-  const text =
-    `${path}\u0000${node.czxid},${node.mzxid},${node.pzxid},${node.ctime},${node.mtime},${node.version},${node.childCreates},${node.aversion},` +
-    `${node.owner},${node.kind},${node.ttlMs},${node.children.size}\u0000${node.data === null ? "\u0001" : node.data}\u0000${aclText(node.acl)}`;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  if (node.pathHash === undefined) node.pathHash = textHash(path, 0x9e3779b9);
+  if (node.dataHash === undefined) node.dataHash = node.data === null ? 0x5bd1e995 : textHash(node.data, 0x85ebca6b);
+  lane1 = node.pathHash;
+  lane2 = node.dataHash;
+  mix(aclHash(node.acl));
+  mix(node.czxid);
+  mix(node.mzxid);
+  mix(node.pzxid);
+  mix(node.ctime);
+  mix(node.mtime);
+  mix(node.version);
+  mix(node.childCreates);
+  mix(node.aversion);
+  mix(node.owner);
+  mix(KIND_CODES[node.kind]);
+  mix(node.ttlMs);
+  mix(node.children.size);
+  mix(node.dataLength);
+  const h1 = Math.imul(lane1 ^ (lane1 >>> 16), 2246822507) ^ Math.imul(lane2 ^ (lane2 >>> 13), 3266489909);
+  const h2 = Math.imul(lane2 ^ (lane2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return [h1 | 0, h2 | 0];
 }
 
-function aclText(acl: readonly Acl[]): string {
-  let text = "";
-  for (const entry of acl) text += `${entry.perms}:${entry.scheme}:${entry.id};`;
-  return text;
+/** The two lanes nodeHash feeds (module state, so that mixing allocates nothing). */
+let lane1 = 0;
+let lane2 = 0;
+
+/** Feeds one number (an integer below 2^53) into both lanes. */
+function mix(value: number): void {
+  const low = value | 0;
+  const high = Math.floor(value / 4294967296) | 0;
+  lane1 = Math.imul(lane1 ^ low, 2654435761);
+  lane2 = Math.imul(lane2 ^ high, 1597334677) ^ (lane1 >>> 15);
+  lane1 ^= lane2 >>> 13;
+}
+
+const KIND_CODES: Record<NodeKind, number> = { persistent: 1, ephemeral: 2, container: 3, ttl: 4 };
+
+function textHash(text: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 2654435761);
+  return Math.imul(h ^ (h >>> 16), 2246822507) ^ text.length;
+}
+
+/** ACL lists are shared and never changed in place, so their hashes are kept by identity. */
+const aclHashes = new WeakMap<readonly Acl[], number>();
+
+function aclHash(acl: readonly Acl[]): number {
+  let hash = aclHashes.get(acl);
+  if (hash === undefined) {
+    let text = "";
+    for (const entry of acl) text += `${entry.perms}:${entry.scheme}:${entry.id};`;
+    hash = textHash(text, 0x27d4eb2f);
+    aclHashes.set(acl, hash);
+  }
+  return hash;
 }
 
 function hex32(value: number): string {

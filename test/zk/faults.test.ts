@@ -115,7 +115,7 @@ describe("the service under faults", () => {
         const problems = await runCase(c);
         if (problems.length > 0) throw new Error(`${problems.slice(0, 5).join("\n")}\ncase: ${JSON.stringify(c)}`);
       }),
-      { seed: 4242, numRuns: Number(process.env["ZK_FAULT_RUNS"] ?? 25), endOnFailure: true },
+      { seed: Number(process.env["ZK_FAULT_SEED"] ?? 4242), numRuns: Number(process.env["ZK_FAULT_RUNS"] ?? 25), endOnFailure: true },
     );
   }, 120_000);
 });
