@@ -269,4 +269,37 @@ describe("the service end to end", () => {
     expect(new Set(finals).size).toBe(1);
     expect(cluster.records.filter((rec) => rec.reply?.ok === true).length).toBeGreaterThan(100);
   });
+
+  test("a client whose server crashed re-registers its watch on another server and gets the change it missed (seed 9)", async () => {
+    const r = recorder();
+    await runCluster(
+      {
+        engine: { ...engine(9), faults: [{ atUs: 1_500_000, fault: { type: "crash", node: "s2" } }] },
+        serverCount: 3,
+        clients: [
+          {
+            server: 1,
+            sessionTimeoutMs: 4_000,
+            workload: async (zk, p) => {
+              await zk.create("/w", "0");
+              const events: string[] = [];
+              await zk.getData("/w", (e) => e.type !== "None" && events.push(`${e.type} ${e.path ?? ""}`));
+              await p.sleep(3_000);
+              r.push(events);
+              r.push(zk.state);
+            },
+          },
+          {
+            server: 0,
+            workload: async (zk, p) => {
+              await p.sleep(1_600); // s2 is down: c1 is between servers
+              await zk.setData("/w", "1");
+            },
+          },
+        ],
+      },
+      6_000_000,
+    );
+    expect(r.seen).toEqual([["NodeDataChanged /w"], "SyncConnected"]);
+  });
 });
