@@ -1,0 +1,10 @@
+/**
+ * Checkers: histories in Jepsen's model, the linearizability checker and its
+ * models, ZooKeeper's guarantees and the recipes' invariants.
+ */
+export { parseJsonlHistory, eventFromObject, toOperations, HistoryError } from "./history.ts";
+export type { HistoryEvent, Operation, EventType, Json } from "./history.ts";
+export { makeModel, jsonEqual, jsonKey, MODEL_NAMES } from "./models.ts";
+export type { Model, ModelName, ModelOptions } from "./models.ts";
+export { checkLinearizable } from "./linearizability.ts";
+export type { Verdict, CheckOptions, CheckResult, Counterexample, CounterexampleOp } from "./linearizability.ts";

@@ -1,0 +1,229 @@
+import type { Json, Operation } from "./history.ts";
+
+/**
+ * A sequential specification: the state an object starts in, and what one
+ * operation does to it. `step` returns the new state, or undefined when the
+ * operation could not have returned what it returned in this state.
+ * Operations whose outcome is unknown (`info`) have no output: a model lets
+ * them take effect as they would if they succeeded.
+ *
+ * States are plain JSON values, compared through `key` (a string that is
+ * equal exactly when the states are).
+ */
+export interface Model<State = Json> {
+  readonly name: ModelName;
+  init(key: string | null): State;
+  step(state: State, op: Operation): State | undefined;
+  /** The same as `step` for one operation, prepared once (the search calls it millions of times). */
+  compile?(op: Operation): (state: State) => State | undefined;
+  key(state: State): string;
+  /** Splits a history into independent parts (by key); undefined: one part. */
+  readonly partitionByKey: boolean;
+  /** What a person reads for the operation in a counterexample. */
+  describe(op: Operation): string;
+}
+
+export type ModelName = "register" | "cas-register" | "kv" | "kv-append" | "znode";
+export const MODEL_NAMES: readonly ModelName[] = ["register", "cas-register", "kv", "kv-append", "znode"];
+
+export interface ModelOptions {
+  /** The value every register or key starts with (null for registers, "" for kv in the shared histories). */
+  readonly initialValue?: Json;
+}
+
+/** Structural equality of JSON values (key order of objects ignored). */
+export function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bArray = b as readonly Json[];
+    return a.length === bArray.length && a.every((x, i) => jsonEqual(x, bArray[i] as Json));
+  }
+  const ao = a as { readonly [key: string]: Json };
+  const bo = b as { readonly [key: string]: Json };
+  const keys = Object.keys(ao);
+  return keys.length === Object.keys(bo).length && keys.every((k) => k in bo && jsonEqual(ao[k] as Json, bo[k] as Json));
+}
+
+/** A canonical text for a JSON value: equal values, equal text. */
+export function jsonKey(value: Json): string {
+  if (value === null || typeof value !== "object") return typeof value === "string" ? `s${value}` : `v${String(value)}`;
+  if (Array.isArray(value)) return `[${value.map(jsonKey).join(",")}]`;
+  const o = value as { readonly [key: string]: Json };
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${jsonKey(o[k] as Json)}`)
+    .join(",")}}`;
+}
+
+function show(value: Json): string {
+  return JSON.stringify(value);
+}
+
+function describeRegisterOp(op: Operation): string {
+  const who = `p${op.process}`;
+  const unknown = op.outcome === "info" ? " (outcome unknown)" : "";
+  switch (op.f) {
+    case "read":
+      return `${who} read${op.outcome === "ok" ? ` → ${show(op.output)}` : ""}${unknown}`;
+    case "write":
+      return `${who} write ${show(op.input)}${unknown}`;
+    case "cas": {
+      const [expected, next] = Array.isArray(op.input) ? (op.input as readonly Json[]) : [null, null];
+      return `${who} cas ${show(expected ?? null)} → ${show(next ?? null)}${unknown}`;
+    }
+    case "append":
+      return `${who} append ${show(op.input)}${unknown}`;
+    default:
+      return `${who} ${op.f} ${show(op.input)}${op.outcome === "ok" ? ` → ${show(op.output)}` : ""}${unknown}`;
+  }
+}
+
+/** read / write / cas on one register (per key for kv). A failed op is dropped before the search. */
+function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolean, initialValue: Json): Model {
+  return {
+    name,
+    partitionByKey,
+    init: () => initialValue,
+    key: jsonKey,
+    describe: describeRegisterOp,
+    compile(op) {
+      const unknown = op.outcome === "info";
+      switch (op.f) {
+        case "read": {
+          if (unknown) return (state) => state;
+          const output = op.output;
+          if (output === null || typeof output !== "object") return (state) => (state === output ? state : undefined);
+          return (state) => (jsonEqual(output, state) ? state : undefined);
+        }
+        case "write": {
+          const value = op.input;
+          return () => value;
+        }
+        case "cas": {
+          const pair = op.input;
+          if (!withCas || !Array.isArray(pair) || pair.length !== 2) return () => undefined;
+          const [expected, next] = pair as unknown as readonly [Json, Json];
+          if (expected === null || typeof expected !== "object") return (state) => (state === expected ? next : unknown ? state : undefined);
+          return (state) => (jsonEqual(state, expected) ? next : unknown ? state : undefined);
+        }
+        default:
+          return () => undefined;
+      }
+    },
+    step(state, op) {
+      switch (op.f) {
+        case "read":
+          return op.outcome === "info" || jsonEqual(op.output, state) ? state : undefined;
+        case "write":
+          return op.input;
+        case "cas": {
+          if (!withCas) return undefined;
+          const pair = op.input;
+          if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+          const [expected, next] = pair as unknown as readonly [Json, Json];
+          if (jsonEqual(state, expected)) return next;
+          return op.outcome === "info" ? state : undefined;
+        }
+        default:
+          return undefined;
+      }
+    },
+  };
+}
+
+/** A key whose value is a string that `append` extends; `read` returns the whole string. */
+function appendModel(initialValue: Json): Model {
+  return {
+    name: "kv-append",
+    partitionByKey: true,
+    init: () => initialValue,
+    key: jsonKey,
+    describe: describeRegisterOp,
+    step(state, op) {
+      switch (op.f) {
+        case "read":
+          return op.outcome === "info" || jsonEqual(op.output, state) ? state : undefined;
+        case "append":
+          return typeof state === "string" && typeof op.input === "string" ? state + op.input : undefined;
+        case "write":
+          return op.input;
+        default:
+          return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * One znode (per path): absent, or present with data and a version.
+ * Operations, as histories record them (key = the path):
+ * - create: value = data; ok means it was created (fail: it existed).
+ * - setData: value = [data, expectedVersion] (-1 = any); ok output = the new version.
+ * - delete: value = expectedVersion (-1 = any).
+ * - getData: ok output = [data, version], or null when the node is absent.
+ * - exists: ok output = version, or null when absent.
+ * A failed op (NodeExists, NoNode, BadVersion) is a `fail` and constrains nothing.
+ */
+function znodeModel(): Model {
+  type Node = readonly [Json, number] | null;
+  return {
+    name: "znode",
+    partitionByKey: true,
+    init: () => null,
+    key: jsonKey,
+    describe(op) {
+      const who = `p${op.process}`;
+      const unknown = op.outcome === "info" ? " (outcome unknown)" : "";
+      const out = op.outcome === "ok" ? ` → ${show(op.output)}` : "";
+      return `${who} ${op.f} ${op.key ?? ""}${op.input === null ? "" : ` ${show(op.input)}`}${out}${unknown}`;
+    },
+    step(state, op) {
+      const node = state as Node;
+      switch (op.f) {
+        case "create":
+          return node === null ? ([op.input, 0] as const) : undefined;
+        case "setData": {
+          if (node === null || !Array.isArray(op.input)) return undefined;
+          const [data, expected] = op.input as unknown as readonly [Json, number];
+          if (expected !== -1 && expected !== node[1]) return undefined;
+          const next = [data, node[1] + 1] as const;
+          return op.outcome === "info" || op.output === next[1] ? next : undefined;
+        }
+        case "delete": {
+          if (node === null) return undefined;
+          const expected = op.input as number;
+          return expected === -1 || expected === node[1] ? null : undefined;
+        }
+        case "getData":
+          if (op.outcome === "info") return state;
+          return jsonEqual(op.output, node === null ? null : [node[0], node[1]]) ? state : undefined;
+        case "exists":
+          if (op.outcome === "info") return state;
+          return jsonEqual(op.output, node === null ? null : node[1]) ? state : undefined;
+        default:
+          return undefined;
+      }
+    },
+  };
+}
+
+export function makeModel(name: ModelName, options: ModelOptions = {}): Model {
+  switch (name) {
+    case "register":
+      return registerModel(name, false, false, options.initialValue ?? null);
+    case "cas-register":
+      return registerModel(name, true, false, options.initialValue ?? null);
+    case "kv":
+      return registerModel(name, true, true, options.initialValue ?? null);
+    case "kv-append":
+      return appendModel(options.initialValue ?? "");
+    case "znode":
+      return znodeModel();
+    default: {
+      const unknown: never = name;
+      throw new Error(`unknown model ${String(unknown)}`);
+    }
+  }
+}
