@@ -63,7 +63,13 @@ const HISTORY_LINES_MAX = 10_000_000;
 
 /** Parses a JSON Lines history; every problem names the file and the line. Blank lines are skipped. */
 export function parseJsonlHistory(text: string, file: string): HistoryEvent[] {
+  return parseJsonlHistoryWithLines(text, file).events;
+}
+
+/** The same, with the 1-based line of each event (for errors found later, such as a completion without an invocation). */
+export function parseJsonlHistoryWithLines(text: string, file: string): { events: HistoryEvent[]; lines: number[] } {
   const events: HistoryEvent[] = [];
+  const eventLines: number[] = [];
   const lines = text.split("\n");
   if (lines.length > HISTORY_LINES_MAX) throw new HistoryError(file, 0, `more than ${HISTORY_LINES_MAX} lines`);
   for (let i = 0; i < lines.length; i++) {
@@ -76,8 +82,9 @@ export function parseJsonlHistory(text: string, file: string): HistoryEvent[] {
       throw new HistoryError(file, i + 1, `malformed JSON (${error instanceof Error ? error.message : String(error)})`);
     }
     events.push(eventFromObject(raw, file, i + 1));
+    eventLines.push(i + 1);
   }
-  return events;
+  return { events, lines: eventLines };
 }
 
 /** Checks one event object's fields; `line` is where it came from. */

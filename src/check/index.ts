@@ -2,8 +2,9 @@
  * Checkers: histories in Jepsen's model, the linearizability checker and its
  * models, ZooKeeper's guarantees and the recipes' invariants.
  */
-export { parseJsonlHistory, eventFromObject, toOperations, HistoryError } from "./history.ts";
+export { parseJsonlHistory, parseJsonlHistoryWithLines, eventFromObject, toOperations, HistoryError } from "./history.ts";
 export type { HistoryEvent, Operation, EventType, Json } from "./history.ts";
+export { parseEdnHistory } from "./edn.ts";
 export { makeModel, jsonEqual, jsonKey, MODEL_NAMES } from "./models.ts";
 export type { Model, ModelName, ModelOptions } from "./models.ts";
 export { checkLinearizable } from "./linearizability.ts";

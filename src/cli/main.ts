@@ -6,6 +6,8 @@ import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
 import { defaultWorkers, formatSweep, parseBug, sweepPaxos } from "./explore.ts";
 import { InputError } from "../sim/index.ts";
 import { FileSink } from "./file-sink.ts";
+import { CHECK_HELP, CheckInputError, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
+import { HistoryError } from "../check/index.ts";
 
 /** Exit statuses: 0 all checks held, 1 a check failed, 2 bad input. */
 const EXIT_BAD_INPUT = 2;
@@ -17,6 +19,7 @@ Usage: zksim <command> [options]
 Commands:
   demo      run the engine demo: gossip through a partition, a crash and a restart
   explore   search random fault schedules for a Paxos safety or liveness violation
+  check     check histories (JSON Lines or Jepsen EDN) for linearizability
 
 Run 'zksim <command> --help' for a command's options.
 `;
@@ -61,8 +64,10 @@ async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case "explore":
       return explore(rest);
+    case "check":
+      return check(rest);
     default:
-      throw new UsageError(`unknown command '${command}'; expected one of: demo, explore (see zksim --help)`);
+      throw new UsageError(`unknown command '${command}'; expected one of: demo, explore, check (see zksim --help)`);
   }
 }
 
@@ -98,6 +103,42 @@ async function explore(args: string[]): Promise<number> {
   const outcome = await sweepPaxos(bugs, runs, seed, workers);
   process.stdout.write(formatSweep(outcome, bugs) + "\n");
   return outcome.failures.length === 0 ? 0 : 1;
+}
+
+function check(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { model: { type: "string" }, initial: { type: "string" }, json: { type: "boolean" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(CHECK_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError("check: expected at least one history file (see zksim check --help)");
+  let options: Parameters<typeof checkFile>[1];
+  try {
+    options = { model: parseModel(values.model), initial: parseInitial(values.initial), timeoutMs: parseDuration(values.timeout ?? "30s"), nowMs: () => Date.now() };
+  } catch (error) {
+    if (error instanceof CheckInputError) throw new UsageError(error.message);
+    throw error;
+  }
+  const reports: CheckFileReport[] = [];
+  for (const file of positionals) {
+    try {
+      reports.push(checkFile(file, options));
+    } catch (error) {
+      if (error instanceof HistoryError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  if (values.json === true) {
+    for (const r of reports) process.stdout.write(`${JSON.stringify({ file: r.file, model: r.model, operations: r.operations, wallMs: Math.round(r.wallMs), ...r.result })}\n`);
+  } else {
+    for (const r of reports) process.stdout.write(`${formatReport(r)}\n`);
+  }
+  return exitStatus(reports);
 }
 
 function parseCount(flag: string, text: string): number {
