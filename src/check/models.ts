@@ -180,7 +180,15 @@ function znodeModel(): Model {
       return `${who} ${op.f} ${op.key ?? ""}${op.input === null ? "" : ` ${show(op.input)}`}${out}${unknown}`;
     },
     step(state, op) {
-      const node = state as Node;
+      const next = znodeStep(state as Node, op);
+      // An operation with an unknown outcome may also have failed (NoNode, NodeExists, BadVersion): no effect.
+      return next === undefined && op.outcome === "info" ? state : next;
+    },
+  };
+
+  function znodeStep(node: Node, op: Operation): Json | undefined {
+    const state = node as Json;
+    {
       switch (op.f) {
         case "create":
           return node === null ? ([op.input, 0] as const) : undefined;
@@ -205,8 +213,8 @@ function znodeModel(): Model {
         default:
           return undefined;
       }
-    },
-  };
+    }
+  }
 }
 
 export function makeModel(name: ModelName, options: ModelOptions = {}): Model {

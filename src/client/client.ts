@@ -143,6 +143,17 @@ export interface OpRecord {
   zxid: number | null;
 }
 
+/** A notification as the client received it: a watch event, or a change of its session's state. */
+export interface EventRecord {
+  readonly client: NodeId;
+  readonly sessionId: number | null;
+  readonly type: WatchEvent["type"] | "None";
+  readonly path: string | null;
+  /** The zxid of the change (watch events); null for session events. */
+  readonly zxid: number | null;
+  readonly state: KeeperState;
+}
+
 export interface ZkClientOptions {
   /** The servers, in the order the client tries them. */
   readonly servers: readonly NodeId[];
@@ -152,6 +163,10 @@ export interface ZkClientOptions {
   readonly workload: Workload;
   /** Receives every finished request (for the checkers). */
   readonly record?: (record: OpRecord) => void;
+  /** Receives every request when it is issued (the same object `record` gets when it finishes). */
+  readonly invoked?: (record: OpRecord) => void;
+  /** Receives every notification when it arrives, before any watcher runs. */
+  readonly notified?: (event: EventRecord) => void;
   /** The shared storage node that `ClientProcess.store` writes to, if the cluster has one. */
   readonly storage?: NodeId;
 }
@@ -425,6 +440,7 @@ export class ZkClient implements Node<ClientMsg> {
       const xid = ++this.xid;
       const record: OpRecord = { client: this.ctx.self, sessionId: this.sessionId, xid, op, invokeUs: this.ctx.now(), completeUs: null, reply: null, zxid: null };
       const entry: InFlight = { record, settle: { resolve, reject }, watch };
+      this.options.invoked?.(record);
       if (this.state === "Expired" || this.state === "Closed") return this.finish(entry, { ok: false, err: "SessionExpired" }, null);
       if (this.inFlight.size + this.queued.length >= IN_FLIGHT_MAX) return this.finish(entry, { ok: false, err: "Throttled" }, null);
       if (this.state === "SyncConnected") this.transmit(op, entry);
@@ -540,6 +556,7 @@ export class ZkClient implements Node<ClientMsg> {
       add("persistent", event.path);
       for (let p: string | null = event.path; p !== null; p = parentOf(p)) add("recursive", p);
     }
+    this.options.notified?.({ client: this.ctx.self, sessionId: this.sessionId, type: event.type, path: event.path, zxid: event.zxid, state: "SyncConnected" });
     const clientEvent: ClientEvent = { type: event.type, state: "SyncConnected", path: event.path, zxid: event.zxid };
     this.release();
     for (const watcher of targets) watcher(clientEvent);
@@ -547,6 +564,7 @@ export class ZkClient implements Node<ClientMsg> {
 
   /** Session events go to the default watchers and every registered watcher object. */
   private sessionEvent(state: KeeperState): void {
+    this.options.notified?.({ client: this.ctx.self, sessionId: this.sessionId, type: "None", path: null, zxid: null, state });
     const event: ClientEvent = { type: "None", state, path: null };
     const targets = new Set<Watcher>(this.stateWatchers);
     for (const table of Object.values(this.watchers)) for (const set of table.values()) for (const w of set) if (w !== this.defaultWatcher) targets.add(w);

@@ -1,7 +1,7 @@
 import { paxosConfigSchema, type PaxosConfigInput } from "../paxos/index.ts";
 import { Simulation, type EngineConfigInput, type NodeId, type TraceOptions } from "../sim/index.ts";
 import { ZkServer, type ZkServerMsg } from "../zk/index.ts";
-import { ZkClient, type OpRecord, type Workload } from "./client.ts";
+import { ZkClient, type EventRecord, type OpRecord, type Workload } from "./client.ts";
 import { StorageNode, type StorageMsg, type StorageOptions } from "./storage.ts";
 
 export interface ZkClientSpec {
@@ -32,10 +32,24 @@ export interface ZkCluster {
   readonly clients: readonly NodeId[];
   /** Every finished request, in completion order (for the checkers). */
   readonly records: OpRecord[];
+  /**
+   * Everything the clients did and saw, in the order it happened (one
+   * simulation, one order): invocations, completions and notifications.
+   * An invocation and its completion share the record object.
+   */
+  readonly history: ClientHistoryEntry[];
   server(id: NodeId): ZkServer | null;
   /** The storage node, when the cluster has one. */
   storage(): StorageNode | null;
 }
+
+export type ClientHistoryEntry =
+  | { readonly kind: "invoke"; readonly record: OpRecord }
+  | { readonly kind: "complete"; readonly record: OpRecord }
+  | { readonly kind: "event"; readonly event: EventRecord };
+
+/** Entries the cluster keeps in `history`; past it the oldest half goes (a bound for very long runs). */
+const HISTORY_MAX = 5_000_000;
 
 /** Every message of a cluster: the service's, and the storage node's. */
 export type ClusterMsg = ZkServerMsg | StorageMsg;
@@ -57,6 +71,11 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
   const clients = options.clients.map((_, i) => `c${i + 1}`);
   const paxos = paxosConfigSchema.parse({ ...ZK_PAXOS_DEFAULTS, ...options.paxos });
   const records: OpRecord[] = [];
+  const history: ClientHistoryEntry[] = [];
+  const remember = (entry: ClientHistoryEntry): void => {
+    if (history.length >= HISTORY_MAX) history.splice(0, HISTORY_MAX / 2);
+    history.push(entry);
+  };
   const serverOptions = {
     paxos,
     servers,
@@ -77,7 +96,12 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
         firstServer: spec.server ?? clientIndex % servers.length,
         sessionTimeoutMs: spec.sessionTimeoutMs ?? 4 * serverOptions.tickMs,
         workload: spec.workload,
-        record: (record) => records.push(record),
+        record: (record) => {
+          records.push(record);
+          remember({ kind: "complete", record });
+        },
+        invoked: (record) => remember({ kind: "invoke", record }),
+        notified: (event) => remember({ kind: "event", event }),
         ...(storage === undefined ? {} : { storage: STORAGE_NODE }),
       });
     },
@@ -88,6 +112,7 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
     servers,
     clients,
     records,
+    history,
     server: (id) => {
       const node = sim.nodeObject(id);
       return node instanceof ZkServer ? node : null;

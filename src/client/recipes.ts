@@ -167,7 +167,7 @@ export class Barrier {
   async enter(name: string): Promise<void> {
     await ensurePath(this.zk, this.dir);
     this.node = `${this.dir}/${name}`;
-    this.process.note("barrier-enter", { barrier: this.dir, name });
+    this.process.note("barrier-enter", { barrier: this.dir, name, count: this.count });
     await this.zk.create(this.node, null, { mode: "EPHEMERAL" });
     for (;;) {
       const { watcher, fired } = oneEvent();
@@ -175,7 +175,7 @@ export class Barrier {
       if (children.length >= this.count) break;
       await fired;
     }
-    this.process.note("barrier-passed", { barrier: this.dir, name });
+    this.process.note("barrier-passed", { barrier: this.dir, name, count: this.count });
   }
 
   async leave(): Promise<void> {

@@ -1,0 +1,344 @@
+import type { Json, Operation } from "./history.ts";
+import { checkLinearizable, type CheckResult } from "./linearizability.ts";
+import { makeModel } from "./models.ts";
+
+/**
+ * ZooKeeper's promises, each checked on its own and reported by name
+ * (zk-semantics.md §9). ZooKeeper does not promise linearizable reads: reads
+ * are served by the server a client is connected to and may be stale. What
+ * it promises is checked here from a history of what clients did and saw.
+ *
+ * The history is plain data, in one order: `invoke`, `complete` and `at` are
+ * positions in the run (one simulation has one order of events), so "before"
+ * means before in that order.
+ */
+export interface ZkHistoryOp {
+  readonly id: number;
+  readonly client: string;
+  readonly session: number | null;
+  readonly xid: number;
+  /** create, delete, setData, getData, exists, getChildren, sync, multi, close, ... */
+  readonly f: string;
+  readonly path: string | null;
+  /** Paths a multi touches (empty for other ops). */
+  readonly paths: readonly string[];
+  readonly sequential: boolean;
+  /** A create of an ephemeral, container or TTL node: something other than a client's request may delete it. */
+  readonly transient: boolean;
+  readonly watch: boolean;
+  /** create: the data; setData: [data, expected version]; delete: the expected version; else null. */
+  readonly input: Json;
+  readonly invoke: number;
+  readonly complete: number | null;
+  /** ok; fail (a ZooKeeper error: it did not happen); info (ConnectionLoss: unknown). */
+  readonly outcome: "ok" | "fail" | "info";
+  readonly error: string | null;
+  /** The zxid the server stated with the reply: the state it answered from. */
+  readonly replyZxid: number | null;
+  /** The write's own zxid, when the reply shows it (czxid of a create, mzxid of a setData). */
+  readonly txnZxid: number | null;
+  /** create: the path made; setData: the new version; getData: [data, version] or null; exists: version or null. */
+  readonly output: Json;
+  /** The ephemeralOwner of the node a read returned (0 for none, null when no node). */
+  readonly owner: number | null;
+}
+
+export interface ZkNotification {
+  readonly client: string;
+  readonly session: number | null;
+  /** A watch event type, or "None" for a session state change. */
+  readonly type: string;
+  readonly path: string | null;
+  readonly zxid: number | null;
+  readonly state: string;
+  readonly at: number;
+}
+
+export interface ZkHistory {
+  readonly ops: readonly ZkHistoryOp[];
+  readonly notifications: readonly ZkNotification[];
+}
+
+export interface GuaranteeResult {
+  readonly name: GuaranteeName;
+  readonly description: string;
+  readonly holds: boolean;
+  /** How many cases the check looked at (so a check that saw nothing is visible). */
+  readonly checked: number;
+  /** The first violations, in words. */
+  readonly violations: readonly string[];
+  /** For the linearizability checks: the checker's result. */
+  readonly linearizability?: CheckResult;
+}
+
+export type GuaranteeName =
+  | "writes-linearizable"
+  | "reads-linearizable"
+  | "session-order"
+  | "monotonic-reads"
+  | "read-after-sync"
+  | "watch-before-change"
+  | "ephemerals-gone-after-expiry"
+  | "sequential-names";
+
+export interface GuaranteeOptions {
+  /** Also demand linearizable reads (stronger than ZooKeeper): a stale read is then a violation. */
+  readonly linearizableReads?: boolean;
+  readonly stepsMax?: number;
+}
+
+const VIOLATIONS_MAX = 5;
+
+export function checkZkGuarantees(history: ZkHistory, options: GuaranteeOptions = {}): GuaranteeResult[] {
+  const results = [
+    writesLinearizable(history, false, options),
+    sessionOrder(history),
+    monotonicReads(history),
+    readAfterSync(history),
+    watchBeforeChange(history),
+    ephemeralsGone(history),
+    sequentialNames(history),
+  ];
+  if (options.linearizableReads === true) results.splice(1, 0, writesLinearizable(history, true, options));
+  return results;
+}
+
+function result(name: GuaranteeName, description: string, checked: number, violations: string[]): GuaranteeResult {
+  return { name, description, holds: violations.length === 0, checked, violations: violations.slice(0, VIOLATIONS_MAX) };
+}
+
+function describeOp(op: ZkHistoryOp): string {
+  return `${op.client} xid ${op.xid} ${op.f}${op.path === null ? "" : ` ${op.path}`}`;
+}
+
+/**
+ * Writes (and, when asked, reads) against a model of each znode. Paths whose
+ * nodes something other than a client request may delete (ephemerals at
+ * session end, containers and TTL nodes when reaped) and paths a multi
+ * touches (atomic across paths) are left out, as are sequential creates
+ * (their path is known only from the reply; `sequential-names` checks them).
+ */
+function writesLinearizable(history: ZkHistory, withReads: boolean, options: GuaranteeOptions): GuaranteeResult {
+  const excluded = new Set<string>();
+  for (const op of history.ops) {
+    if (op.f === "create" && op.transient && op.path !== null) excluded.add(op.path);
+    for (const path of op.paths) excluded.add(path);
+  }
+  const kinds = withReads ? ["create", "setData", "delete", "getData", "exists"] : ["create", "setData", "delete"];
+  const operations: Operation[] = [];
+  for (const op of history.ops) {
+    if (!kinds.includes(op.f) || op.path === null || op.sequential || excluded.has(op.path)) continue;
+    operations.push({
+      id: op.id,
+      process: op.id,
+      f: op.f,
+      key: op.path,
+      input: op.input,
+      output: op.outcome === "ok" ? op.output : null,
+      outcome: op.outcome,
+      call: op.invoke,
+      ret: op.outcome === "info" || op.complete === null ? Number.POSITIVE_INFINITY : op.complete,
+    });
+  }
+  const check = checkLinearizable(operations, makeModel("znode"), options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
+  const violations: string[] = [];
+  if (check.verdict === "not-linearizable" && check.counterexample !== undefined) {
+    const c = check.counterexample;
+    violations.push(`${c.key ?? ""}: after ${c.prefix.map((p) => p.text).join("; ") || "nothing"}, none of these can come next: ${c.stuck.map((p) => p.text).join("; ")}`);
+  }
+  if (check.verdict === "unknown") violations.push(`the checker could not decide: ${check.reason ?? ""}`);
+  const name = withReads ? "reads-linearizable" : "writes-linearizable";
+  const description = withReads
+    ? "reads and writes, together, take effect in one order that respects real time (stronger than ZooKeeper promises)"
+    : "writes take effect in one order that respects real time";
+  return { ...result(name, description, operations.length, violations), linearizability: check };
+}
+
+/** Each session's requests complete in the order it issued them, and its writes take zxids in that order. */
+function sessionOrder(history: ZkHistory): GuaranteeResult {
+  const violations: string[] = [];
+  let checked = 0;
+  for (const ops of bySession(history.ops).values()) {
+    const done = ops.filter((op) => op.complete !== null && op.outcome !== "info").sort((a, b) => (a.complete as number) - (b.complete as number));
+    for (let i = 1; i < done.length; i++) {
+      checked++;
+      const a = done[i - 1] as ZkHistoryOp;
+      const b = done[i] as ZkHistoryOp;
+      if (b.xid < a.xid) violations.push(`${describeOp(b)} completed after ${describeOp(a)}, which was issued later`);
+    }
+    const writes = ops.filter((op) => op.txnZxid !== null).sort((a, b) => a.xid - b.xid);
+    for (let i = 1; i < writes.length; i++) {
+      const a = writes[i - 1] as ZkHistoryOp;
+      const b = writes[i] as ZkHistoryOp;
+      if ((b.txnZxid as number) <= (a.txnZxid as number)) violations.push(`${describeOp(b)} took zxid ${b.txnZxid} ≤ ${a.txnZxid} of the earlier ${describeOp(a)}`);
+    }
+  }
+  return result("session-order", "each session's operations take effect and are answered in the order it issued them", checked, violations);
+}
+
+/** A session never reads a state older than one it has seen: reply and event zxids do not go back. */
+function monotonicReads(history: ZkHistory): GuaranteeResult {
+  type Seen = { at: number; zxid: number; what: string };
+  const perSession = new Map<string, Seen[]>();
+  const add = (key: string, seen: Seen): void => {
+    let list = perSession.get(key);
+    if (list === undefined) {
+      list = [];
+      perSession.set(key, list);
+    }
+    list.push(seen);
+  };
+  for (const op of history.ops) {
+    if (op.complete !== null && op.replyZxid !== null && op.outcome !== "info") add(op.client, { at: op.complete, zxid: op.replyZxid, what: describeOp(op) });
+  }
+  for (const n of history.notifications) {
+    if (n.zxid !== null) add(n.client, { at: n.at, zxid: n.zxid, what: `${n.client} event ${n.type} ${n.path ?? ""}` });
+  }
+  const violations: string[] = [];
+  let checked = 0;
+  for (const list of perSession.values()) {
+    list.sort((a, b) => a.at - b.at);
+    let highest: Seen | null = null;
+    for (const seen of list) {
+      checked++;
+      if (highest !== null && seen.zxid < highest.zxid) violations.push(`${seen.what} saw zxid ${seen.zxid} after ${highest.what} had shown ${highest.zxid}`);
+      if (highest === null || seen.zxid > highest.zxid) highest = seen;
+    }
+  }
+  return result("monotonic-reads", "a session never reads a state older than one it has already seen", checked, violations);
+}
+
+const READS = ["getData", "exists", "getChildren", "getAllChildrenNumber", "getEphemerals", "getACL"];
+
+/** A read after a completed sync reflects every write that completed before the sync began. */
+function readAfterSync(history: ZkHistory): GuaranteeResult {
+  const writes = history.ops.filter((op) => op.outcome === "ok" && op.txnZxid !== null && op.complete !== null).sort((a, b) => (a.complete as number) - (b.complete as number));
+  const violations: string[] = [];
+  let checked = 0;
+  for (const ops of bySession(history.ops).values()) {
+    const ordered = [...ops].sort((a, b) => a.xid - b.xid);
+    ordered.forEach((sync, i) => {
+      if (sync.f !== "sync" || sync.outcome !== "ok") return;
+      const read = ordered.slice(i + 1).find((op) => READS.includes(op.f) && op.outcome !== "info");
+      if (read === undefined || read.replyZxid === null) return;
+      let needed: ZkHistoryOp | null = null;
+      for (const w of writes) {
+        if ((w.complete as number) >= sync.invoke) break;
+        if (needed === null || (w.txnZxid as number) > (needed.txnZxid as number)) needed = w;
+      }
+      if (needed === null) return;
+      checked++;
+      if (read.replyZxid < (needed.txnZxid as number)) {
+        violations.push(`${describeOp(read)} after a sync read the state at zxid ${read.replyZxid}, older than ${describeOp(needed)} (zxid ${needed.txnZxid}), which completed before the sync began`);
+      }
+    });
+  }
+  return result("read-after-sync", "a read after sync sees every write that completed before the sync began", checked, violations);
+}
+
+/**
+ * A watch event reaches the client before any reply that reflects the change
+ * that fired it: between the read that set the watch and the event, no reply
+ * to that session shows a zxid at or past the event's.
+ */
+function watchBeforeChange(history: ZkHistory): GuaranteeResult {
+  const violations: string[] = [];
+  let checked = 0;
+  const opsBySession = bySession(history.ops);
+  for (const n of history.notifications) {
+    if (n.type === "None" || n.zxid === null || n.path === null) continue;
+    const ops = opsBySession.get(n.client) ?? [];
+    const path = n.path;
+    const setter = ops
+      .filter((op) => op.watch && op.outcome === "ok" && op.complete !== null && op.complete < n.at && (op.path === path || op.path === parentPath(path)))
+      .sort((a, b) => (b.complete as number) - (a.complete as number))[0];
+    if (setter === undefined || setter.replyZxid === null || setter.replyZxid >= n.zxid) continue;
+    checked++;
+    const early = ops.find((op) => op.complete !== null && op.complete > (setter.complete as number) && op.complete < n.at && op.replyZxid !== null && op.replyZxid >= (n.zxid as number));
+    if (early !== undefined) violations.push(`${describeOp(early)} was answered at zxid ${early.replyZxid} before ${n.client} got ${n.type} ${n.path} (zxid ${n.zxid})`);
+  }
+  return result("watch-before-change", "a watch event reaches the client before the client can observe the change", checked, violations);
+}
+
+/**
+ * Once a client has observed its session expire, its ephemerals are gone for
+ * every reader that has caught up: a read after a sync invoked later shows
+ * none of them.
+ */
+function ephemeralsGone(history: ZkHistory): GuaranteeResult {
+  const expiries = history.notifications.filter((n) => n.type === "None" && n.state === "Expired" && n.session !== null);
+  const violations: string[] = [];
+  let checked = 0;
+  if (expiries.length === 0) return result("ephemerals-gone-after-expiry", "once a session's expiry is observed, its ephemerals are gone for every reader", 0, []);
+  for (const ops of bySession(history.ops).values()) {
+    const ordered = [...ops].sort((a, b) => a.xid - b.xid);
+    ordered.forEach((sync, i) => {
+      if (sync.f !== "sync" || sync.outcome !== "ok") return;
+      for (const read of ordered.slice(i + 1)) {
+        if (!READS.includes(read.f)) break;
+        for (const expiry of expiries) {
+          if (expiry.at >= sync.invoke) continue;
+          checked++;
+          if (read.outcome === "ok" && read.owner !== null && read.owner === expiry.session) {
+            violations.push(`${describeOp(read)} (after a sync) still saw an ephemeral of session ${expiry.session}, whose expiry ${expiry.client} had observed`);
+          }
+        }
+      }
+    });
+  }
+  return result("ephemerals-gone-after-expiry", "once a session's expiry is observed, its ephemerals are gone for every reader", checked, violations);
+}
+
+/** Sequential names under a parent are unique, and grow with the zxid of their create. */
+function sequentialNames(history: ZkHistory): GuaranteeResult {
+  const byParent = new Map<string, { n: number; zxid: number; op: ZkHistoryOp }[]>();
+  for (const op of history.ops) {
+    if (op.f !== "create" || !op.sequential || op.outcome !== "ok" || typeof op.output !== "string" || op.txnZxid === null) continue;
+    const path = op.output;
+    const parent = parentPath(path) ?? "/";
+    const suffix = path.slice(-10);
+    if (!/^-?\d+$/.test(suffix)) continue;
+    let list = byParent.get(parent);
+    if (list === undefined) {
+      list = [];
+      byParent.set(parent, list);
+    }
+    list.push({ n: Number(suffix), zxid: op.txnZxid, op });
+  }
+  const violations: string[] = [];
+  let checked = 0;
+  for (const [parent, list] of byParent) {
+    list.sort((a, b) => a.zxid - b.zxid);
+    const seen = new Set<number>();
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i] as (typeof list)[number];
+      checked++;
+      if (seen.has(item.n)) violations.push(`under ${parent}, the number ${item.n} was given twice (${describeOp(item.op)})`);
+      seen.add(item.n);
+      const before = list[i - 1];
+      if (before !== undefined && item.n <= before.n) violations.push(`under ${parent}, ${describeOp(item.op)} got ${item.n} after ${before.n} was given at an earlier zxid`);
+    }
+  }
+  return result("sequential-names", "sequential names under a parent are unique and increasing", checked, violations);
+}
+
+/** Operations by client: a client has one session at a time, which it keeps across reconnects. */
+function bySession(ops: readonly ZkHistoryOp[]): Map<string, ZkHistoryOp[]> {
+  const out = new Map<string, ZkHistoryOp[]>();
+  for (const op of ops) {
+    const key = op.client;
+    let list = out.get(key);
+    if (list === undefined) {
+      list = [];
+      out.set(key, list);
+    }
+    list.push(op);
+  }
+  return out;
+}
+
+function parentPath(path: string): string | null {
+  if (path === "/") return null;
+  const cut = path.lastIndexOf("/");
+  return cut === 0 ? "/" : path.slice(0, cut);
+}

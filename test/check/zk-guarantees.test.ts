@@ -1,0 +1,250 @@
+import { describe, expect, test } from "vitest";
+import { checkRecipes, checkZkGuarantees, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
+import { buildZkCluster, Lock, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
+import { zkHistoryOf } from "../../src/scenario/index.ts";
+import type { TraceEvent } from "../../src/sim/index.ts";
+
+async function run(options: ZkClusterOptions, untilUs: number) {
+  const cluster = buildZkCluster({ ...options, trace: { level: "observe" } });
+  const notes: NoteRecord[] = [];
+  cluster.sim.subscribe((event: TraceEvent) => {
+    if (event.type === "note") notes.push({ node: event.node, t: event.t, kind: event.kind, data: event.data });
+  });
+  await cluster.sim.runAsync({ untilUs });
+  return { cluster, notes, history: zkHistoryOf(cluster.history) };
+}
+
+function verdicts(history: ZkHistory, linearizableReads = false): Record<string, { holds: boolean; checked: number; violations: readonly string[] }> {
+  return Object.fromEntries(checkZkGuarantees(history, { linearizableReads }).map((g) => [g.name, { holds: g.holds, checked: g.checked, violations: g.violations }]));
+}
+
+async function mixedWorkload(zk: ZooKeeper, p: { rng: { below(n: number): number }; sleep(ms: number): Promise<void> }, k: number): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const path = `/k${p.rng.below(3)}`;
+    try {
+      switch (p.rng.below(6)) {
+        case 0:
+          await zk.create(path, `${k}.${i}`);
+          break;
+        case 1:
+          await zk.setData(path, `${k}.${i}`, p.rng.below(2) === 0 ? -1 : p.rng.below(3));
+          break;
+        case 2:
+          await zk.delete(path, -1);
+          break;
+        case 3:
+          await zk.sync(path);
+          await zk.getData(path, () => undefined);
+          break;
+        case 4:
+          await zk.exists(path, () => undefined);
+          break;
+        default:
+          await zk.create("/seq-", null, { mode: "PERSISTENT_SEQUENTIAL" });
+      }
+    } catch (error) {
+      if (!(error instanceof ZkError)) throw error;
+    }
+    await p.sleep(5 + p.rng.below(30));
+  }
+}
+
+describe("ZooKeeper's guarantees on simulated runs", () => {
+  test("a run with crashes, a partition and loss keeps every promise, and each check saw cases (seed 31)", async () => {
+    const { history } = await run(
+      {
+        engine: {
+          seed: 31,
+          network: { latency: { kind: "uniform", minUs: 200, maxUs: 3_000 }, loss: 0.01 },
+          faults: [
+            { atUs: 700_000, fault: { type: "crash", node: "s1" } },
+            { atUs: 1_200_000, fault: { type: "partition", groups: [["s2"], ["s1", "s3", "c1", "c2", "c3", "c4"]] } },
+            { atUs: 1_900_000, fault: { type: "heal" } },
+            { atUs: 2_000_000, fault: { type: "restart", node: "s1" } },
+          ],
+        },
+        serverCount: 3,
+        clients: Array.from({ length: 4 }, (_, k) => ({ workload: (zk: ZooKeeper, p: Parameters<typeof mixedWorkload>[1]) => mixedWorkload(zk, p, k) })),
+      },
+      8_000_000,
+    );
+    const v = verdicts(history);
+    for (const [name, r] of Object.entries(v)) expect(r.violations, name).toEqual([]);
+    for (const name of ["writes-linearizable", "session-order", "monotonic-reads", "read-after-sync", "watch-before-change", "sequential-names"] as GuaranteeName[]) {
+      expect(v[name]?.checked, `${name} checked nothing`).toBeGreaterThan(0);
+    }
+  });
+
+  test("a client reading from a cut-off follower sees stale data: ZooKeeper's promises hold, linearizable reads do not (seed 32)", async () => {
+    const { history } = await run(
+      {
+        engine: {
+          seed: 32,
+          network: { latency: { kind: "uniform", minUs: 200, maxUs: 1_000 } },
+          // s3 loses the servers but keeps its client: it serves reads from a tree that no longer moves.
+          faults: [{ atUs: 1_000_000, fault: { type: "partition", groups: [["s1", "s2", "c1"], ["s3", "c2"]] } }],
+        },
+        serverCount: 3,
+        clients: [
+          {
+            server: 0,
+            workload: async (zk, p) => {
+              await zk.create("/x", "0");
+              await p.sleep(1_000);
+              await zk.setData("/x", "1");
+              p.note("written", {});
+            },
+          },
+          {
+            server: 2,
+            workload: async (zk, p) => {
+              await p.sleep(2_500);
+              p.note("read", await zk.getData("/x"));
+            },
+          },
+        ],
+      },
+      3_000_000,
+    );
+    const v = verdicts(history, true);
+    expect(v["writes-linearizable"]?.holds).toBe(true);
+    expect(v["monotonic-reads"]?.holds).toBe(true);
+    expect(v["reads-linearizable"]?.holds).toBe(false);
+    expect(v["reads-linearizable"]?.violations[0]).toMatch(/getData \/x/);
+  });
+});
+
+/** A small hand-made history: each op completes right after it is invoked unless told otherwise. */
+function op(fields: Partial<ZkHistoryOp> & Pick<ZkHistoryOp, "id" | "f" | "invoke">): ZkHistoryOp {
+  return {
+    client: "c1",
+    session: 1,
+    xid: fields.id + 1,
+    path: "/x",
+    paths: [],
+    sequential: false,
+    transient: false,
+    watch: false,
+    input: null,
+    complete: fields.invoke + 1,
+    outcome: "ok",
+    error: null,
+    replyZxid: null,
+    txnZxid: null,
+    output: null,
+    owner: null,
+    ...fields,
+  };
+}
+
+describe("each guarantee catches its violation", () => {
+  const failing = (history: ZkHistory, name: GuaranteeName) => checkZkGuarantees(history, { linearizableReads: true }).find((g) => g.name === name);
+
+  test("writes-linearizable: a setData that reports a version the order cannot give", () => {
+    const h: ZkHistory = {
+      ops: [op({ id: 0, f: "create", invoke: 0, input: "a" }), op({ id: 1, f: "setData", invoke: 2, input: ["b", -1], output: 5 })],
+      notifications: [],
+    };
+    expect(failing(h, "writes-linearizable")?.holds).toBe(false);
+  });
+
+  test("session-order: a reply to a later request before an earlier one", () => {
+    const h: ZkHistory = { ops: [op({ id: 0, f: "getData", invoke: 0, complete: 5, xid: 1 }), op({ id: 1, f: "getData", invoke: 1, complete: 3, xid: 2 })], notifications: [] };
+    expect(failing(h, "session-order")?.violations[0]).toMatch(/completed after/);
+  });
+
+  test("monotonic-reads: a reply from an older state than one seen", () => {
+    const h: ZkHistory = { ops: [op({ id: 0, f: "getData", invoke: 0, replyZxid: 9 }), op({ id: 1, f: "getData", invoke: 2, replyZxid: 4 })], notifications: [] };
+    expect(failing(h, "monotonic-reads")?.violations[0]).toMatch(/saw zxid 4 after/);
+  });
+
+  test("read-after-sync: a read after sync that misses a write completed before the sync", () => {
+    const h: ZkHistory = {
+      ops: [
+        op({ id: 0, client: "c2", session: 2, f: "setData", invoke: 0, txnZxid: 7, replyZxid: 7 }),
+        op({ id: 1, f: "sync", invoke: 3, xid: 1 }),
+        op({ id: 2, f: "getData", invoke: 5, xid: 2, replyZxid: 6 }),
+      ],
+      notifications: [],
+    };
+    expect(failing(h, "read-after-sync")?.violations[0]).toMatch(/older than/);
+  });
+
+  test("watch-before-change: a reply showing the change before the event", () => {
+    const h: ZkHistory = {
+      ops: [op({ id: 0, f: "getData", invoke: 0, watch: true, replyZxid: 3 }), op({ id: 1, f: "getData", invoke: 2, replyZxid: 5, xid: 2 })],
+      notifications: [{ client: "c1", session: 1, type: "NodeDataChanged", path: "/x", zxid: 5, state: "SyncConnected", at: 10 }],
+    };
+    expect(failing(h, "watch-before-change")?.violations[0]).toMatch(/before c1 got NodeDataChanged/);
+  });
+
+  test("ephemerals-gone-after-expiry: an ephemeral seen after sync, once its session's expiry was observed", () => {
+    const h: ZkHistory = {
+      ops: [op({ id: 0, client: "c2", session: 2, f: "sync", invoke: 5 }), op({ id: 1, client: "c2", session: 2, f: "exists", invoke: 8, xid: 2, owner: 1 })],
+      notifications: [{ client: "c1", session: 1, type: "None", path: null, zxid: null, state: "Expired", at: 3 }],
+    };
+    expect(failing(h, "ephemerals-gone-after-expiry")?.holds).toBe(false);
+  });
+
+  test("sequential-names: a number given twice", () => {
+    const h: ZkHistory = {
+      ops: [
+        op({ id: 0, f: "create", path: "/q/n", sequential: true, invoke: 0, output: "/q/n0000000001", txnZxid: 3 }),
+        op({ id: 1, f: "create", path: "/q/n", sequential: true, invoke: 2, output: "/q/n0000000001", txnZxid: 4 }),
+      ],
+      notifications: [],
+    };
+    expect(failing(h, "sequential-names")?.violations[0]).toMatch(/given twice/);
+  });
+});
+
+describe("recipe invariants", () => {
+  for (const fencing of [false, true]) {
+    test(`a paused lock holder: two clients believe they hold the lock; with fencing ${fencing ? "on no stale write gets through" : "off the stale write is caught"} (seed 22)`, async () => {
+      const { notes } = await run(
+        {
+          engine: { seed: 22, network: { latency: { kind: "uniform", minUs: 200, maxUs: 2_000 } }, faults: [{ atUs: 1_500_000, fault: { type: "pause", node: "c1" } }, { atUs: 6_000_000, fault: { type: "resume", node: "c1" } }] },
+          serverCount: 3,
+          tickMs: 200,
+          storage: { fencing },
+          clients: [
+            {
+              sessionTimeoutMs: 1_000,
+              workload: async (zk, p) => {
+                const token = await new Lock(zk, p).acquire();
+                await p.sleep(3_000);
+                await p.store("report", "from c1", token);
+              },
+            },
+            {
+              workload: async (zk, p) => {
+                await p.sleep(1_000);
+                const lock = new Lock(zk, p);
+                const token = await lock.acquire();
+                await p.store("report", "from c2", token);
+                await lock.release();
+              },
+            },
+          ],
+        },
+        10_000_000,
+      );
+      const results = Object.fromEntries(checkRecipes(notes).map((r) => [r.name, r]));
+      expect(results["lock-exclusive"]?.holds).toBe(false);
+      expect(results["lock-exclusive"]?.violations[0]).toMatch(/c2 acquired it at .* while c1 still believed it held it/);
+      expect(results["fencing"]?.holds).toBe(fencing);
+    });
+  }
+
+  test("election and barrier notes are judged", () => {
+    const notes: NoteRecord[] = [
+      { node: "c1", t: 1, kind: "elected", data: { election: "/e", term: 5 } },
+      { node: "c2", t: 2, kind: "elected", data: { election: "/e", term: 5 } },
+      { node: "c1", t: 3, kind: "barrier-enter", data: { barrier: "/b", count: 2 } },
+      { node: "c1", t: 4, kind: "barrier-passed", data: { barrier: "/b", count: 2 } },
+    ];
+    const results = Object.fromEntries(checkRecipes(notes).map((r) => [r.name, r]));
+    expect(results["one-leader-per-term"]?.violations[0]).toMatch(/both c1 and c2 were elected/);
+    expect(results["barrier"]?.violations[0]).toMatch(/only 1 of 2 had entered/);
+  });
+});
