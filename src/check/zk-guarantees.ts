@@ -30,6 +30,9 @@ export interface ZkHistoryOp {
   readonly input: Json;
   readonly invoke: number;
   readonly complete: number | null;
+  /** The same moments in virtual time (µs), for people and the viewer. */
+  readonly invokeUs: number;
+  readonly completeUs: number | null;
   /** ok; fail (a ZooKeeper error: it did not happen); info (ConnectionLoss: unknown). */
   readonly outcome: "ok" | "fail" | "info";
   readonly error: string | null;
@@ -118,12 +121,18 @@ function describeOp(op: ZkHistoryOp): string {
  * touches (atomic across paths) are left out, as are sequential creates
  * (their path is known only from the reply; `sequential-names` checks them).
  */
-function writesLinearizable(history: ZkHistory, withReads: boolean, options: GuaranteeOptions): GuaranteeResult {
+/** Paths a per-znode model cannot follow: transient nodes (deleted by no request) and paths multis touch. */
+function unmodelledPaths(history: ZkHistory): Set<string> {
   const excluded = new Set<string>();
   for (const op of history.ops) {
     if (op.f === "create" && op.transient && op.path !== null) excluded.add(op.path);
     for (const path of op.paths) excluded.add(path);
   }
+  return excluded;
+}
+
+function writesLinearizable(history: ZkHistory, withReads: boolean, options: GuaranteeOptions): GuaranteeResult {
+  const excluded = unmodelledPaths(history);
   const kinds = withReads ? ["create", "setData", "delete", "getData", "exists"] : ["create", "setData", "delete"];
   const operations: Operation[] = [];
   for (const op of history.ops) {
@@ -341,4 +350,26 @@ function parentPath(path: string): string | null {
   if (path === "/") return null;
   const cut = path.lastIndexOf("/");
   return cut === 0 ? "/" : path.slice(0, cut);
+}
+
+/**
+ * The znode operations of a history as Jepsen-style events (key = path; the
+ * paths a per-znode model cannot follow are left out, as for
+ * `writes-linearizable`), so
+ * that a run can be written out and checked with `zksim check --model znode`,
+ * or by any other tool that reads the format. `time` is virtual µs.
+ */
+export function zkHistoryToEvents(history: ZkHistory): { process: number; type: "invoke" | "ok" | "fail" | "info"; f: string; key: string; value: Json; time: number }[] {
+  const kinds = ["create", "setData", "delete", "getData", "exists"];
+  const excluded = unmodelledPaths(history);
+  const moments: { at: number; event: ReturnType<typeof zkHistoryToEvents>[number] }[] = [];
+  for (const op of history.ops) {
+    if (!kinds.includes(op.f) || op.path === null || op.sequential || excluded.has(op.path)) continue;
+    // One process per operation: a client may pipeline requests, and Jepsen's processes have one open operation each.
+    const process = op.id;
+    moments.push({ at: op.invoke, event: { process, type: "invoke", f: op.f, key: op.path, value: op.input, time: op.invokeUs } });
+    if (op.outcome === "info" || op.complete === null) continue;
+    moments.push({ at: op.complete, event: { process, type: op.outcome, f: op.f, key: op.path, value: op.outcome === "ok" ? op.output : op.input, time: op.completeUs ?? op.invokeUs } });
+  }
+  return moments.sort((a, b) => a.at - b.at).map((m) => m.event);
 }

@@ -43,10 +43,13 @@ export interface ZkCluster {
   storage(): StorageNode | null;
 }
 
+/** One thing a client did or saw; `atUs` is the true virtual time (clients only know their own clocks). */
 export type ClientHistoryEntry =
-  | { readonly kind: "invoke"; readonly record: OpRecord }
-  | { readonly kind: "complete"; readonly record: OpRecord }
-  | { readonly kind: "event"; readonly event: EventRecord };
+  | { readonly kind: "invoke"; readonly atUs: number; readonly record: OpRecord }
+  | { readonly kind: "complete"; readonly atUs: number; readonly record: OpRecord }
+  | { readonly kind: "event"; readonly atUs: number; readonly event: EventRecord };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Entries the cluster keeps in `history`; past it the oldest half goes (a bound for very long runs). */
 const HISTORY_MAX = 5_000_000;
@@ -72,9 +75,10 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
   const paxos = paxosConfigSchema.parse({ ...ZK_PAXOS_DEFAULTS, ...options.paxos });
   const records: OpRecord[] = [];
   const history: ClientHistoryEntry[] = [];
-  const remember = (entry: ClientHistoryEntry): void => {
+  let clock: () => number = () => 0;
+  const remember = (entry: DistributiveOmit<ClientHistoryEntry, "atUs">): void => {
     if (history.length >= HISTORY_MAX) history.splice(0, HISTORY_MAX / 2);
-    history.push(entry);
+    history.push({ ...entry, atUs: clock() } as ClientHistoryEntry);
   };
   const serverOptions = {
     paxos,
@@ -107,6 +111,7 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
     },
     ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
+  clock = () => sim.nowUs;
   return {
     sim,
     servers,

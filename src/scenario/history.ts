@@ -15,6 +15,7 @@ import type { Stat, ZkOp } from "../zk/index.ts";
 export function zkHistoryOf(entries: readonly ClientHistoryEntry[]): ZkHistory {
   const invokeAt = new Map<OpRecord, number>();
   const completeAt = new Map<OpRecord, number>();
+  const timeAt: number[] = entries.map((e) => e.atUs);
   const notifications: ZkNotification[] = [];
   entries.forEach((entry, at) => {
     if (entry.kind === "invoke") invokeAt.set(entry.record, at);
@@ -22,11 +23,14 @@ export function zkHistoryOf(entries: readonly ClientHistoryEntry[]): ZkHistory {
     else notifications.push({ client: entry.event.client, session: entry.event.sessionId, type: entry.event.type, path: entry.event.path, zxid: entry.event.zxid, state: entry.event.state, at });
   });
   const ops: ZkHistoryOp[] = [];
-  for (const [record, invoke] of invokeAt) ops.push(toOp(record, ops.length, invoke, completeAt.get(record) ?? null));
+  for (const [record, invoke] of invokeAt) {
+    const complete = completeAt.get(record) ?? null;
+    ops.push(toOp(record, ops.length, invoke, complete, timeAt[invoke] ?? 0, complete === null ? null : (timeAt[complete] ?? 0)));
+  }
   return { ops, notifications };
 }
 
-function toOp(record: OpRecord, id: number, invoke: number, complete: number | null): ZkHistoryOp {
+function toOp(record: OpRecord, id: number, invoke: number, complete: number | null, invokeUs: number, completeUs: number | null): ZkHistoryOp {
   const op = record.op;
   const reply = record.reply;
   const outcome: ZkHistoryOp["outcome"] =
@@ -46,6 +50,8 @@ function toOp(record: OpRecord, id: number, invoke: number, complete: number | n
     watch: "watch" in op ? op.watch : op.op === "addWatch",
     invoke,
     complete,
+    invokeUs,
+    completeUs,
     outcome,
     error: reply !== null && !reply.ok ? reply.err : null,
     replyZxid: record.zxid,

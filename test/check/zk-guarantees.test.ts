@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { checkRecipes, checkZkGuarantees, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
+import { checkLinearizable, checkRecipes, checkZkGuarantees, makeModel, parseJsonlHistory, toOperations, zkHistoryToEvents, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
 import { buildZkCluster, Lock, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
 import { zkHistoryOf } from "../../src/scenario/index.ts";
 import type { TraceEvent } from "../../src/sim/index.ts";
@@ -70,6 +70,11 @@ describe("ZooKeeper's guarantees on simulated runs", () => {
     );
     const v = verdicts(history);
     for (const [name, r] of Object.entries(v)) expect(r.violations, name).toEqual([]);
+    // The same history written in the exchange format and read back is linearizable for the znode model.
+    const jsonl = zkHistoryToEvents(history).map((e) => JSON.stringify(e)).join("\n");
+    const ops = toOperations(parseJsonlHistory(jsonl, "run.jsonl"), "run.jsonl");
+    expect(ops.length).toBeGreaterThan(50);
+    expect(checkLinearizable(ops, makeModel("znode")).verdict).toBe("linearizable");
     for (const name of ["writes-linearizable", "session-order", "monotonic-reads", "read-after-sync", "watch-before-change", "sequential-names"] as GuaranteeName[]) {
       expect(v[name]?.checked, `${name} checked nothing`).toBeGreaterThan(0);
     }
@@ -127,6 +132,8 @@ function op(fields: Partial<ZkHistoryOp> & Pick<ZkHistoryOp, "id" | "f" | "invok
     watch: false,
     input: null,
     complete: fields.invoke + 1,
+    invokeUs: fields.invoke,
+    completeUs: fields.invoke + 1,
     outcome: "ok",
     error: null,
     replyZxid: null,
