@@ -122,13 +122,22 @@ function describeOp(op: ZkHistoryOp): string {
  * (their path is known only from the reply; `sequential-names` checks them).
  */
 /** Paths a per-znode model cannot follow: transient nodes (deleted by no request) and paths multis touch. */
-function unmodelledPaths(history: ZkHistory): Set<string> {
+function unmodelledPaths(history: ZkHistory): { has(path: string): boolean } {
   const excluded = new Set<string>();
+  const sequentialPrefixes = new Set<string>();
   for (const op of history.ops) {
     if (op.f === "create" && op.transient && op.path !== null) excluded.add(op.path);
+    // A sequential create's node is named only in its reply (unknown if the reply was lost).
+    if (op.f === "create" && op.sequential && op.path !== null) sequentialPrefixes.add(op.path);
     for (const path of op.paths) excluded.add(path);
   }
-  return excluded;
+  return {
+    has: (path) => {
+      if (excluded.has(path)) return true;
+      for (const prefix of sequentialPrefixes) if (path.startsWith(prefix) && /^-?\d{9,10}$/.test(path.slice(prefix.length))) return true;
+      return false;
+    },
+  };
 }
 
 function writesLinearizable(history: ZkHistory, withReads: boolean, options: GuaranteeOptions): GuaranteeResult {

@@ -8,6 +8,8 @@ import { InputError } from "../sim/index.ts";
 import { FileSink } from "./file-sink.ts";
 import { CHECK_HELP, CheckInputError, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
 import { HistoryError } from "../check/index.ts";
+import { ScenarioError, scenarioJsonSchema } from "../scenario/index.ts";
+import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, RunInputError, runLoaded, SCHEMA_HELP } from "./run.ts";
 
 /** Exit statuses: 0 all checks held, 1 a check failed, 2 bad input. */
 const EXIT_BAD_INPUT = 2;
@@ -17,9 +19,13 @@ const HELP = `zksim: a deterministic simulator for a ZooKeeper-style service on 
 Usage: zksim <command> [options]
 
 Commands:
-  demo      run the engine demo: gossip through a partition, a crash and a restart
-  explore   search random fault schedules for a Paxos safety or liveness violation
+  run       run a scenario (a file or a bundled one) and judge it
+  replay    re-run the scenario and seed a trace recorded, and compare digests
+  list      the bundled scenarios
+  schema    the JSON Schema of scenario files
   check     check histories (JSON Lines or Jepsen EDN) for linearizability
+  explore   search random fault schedules for a Paxos safety or liveness violation
+  demo      run the engine demo: gossip through a partition, a crash and a restart
 
 Run 'zksim <command> --help' for a command's options.
 `;
@@ -66,8 +72,16 @@ async function main(argv: string[]): Promise<number> {
       return explore(rest);
     case "check":
       return check(rest);
+    case "run":
+      return run(rest);
+    case "replay":
+      return replay(rest);
+    case "list":
+      return list(rest);
+    case "schema":
+      return schema(rest);
     default:
-      throw new UsageError(`unknown command '${command}'; expected one of: demo, explore, check (see zksim --help)`);
+      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, list, schema, check, explore, demo (see zksim --help)`);
   }
 }
 
@@ -103,6 +117,67 @@ async function explore(args: string[]): Promise<number> {
   const outcome = await sweepPaxos(bugs, runs, seed, workers);
   process.stdout.write(formatSweep(outcome, bugs) + "\n");
   return outcome.failures.length === 0 ? 0 : 1;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { seed: { type: "string" }, trace: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`run: expected one scenario (a file or a bundled name), got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
+  const scenarioArg = positionals[0] as string;
+  const loaded = loadScenario(scenarioArg);
+  const { report, tracePath, wallMs } = await runLoaded(loaded, {
+    ...(values.seed === undefined ? {} : { seed: parseSeed(values.seed) }),
+    ...(values.trace === undefined ? {} : { tracePath: values.trace }),
+    progress: process.stderr.isTTY === true && values.quiet !== true && values.json !== true,
+  });
+  if (values.json === true) process.stdout.write(`${JSON.stringify({ ...report, trace: tracePath, wallMs })}\n`);
+  else if (values.quiet !== true) process.stdout.write(`${formatRunReport(report, tracePath, wallMs, scenarioArg)}\n`);
+  return report.matched ? 0 : 1;
+}
+
+async function replay(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
+  if (values.help === true) {
+    process.stdout.write(REPLAY_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("replay: expected one trace file");
+  const outcome = await replayTrace(positionals[0] as string);
+  process.stdout.write(`${outcome.message}\n`);
+  return outcome.matched ? 0 : 1;
+}
+
+function list(args: string[]): number {
+  const { values } = parseArgs({ args, options: { help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
+  if (values.help === true) {
+    process.stdout.write(LIST_HELP);
+    return 0;
+  }
+  const scenarios = bundledScenarios();
+  const width = Math.max(...scenarios.map((s) => s.scenario.name.length));
+  for (const { scenario } of scenarios) {
+    const first = scenario.description.split("\n")[0] ?? "";
+    process.stdout.write(`${scenario.name.padEnd(width)}  ${first}\n`);
+  }
+  return 0;
+}
+
+function schema(args: string[]): number {
+  const { values } = parseArgs({ args, options: { help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
+  if (values.help === true) {
+    process.stdout.write(SCHEMA_HELP);
+    return 0;
+  }
+  process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+  return 0;
 }
 
 function check(args: string[]): number {
@@ -194,7 +269,7 @@ function formatUs(us: number): string {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof InputError) {
+  if (error instanceof UsageError || error instanceof InputError || error instanceof ScenarioError || error instanceof RunInputError) {
     process.stderr.write(`zksim: ${error.message}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   } else if (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {

@@ -1,0 +1,168 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioReport } from "../scenario/index.ts";
+import { traceHeaderSchema, traceSummarySchema } from "../sim/index.ts";
+import { FileSink } from "./file-sink.ts";
+
+/** Where the bundled scenarios live (scenarios/ at the package root). */
+export const SCENARIO_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
+
+/** A problem with the command line, a scenario or a trace: exit 2. */
+export class RunInputError extends Error {}
+
+export const RUN_HELP = `Usage: zksim run SCENARIO [--seed N] [--trace FILE] [--json] [--quiet]
+
+Runs a scenario: a file, or the name of a bundled scenario (zksim list).
+Prints the checks, the figures and where the trace went.
+
+Options:
+  --seed N       run with this seed instead of the scenario's
+  --trace FILE   where the full JSON Lines trace goes (default traces/NAME-SEED.trace.jsonl)
+  --json         print the report as JSON (seed and trace digest included)
+  --quiet        print nothing; the exit status tells
+  -h, --help     this text
+
+Exit status: 0 when the checks came out as the scenario's 'expect' says,
+1 when they did not (the seed and the commands to replay it are printed),
+2 on bad input.
+`;
+
+export const REPLAY_HELP = `Usage: zksim replay TRACE
+
+Runs again the scenario and seed recorded in a trace's header, and checks
+that the run gives the same trace digest. Exit 0 when it does, 1 when it
+does not, 2 when the trace cannot be read.
+`;
+
+export const LIST_HELP = `Usage: zksim list
+
+The bundled scenarios, each with the first line of its description.
+`;
+
+export const SCHEMA_HELP = `Usage: zksim schema
+
+Prints the JSON Schema of scenario files (for editors).
+`;
+
+export interface LoadedScenario {
+  readonly scenario: Scenario;
+  readonly file: string;
+  readonly source: string;
+}
+
+/** A file path, or the name of a bundled scenario. */
+export function loadScenario(nameOrFile: string): LoadedScenario {
+  const bundled = join(SCENARIO_DIR, `${nameOrFile}.yaml`);
+  const file = existsSync(nameOrFile) ? nameOrFile : existsSync(bundled) ? bundled : null;
+  if (file === null) throw new RunInputError(`${nameOrFile}: no such file, and no bundled scenario of that name (see zksim list)`);
+  let source: string;
+  try {
+    source = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new RunInputError(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return { scenario: parseScenario(source, file), file, source };
+}
+
+export function bundledScenarios(): LoadedScenario[] {
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => loadScenario(join(SCENARIO_DIR, f)));
+}
+
+export interface RunCommandOptions {
+  readonly seed?: number;
+  readonly tracePath?: string;
+  readonly progress: boolean;
+}
+
+/** Runs a loaded scenario with its trace going to a file; returns the report and where the trace went. */
+export async function runLoaded(loaded: LoadedScenario, options: RunCommandOptions): Promise<{ report: ScenarioReport; tracePath: string; wallMs: number }> {
+  const seed = options.seed ?? loaded.scenario.seed;
+  const tracePath = options.tracePath ?? join("traces", `${loaded.scenario.name}-${seed}.trace.jsonl`);
+  mkdirSync(dirname(tracePath), { recursive: true });
+  const sink = new FileSink(tracePath);
+  const started = Date.now();
+  try {
+    const report = await runScenario(loaded.scenario, {
+      seed,
+      traceSink: sink,
+      traceMeta: { scenarioFile: loaded.file, scenarioSource: loaded.source },
+      ...(options.progress
+        ? { progress: (nowUs: number, events: number) => process.stderr.write(`\r  ${(nowUs / 1e6).toFixed(1)} s virtual, ${events} events, ${Math.round(events / Math.max(0.001, (Date.now() - started) / 1000))} events/s   `) }
+        : {}),
+    });
+    if (options.progress) process.stderr.write("\r\u001b[K");
+    return { report, tracePath, wallMs: Date.now() - started };
+  } finally {
+    sink.close();
+  }
+}
+
+export function formatRunReport(report: ScenarioReport, tracePath: string, wallMs: number, scenarioArg: string): string {
+  const out: string[] = [];
+  const outcome = report.matched ? "as expected" : "NOT as expected";
+  out.push(`${report.name} (${report.system}, seed ${report.seed}): ${outcome} (expect: ${report.expect})`);
+  for (const c of report.checks) out.push(`  ${c.holds ? "held  " : "FAILED"} ${c.name}${c.detail === null ? "" : `: ${c.detail}`}`);
+  const o = report.operations;
+  out.push(`  operations: ${o.ok} ok, ${o.failed} failed, ${o.unknown} unknown`);
+  const l = report.latencyUs;
+  if (l !== null) out.push(`  latency (virtual): p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, max ${ms(l.max)}`);
+  const top = Object.entries(report.messages).slice(0, 6).map(([type, n]) => `${type} ${n}`).join(", ");
+  out.push(`  messages: ${Object.values(report.messages).reduce((a, b) => a + b, 0)} (${top})`);
+  out.push(`  leader changes: ${report.leaderChanges}; without a leader: ${report.leaderless.count} time(s), ${ms(report.leaderless.totalUs)} in all, longest ${ms(report.leaderless.longestUs)}`);
+  out.push(`  ${report.events} trace events, digest ${report.digest ?? "-"}, ${(report.endUs / 1e6).toFixed(1)} virtual s in ${wallMs} ms`);
+  out.push(`  trace: ${tracePath}`);
+  if (!report.matched) {
+    out.push(`  replay: npx zksim run ${scenarioArg} --seed ${report.seed}`);
+    out.push(`          npx zksim replay ${tracePath}`);
+  }
+  return out.join("\n");
+}
+
+function ms(us: number): string {
+  return us >= 1_000_000 ? `${(us / 1e6).toFixed(2)} s` : `${(us / 1_000).toFixed(1)} ms`;
+}
+
+/** Re-runs the scenario and seed a trace recorded; compares digests. */
+export async function replayTrace(tracePath: string): Promise<{ matched: boolean; message: string }> {
+  let text: string;
+  try {
+    text = readFileSync(tracePath, "utf8");
+  } catch (error) {
+    throw new RunInputError(`${tracePath}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const lines = text.split("\n").filter((line) => line !== "");
+  const parse = (line: string | undefined, what: string): unknown => {
+    try {
+      return JSON.parse(line ?? "");
+    } catch {
+      throw new RunInputError(`${tracePath}: the ${what} line is not JSON`);
+    }
+  };
+  const header = traceHeaderSchema.safeParse(parse(lines[0], "first"));
+  if (!header.success) throw new RunInputError(`${tracePath}:1: not a zksim trace header (${header.error.issues[0]?.message ?? "invalid"})`);
+  const summary = traceSummarySchema.safeParse(parse(lines[lines.length - 1], "last"));
+  if (!summary.success) throw new RunInputError(`${tracePath}:${lines.length}: the last line is not a trace summary: the run did not finish writing it`);
+  const meta = header.data.meta ?? {};
+  const source = meta["scenarioSource"];
+  const file = meta["scenarioFile"];
+  if (typeof source !== "string" || typeof file !== "string") throw new RunInputError(`${tracePath}:1: the header records no scenario (it was not written by zksim run)`);
+  const scenario = parseScenario(source, `${file} (as recorded in ${basename(tracePath)})`);
+  const seed = header.data.seed;
+  if (typeof seed !== "number") throw new RunInputError(`${tracePath}:1: the seed is not a number`);
+  const report = await runScenario(scenario, { seed });
+  const matched = report.digest === summary.data.digest;
+  return {
+    matched,
+    message: matched
+      ? `${scenario.name}, seed ${seed}: replayed, same digest ${report.digest ?? ""} (${report.events} events)`
+      : `${scenario.name}, seed ${seed}: the replay's digest ${report.digest ?? ""} differs from the trace's ${summary.data.digest ?? ""}`,
+  };
+}
+
+export function isScenarioError(error: unknown): error is ScenarioError {
+  return error instanceof ScenarioError;
+}

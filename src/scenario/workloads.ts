@@ -1,0 +1,211 @@
+import { Barrier, ConfigWatcher, Election, Lock, ZkError, type ClientProcess, type Workload, type ZooKeeper } from "../client/index.ts";
+import type { WorkloadSpec } from "./schema.ts";
+
+/**
+ * The client programs a scenario can ask for. Each is ordinary async code on
+ * the public client API; failures ZooKeeper reports (ConnectionLoss,
+ * BadVersion, NodeExists, ...) are part of the workload, and an expired or
+ * closed session ends it.
+ */
+
+/** Where the client is in its group: `index` of `count`. */
+export interface WorkloadPlace {
+  readonly index: number;
+  readonly count: number;
+}
+
+const OPS_DEFAULT = 50;
+const EVERY_MS_DEFAULT = 20;
+
+export function makeWorkload(spec: WorkloadSpec, place: WorkloadPlace): Workload {
+  const ops = spec.ops ?? OPS_DEFAULT;
+  const everyMs = spec.every === undefined ? EVERY_MS_DEFAULT : spec.every / 1_000;
+  const startMs = spec.start === undefined ? 0 : spec.start / 1_000;
+  const body = bodyOf(spec, place, ops, everyMs);
+  return async (zk, p) => {
+    if (startMs > 0) await p.sleep(startMs);
+    await body(zk, p);
+  };
+}
+
+function bodyOf(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: number): Workload {
+  switch (spec.kind) {
+    case "register":
+      return registerWorkload(spec, ops, everyMs);
+    case "znode":
+      return znodeWorkload(spec, place, ops, everyMs);
+    case "lock":
+      return async (zk, p) => {
+        const lock = new Lock(zk, p);
+        for (let round = 0; round < ops && alive(zk); round++) {
+          await tolerate(async () => {
+            const token = await lock.acquire();
+            if (spec.store === true) await p.store("resource", `${p.self} round ${round}`, token);
+            await p.sleep((spec.hold ?? 50_000) / 1_000);
+            await lock.release();
+          });
+          await p.sleep(everyMs);
+        }
+      };
+    case "election":
+      return async (zk, p) => {
+        for (let round = 0; round < ops && alive(zk); round++) {
+          const election = new Election(zk, p);
+          await tolerate(async () => {
+            await election.lead();
+            await p.sleep((spec.hold ?? 200_000) / 1_000);
+            await election.resign();
+          });
+          await p.sleep(everyMs);
+        }
+      };
+    case "barrier":
+      return async (zk, p) => {
+        for (let round = 0; round < ops && alive(zk); round++) {
+          const barrier = new Barrier(zk, p, `/barrier-${round}`, place.count);
+          await tolerate(async () => {
+            await barrier.enter(`p${place.index}`);
+            await p.sleep(p.rng.below(Math.max(1, Math.round(everyMs))));
+            await barrier.leave();
+          });
+        }
+      };
+    case "config":
+      if (place.index === 0) {
+        return async (zk, p) => {
+          await tolerate(() => zk.create("/config", "v0"));
+          for (let i = 1; i <= ops && alive(zk); i++) {
+            await p.sleep(everyMs);
+            await tolerate(() => zk.setData("/config", `v${i}`));
+          }
+        };
+      }
+      return async (zk, p) => {
+        const watcher = new ConfigWatcher(zk, p, "/config");
+        await tolerate(() => watcher.watch(() => undefined));
+      };
+    case "stale-read":
+      if (place.index === 0) {
+        return async (zk, p) => {
+          await tolerate(() => zk.create("/x", "0"));
+          for (let i = 1; i <= ops && alive(zk); i++) {
+            await p.sleep(everyMs);
+            await tolerate(() => zk.setData("/x", String(i)));
+          }
+        };
+      }
+      return async (zk, p) => {
+        for (let i = 0; i < ops && alive(zk); i++) {
+          await p.sleep(everyMs);
+          await tolerate(async () => {
+            if (spec.sync === true) await zk.sync("/x");
+            await zk.getData("/x");
+          });
+        }
+      };
+    default: {
+      const unknown: never = spec.kind;
+      throw new Error(`unknown workload ${String(unknown)}`);
+    }
+  }
+}
+
+/** Reads, writes and version-checked writes on shared registers /r0../rK. */
+function registerWorkload(spec: WorkloadSpec, ops: number, everyMs: number): Workload {
+  const keys = spec.keys ?? 3;
+  const pick = mixPicker(spec.mix ?? { read: 50, write: 30, cas: 20 }, ["read", "write", "cas"]);
+  return async (zk, p) => {
+    for (let k = 0; k < keys; k++) await tolerate(() => zk.create(`/r${k}`, "0"));
+    const versions = new Map<string, number>();
+    for (let i = 0; i < ops && alive(zk); i++) {
+      const path = `/r${p.rng.below(keys)}`;
+      const value = `${p.self}.${i}`;
+      await tolerate(async () => {
+        switch (pick(p)) {
+          case "read": {
+            if (spec.sync === true) await zk.sync(path);
+            versions.set(path, (await zk.getData(path)).stat.version);
+            break;
+          }
+          case "write":
+            versions.set(path, (await zk.setData(path, value)).version);
+            break;
+          default:
+            versions.set(path, (await zk.setData(path, value, versions.get(path) ?? 0)).version);
+        }
+      });
+      await p.sleep(everyMs);
+    }
+  };
+}
+
+/** Creates (plain, ephemeral, sequential), deletes, writes and reads of znodes /z0../zK. */
+function znodeWorkload(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: number): Workload {
+  const keys = spec.keys ?? 4;
+  const kinds = ["create", "ephemeral", "sequential", "delete", "setData", "getData", "exists", "getChildren"];
+  const pick = mixPicker(spec.mix ?? { create: 15, ephemeral: 10, sequential: 10, delete: 15, setData: 15, getData: 15, exists: 10, getChildren: 10 }, kinds);
+  return async (zk, p) => {
+    await tolerate(() => zk.create("/q", null));
+    for (let i = 0; i < ops && alive(zk); i++) {
+      const path = `/z${p.rng.below(keys)}`;
+      await tolerate(async () => {
+        switch (pick(p)) {
+          case "create":
+            await zk.create(path, `${place.index}.${i}`);
+            break;
+          case "ephemeral":
+            await zk.create(path, `${place.index}.${i}`, { mode: "EPHEMERAL" });
+            break;
+          case "sequential":
+            await zk.create("/q/n-", null, { mode: "PERSISTENT_SEQUENTIAL" });
+            break;
+          case "delete":
+            await zk.delete(path);
+            break;
+          case "setData":
+            await zk.setData(path, `${place.index}.${i}`);
+            break;
+          case "getData":
+            if (spec.sync === true) await zk.sync(path);
+            await zk.getData(path, () => undefined);
+            break;
+          case "exists":
+            await zk.exists(path, () => undefined);
+            break;
+          default:
+            await zk.getChildren("/q");
+        }
+      });
+      await p.sleep(everyMs);
+    }
+  };
+}
+
+/** Draws an operation name by the mix's percent weights; names not in `known` are an error at build time. */
+function mixPicker(mix: Readonly<Record<string, number>>, known: readonly string[]): (p: ClientProcess) => string {
+  const entries = Object.entries(mix).filter(([, w]) => w > 0);
+  for (const [name] of entries) if (!known.includes(name)) throw new Error(`unknown operation "${name}" in the mix; expected ${known.join(", ")}`);
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  if (total === 0) throw new Error("the mix has no operation with a weight above 0");
+  return (p) => {
+    let draw = p.rng.below(total);
+    for (const [name, weight] of entries) {
+      if (draw < weight) return name;
+      draw -= weight;
+    }
+    return (entries[0] as [string, number])[0];
+  };
+}
+
+function alive(zk: ZooKeeper): boolean {
+  return zk.state !== "Expired" && zk.state !== "Closed";
+}
+
+/** Runs a step; a ZooKeeper error is part of the workload (anything else is a bug and propagates). */
+async function tolerate(step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (!(error instanceof ZkError)) throw error;
+  }
+}
