@@ -82,7 +82,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // What the observers collect while the run goes.
   const checker = new PaxosChecker(servers);
   const paxosViolations: PaxosViolation[] = [];
-  const liveness = new PaxosLiveness(servers, calmUs, LIVENESS_BOUND_US);
+  // Progress is due within 20 election timeouts of the calm point (at most 3 s).
+  const livenessBoundUs = Math.min(LIVENESS_BOUND_US, 20 * paxos.electionTimeoutUsMax);
+  const liveness = new PaxosLiveness(servers, calmUs, livenessBoundUs);
   const messages = new Map<string, number>();
   const notes: NoteRecord[] = [];
   const digests = new Map<number, string>();
@@ -259,6 +261,8 @@ function paxosInput(scenario: Scenario): PaxosConfigInput {
     ...(s.heartbeat === undefined ? {} : { heartbeatUs: s.heartbeat }),
     ...(s.electionTimeout === undefined ? {} : { electionTimeoutUsMin: s.electionTimeout[0], electionTimeoutUsMax: s.electionTimeout[1] }),
     ...(s.snapshotEvery === undefined ? {} : { snapshotEvery: s.snapshotEvery }),
+    ...(s.snapshotChunkChars === undefined ? {} : { snapshotChunkChars: s.snapshotChunkChars }),
+    ...(s.pipelineWindow === undefined ? {} : { pipelineWindow: s.pipelineWindow }),
     ...(s.bugs === undefined ? {} : { bugs: s.bugs }),
   };
 }

@@ -97,6 +97,8 @@ const workloadObjectSchema = z.strictObject({
   start: durationSchema.optional(),
   /** Lock holders write their fencing token to the storage node. */
   store: z.boolean().optional(),
+  /** config and stale-read: whether this group writes or reads (default: the group's first client writes). */
+  role: z.enum(["writer", "reader"]).optional(),
 });
 
 const workloadSchema = workloadObjectSchema.superRefine((w, ctx) => {
@@ -136,6 +138,8 @@ export const scenarioSchema = z
         heartbeat: durationSchema.optional(),
         electionTimeout: z.tuple([durationSchema, durationSchema]).optional(),
         snapshotEvery: z.int().min(1).optional(),
+        snapshotChunkChars: z.int().min(16).optional(),
+        pipelineWindow: z.int().min(1).max(1_024).optional(),
       })
       .default({ count: 3 }),
     network: networkSchema.optional(),

@@ -40,8 +40,9 @@ function bodyOf(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: 
         for (let round = 0; round < ops && alive(zk); round++) {
           await tolerate(async () => {
             const token = await lock.acquire();
-            if (spec.store === true) await p.store("resource", `${p.self} round ${round}`, token);
+            // The work under the lock, then its result goes to the shared storage with the fencing token.
             await p.sleep((spec.hold ?? 50_000) / 1_000);
+            if (spec.store === true) await p.store("resource", `${p.self} round ${round}`, token);
             await lock.release();
           });
           await p.sleep(everyMs);
@@ -71,7 +72,7 @@ function bodyOf(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: 
         }
       };
     case "config":
-      if (place.index === 0) {
+      if ((spec.role ?? (place.index === 0 ? "writer" : "reader")) === "writer") {
         return async (zk, p) => {
           await tolerate(() => zk.create("/config", "v0"));
           for (let i = 1; i <= ops && alive(zk); i++) {
@@ -85,7 +86,7 @@ function bodyOf(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: 
         await tolerate(() => watcher.watch(() => undefined));
       };
     case "stale-read":
-      if (place.index === 0) {
+      if ((spec.role ?? (place.index === 0 ? "writer" : "reader")) === "writer") {
         return async (zk, p) => {
           await tolerate(() => zk.create("/x", "0"));
           for (let i = 1; i <= ops && alive(zk); i++) {
