@@ -112,6 +112,7 @@ export function formatRunReport(report: ScenarioReport, tracePath: string, wallM
   if (l !== null) out.push(`  latency (virtual): p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, max ${ms(l.max)}`);
   const top = Object.entries(report.messages).slice(0, 6).map(([type, n]) => `${type} ${n}`).join(", ");
   out.push(`  messages: ${Object.values(report.messages).reduce((a, b) => a + b, 0)} (${top})`);
+  if (report.system === "zookeeper") out.push(`  sessions expired: ${report.sessionsExpired}`);
   out.push(`  leader changes: ${report.leaderChanges}; without a leader: ${report.leaderless.count} time(s), ${ms(report.leaderless.totalUs)} in all, longest ${ms(report.leaderless.longestUs)}`);
   out.push(`  ${report.events} trace events, digest ${report.digest ?? "-"}, ${(report.endUs / 1e6).toFixed(1)} virtual s in ${wallMs} ms`);
   out.push(`  trace: ${tracePath}`);

@@ -47,6 +47,8 @@ export interface ScenarioReport {
   readonly latencyUs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number } | null;
   readonly messages: Readonly<Record<string, number>>;
   readonly leaderChanges: number;
+  /** Client sessions that learned they expired (ZooKeeper scenarios). */
+  readonly sessionsExpired: number;
   /** Periods with no leader, after the first election. */
   readonly leaderless: { readonly count: number; readonly totalUs: number; readonly longestUs: number };
   readonly digest: string | null;
@@ -237,6 +239,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     latencyUs,
     messages: Object.fromEntries([...messages].sort((a, b) => b[1] - a[1])),
     leaderChanges,
+    sessionsExpired: cluster === null ? 0 : cluster.history.filter((e) => e.kind === "event" && e.event.state === "Expired").length,
     leaderless,
     digest: summary.digest,
     events: summary.events,
