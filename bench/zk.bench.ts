@@ -36,6 +36,7 @@ function run(row: Row) {
       freezeMessages: false,
     },
     serverCount: row.servers,
+    history: false,
     clients: Array.from({ length: row.clients }, (_, k) => ({
       sessionTimeoutMs: 4_000,
       workload: async (zk: ZooKeeper, p) => {

@@ -21,6 +21,8 @@ export interface ZkClusterOptions {
   readonly extendedTypesEnabled?: boolean;
   readonly reapIntervalMs?: number;
   readonly trace?: TraceOptions;
+  /** Keep `records` and `history` (default true; benchmarks turn it off: the checkers need it). */
+  readonly history?: boolean;
   /** Adds a shared storage node, "store", that clients write with `ClientProcess.store` (fencing: refuse lower tokens). */
   readonly storage?: StorageOptions;
 }
@@ -49,8 +51,6 @@ export type ClientHistoryEntry =
   | { readonly kind: "complete"; readonly atUs: number; readonly record: OpRecord }
   | { readonly kind: "event"; readonly atUs: number; readonly event: EventRecord };
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 /** Entries the cluster keeps in `history`; past it the oldest half goes (a bound for very long runs). */
 const HISTORY_MAX = 5_000_000;
 
@@ -76,9 +76,11 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
   const records: OpRecord[] = [];
   const history: ClientHistoryEntry[] = [];
   let clock: () => number = () => 0;
-  const remember = (entry: DistributiveOmit<ClientHistoryEntry, "atUs">): void => {
+  const keep = options.history ?? true;
+  const remember = (entry: ClientHistoryEntry): void => {
+    if (!keep) return;
     if (history.length >= HISTORY_MAX) history.splice(0, HISTORY_MAX / 2);
-    history.push({ ...entry, atUs: clock() } as ClientHistoryEntry);
+    history.push(entry);
   };
   const serverOptions = {
     paxos,
@@ -101,11 +103,11 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
         sessionTimeoutMs: spec.sessionTimeoutMs ?? 4 * serverOptions.tickMs,
         workload: spec.workload,
         record: (record) => {
-          records.push(record);
-          remember({ kind: "complete", record });
+          if (keep) records.push(record);
+          remember({ kind: "complete", atUs: clock(), record });
         },
-        invoked: (record) => remember({ kind: "invoke", record }),
-        notified: (event) => remember({ kind: "event", event }),
+        invoked: (record) => remember({ kind: "invoke", atUs: clock(), record }),
+        notified: (event) => remember({ kind: "event", atUs: clock(), event }),
         ...(storage === undefined ? {} : { storage: STORAGE_NODE }),
       });
     },

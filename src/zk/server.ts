@@ -37,6 +37,7 @@ interface Connection {
   sessionId: number | null;
   timeoutMs: number;
   auth: string[];
+  caller: Caller | null;
   outSeq: number;
   inNext: number;
   readonly inBuffer: Map<number, ClientToServer>;
@@ -183,6 +184,11 @@ export class ZkServer implements Node<ZkServerMsg> {
     if (msg.type === "zk-connect") return this.connect(client, msg);
     const conn = this.connections.get(client);
     if (conn === undefined || conn.connection !== msg.connection) return; // an old connection's leftovers
+    if (msg.seq === conn.inNext && conn.inBuffer.size === 0) {
+      // The usual case: the next message, nothing waiting.
+      conn.inNext++;
+      return this.inOrder(conn, msg);
+    }
     if (msg.seq < conn.inNext || conn.inBuffer.has(msg.seq)) return; // a duplicate
     if (conn.inBuffer.size >= IN_BUFFER_MAX) return this.dropConnection(conn);
     conn.inBuffer.set(msg.seq, msg);
@@ -222,6 +228,7 @@ export class ZkServer implements Node<ZkServerMsg> {
       sessionId: msg.sessionId,
       timeoutMs: this.negotiate(msg.timeoutMs),
       auth: msg.auth.map((credentials) => `digest:${generateDigestId(credentials)}`),
+      caller: null,
       outSeq: 0,
       inNext: 1,
       inBuffer: new Map(),
@@ -294,7 +301,9 @@ export class ZkServer implements Node<ZkServerMsg> {
   private toClient(conn: Connection, msg: ServerToClient): void {
     if (msg.type === "zk-refused") return this.ctx.send(conn.client, msg);
     conn.outSeq++;
-    this.ctx.send(conn.client, { ...msg, seq: conn.outSeq });
+    // The message was built by the caller for this send alone: stamping it in place saves a copy per reply.
+    (msg as { seq: number }).seq = conn.outSeq;
+    this.ctx.send(conn.client, msg);
   }
 
   // ---------------------------------------------------------------- the session FIFO
@@ -601,8 +610,13 @@ export class ZkServer implements Node<ZkServerMsg> {
 
   // ---------------------------------------------------------------- plumbing
 
+  /** The connection's caller, built once per session and set of identities (it rides in every forwarded write). */
   private callerOf(conn: Connection): Caller {
-    return { sessionId: conn.sessionId ?? 0, authIds: ["world:anyone", ...conn.auth] };
+    const sessionId = conn.sessionId ?? 0;
+    const cached = conn.caller;
+    if (cached !== null && cached.sessionId === sessionId && cached.authIds.length === conn.auth.length + 1) return cached;
+    conn.caller = { sessionId, authIds: ["world:anyone", ...conn.auth] };
+    return conn.caller;
   }
 
   private originOf(conn: Connection, xid: number): RequestOrigin {
