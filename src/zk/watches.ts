@@ -40,6 +40,7 @@ export class WatchTable {
   /** The events each connection gets for one transaction's triggers, in trigger order. */
   fire(triggers: readonly WatchTrigger[], zxid: number): Map<NodeId, WatchEvent[]> {
     const out = new Map<NodeId, WatchEvent[]>();
+    if (this.isEmpty()) return out; // most transactions on a busy server meet no watch at all
     for (const trigger of triggers) {
       const reached = new Set<NodeId>();
       const { path, type } = trigger;
@@ -50,7 +51,7 @@ export class WatchTable {
         this.takeAll("data", path, reached);
         if (type === "NodeDeleted") this.takeAll("child", path, reached);
         this.addAll("persistent", path, reached);
-        for (let p: string | null = path; p !== null; p = parentOf(p)) this.addAll("recursive", p, reached);
+        if (this.tables.recursive.size > 0) for (let p: string | null = path; p !== null; p = parentOf(p)) this.addAll("recursive", p, reached);
       }
       for (const client of reached) {
         let events = out.get(client);
@@ -62,6 +63,10 @@ export class WatchTable {
       }
     }
     return out;
+  }
+
+  private isEmpty(): boolean {
+    return this.tables.data.size === 0 && this.tables.child.size === 0 && this.tables.persistent.size === 0 && this.tables.recursive.size === 0;
   }
 
   /** Forgets a connection (closed, moved, expired). */
