@@ -75,10 +75,16 @@ const ROWS: readonly Row[] = [
   { servers: 5, clients: 100, readPercent: 50 },
 ];
 
-console.log(`ZooKeeper service benchmark: ${DURATION_US / 1e6} virtual s per row, closed-loop clients on their own znodes, 100-byte values, latency 0.2-1 ms, sync 0.1 ms`);
+console.log(`ZooKeeper service benchmark: ${DURATION_US / 1e6} virtual s per row (best of ${quick ? 1 : 3}), closed-loop clients on their own znodes, 100-byte values, latency 0.2-1 ms, sync 0.1 ms`);
 console.log("servers  clients  reads  ops/wall s  ops/sim s  latency µs  events/s  sim/wall  completed");
+const REPEATS = quick ? 1 : 3;
 for (const row of ROWS) {
-  const r = await run(row);
+  // Best of three: the first run of a row also pays for the JIT's warm-up.
+  let r = await run(row);
+  for (let k = 1; k < REPEATS; k++) {
+    const again = await run(row);
+    if (again.opsPerWallS > r.opsPerWallS) r = again;
+  }
   console.log(
     `${String(row.servers).padEnd(8)} ${String(row.clients).padEnd(8)} ${`${row.readPercent}%`.padEnd(5)} ${Math.round(r.opsPerWallS).toString().padStart(10)}  ${Math.round(r.opsPerSimS).toString().padStart(9)}  ${Math.round(r.latencyUs).toString().padStart(10)}  ${(r.eventsPerS / 1e6).toFixed(2).padStart(6)} M  ${r.simOverWall.toFixed(2).padStart(7)}x  ${r.completed}`,
   );
