@@ -8,7 +8,7 @@ import { InputError } from "../sim/index.ts";
 import { FileSink } from "./file-sink.ts";
 import { CHECK_HELP, CheckInputError, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
 import { HistoryError } from "../check/index.ts";
-import { ScenarioError, scenarioJsonSchema } from "../scenario/index.ts";
+import { runScenario, ScenarioError, scenarioJsonSchema } from "../scenario/index.ts";
 import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, RunInputError, runLoaded, SCHEMA_HELP } from "./run.ts";
 
 /** Exit statuses: 0 all checks held, 1 a check failed, 2 bad input. */
@@ -41,6 +41,13 @@ Options:
 `;
 
 const EXPLORE_HELP = `Usage: zksim explore paxos [--runs N] [--seed N] [--bug NAME] [--workers N]
+       zksim explore scenario SCENARIO [--runs N] [--seed N]
+
+explore scenario runs a scenario (a file or a bundled name) with the seeds
+seed, seed+1, ... and reports every seed whose checks do not come out as
+the scenario's expect says, with the command that replays it.
+
+explore paxos:
 
 Runs randomized fault schedules (crashes, restarts, pauses, partitions,
 one-way cuts, clock drift, loss, duplication, slow disks, then calm) against
@@ -102,8 +109,13 @@ async function explore(args: string[]): Promise<number> {
     process.stdout.write(EXPLORE_HELP);
     return 0;
   }
+  if (positionals[0] === "scenario") {
+    if (positionals.length !== 2) throw new UsageError("explore scenario: expected one scenario (a file or a bundled name)");
+    if (values.bug !== undefined || values.workers !== undefined) throw new UsageError("explore scenario: --bug and --workers are for explore paxos (a scenario names its bugs)");
+    return exploreScenario(positionals[1] as string, parseCount("--runs", values.runs ?? "100"), parseSeed(values.seed ?? "1"));
+  }
   if (positionals.length !== 1 || positionals[0] !== "paxos") {
-    throw new UsageError(`explore: expected the target 'paxos', got ${positionals.length === 0 ? "nothing" : `'${positionals.join(" ")}'`}`);
+    throw new UsageError(`explore: expected the target 'paxos' or 'scenario NAME', got ${positionals.length === 0 ? "nothing" : `'${positionals.join(" ")}'`}`);
   }
   const runs = parseCount("--runs", values.runs ?? "1000");
   const seed = parseSeed(values.seed ?? "1");
@@ -122,7 +134,7 @@ async function explore(args: string[]): Promise<number> {
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { seed: { type: "string" }, trace: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: { seed: { type: "string" }, trace: { type: "string" }, history: { type: "string" }, json: { type: "boolean" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } },
     strict: true,
     allowPositionals: true,
   });
@@ -136,6 +148,7 @@ async function run(args: string[]): Promise<number> {
   const { report, tracePath, wallMs } = await runLoaded(loaded, {
     ...(values.seed === undefined ? {} : { seed: parseSeed(values.seed) }),
     ...(values.trace === undefined ? {} : { tracePath: values.trace }),
+    ...(values.history === undefined ? {} : { historyPath: values.history }),
     progress: process.stderr.isTTY === true && values.quiet !== true && values.json !== true,
   });
   if (values.json === true) process.stdout.write(`${JSON.stringify({ ...report, trace: tracePath, wallMs })}\n`);
@@ -214,6 +227,26 @@ function check(args: string[]): number {
     for (const r of reports) process.stdout.write(`${formatReport(r)}\n`);
   }
   return exitStatus(reports);
+}
+
+async function exploreScenario(scenarioArg: string, runs: number, firstSeed: number): Promise<number> {
+  const loaded = loadScenario(scenarioArg);
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  const misses: string[] = [];
+  for (let k = 0; k < runs; k++) {
+    const seed = firstSeed + k;
+    const report = await runScenario(loaded.scenario, { seed });
+    if (!report.matched) {
+      const failed = report.checks.filter((c) => !c.holds).map((c) => `${c.name}: ${c.detail ?? ""}`);
+      misses.push(`seed ${seed}: ${failed.length === 0 ? `every check held, but the scenario expects ${report.expect} to fail` : failed.join("; ")}\n  replay: npx zksim run ${scenarioArg} --seed ${seed}`);
+    }
+    if (tty) process.stderr.write(`\r  ${k + 1}/${runs} seeds, ${misses.length} not as expected   `);
+  }
+  if (tty) process.stderr.write("\r\u001b[K");
+  const out = [`${loaded.scenario.name}: ${runs} seeds (${firstSeed}..${firstSeed + runs - 1}) in ${Date.now() - started} ms; ${misses.length} not as expected (expect: ${loaded.scenario.expect})`, ...misses];
+  process.stdout.write(`${out.join("\n")}\n`);
+  return misses.length === 0 ? 0 : 1;
 }
 
 function parseCount(flag: string, text: string): number {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { zkHistoryToEvents, type ZkHistory } from "../check/index.ts";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioReport } from "../scenario/index.ts";
@@ -11,7 +12,7 @@ export const SCENARIO_DIR = fileURLToPath(new URL("../../scenarios/", import.met
 /** A problem with the command line, a scenario or a trace: exit 2. */
 export class RunInputError extends Error {}
 
-export const RUN_HELP = `Usage: zksim run SCENARIO [--seed N] [--trace FILE] [--json] [--quiet]
+export const RUN_HELP = `Usage: zksim run SCENARIO [--seed N] [--trace FILE] [--history FILE] [--json] [--quiet]
 
 Runs a scenario: a file, or the name of a bundled scenario (zksim list).
 Prints the checks, the figures and where the trace went.
@@ -19,6 +20,8 @@ Prints the checks, the figures and where the trace went.
 Options:
   --seed N       run with this seed instead of the scenario's
   --trace FILE   where the full JSON Lines trace goes (default traces/NAME-SEED.trace.jsonl)
+  --history FILE write the clients' znode operations as a JSON Lines history
+                 (the format of zksim check; check it with --model znode)
   --json         print the report as JSON (seed and trace digest included)
   --quiet        print nothing; the exit status tells
   -h, --help     this text
@@ -75,6 +78,7 @@ export function bundledScenarios(): LoadedScenario[] {
 export interface RunCommandOptions {
   readonly seed?: number;
   readonly tracePath?: string;
+  readonly historyPath?: string;
   readonly progress: boolean;
 }
 
@@ -90,6 +94,15 @@ export async function runLoaded(loaded: LoadedScenario, options: RunCommandOptio
       seed,
       traceSink: sink,
       traceMeta: { scenarioFile: loaded.file, scenarioSource: loaded.source },
+      ...(options.historyPath === undefined
+        ? {}
+        : {
+            onHistory: (history: ZkHistory) => {
+              const path = options.historyPath as string;
+              mkdirSync(dirname(path), { recursive: true });
+              writeFileSync(path, zkHistoryToEvents(history).map((e) => `${JSON.stringify(e)}\n`).join(""));
+            },
+          }),
       ...(options.progress
         ? { progress: (nowUs: number, events: number) => process.stderr.write(`\r  ${(nowUs / 1e6).toFixed(1)} s virtual, ${events} events, ${Math.round(events / Math.max(0.001, (Date.now() - started) / 1000))} events/s   `) }
         : {}),

@@ -1,5 +1,5 @@
 import { buildZkCluster, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
-import { checkRecipes, checkZkGuarantees, type NoteRecord } from "../check/index.ts";
+import { checkRecipes, checkZkGuarantees, type NoteRecord, type ZkHistory } from "../check/index.ts";
 import { LogServer, paxosConfigSchema, PaxosChecker, PaxosLiveness, serverIds, type LogServerMsg, type PaxosConfigInput, type PaxosViolation, type ScheduledProposal } from "../paxos/index.ts";
 import { Simulation, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceEvent, type TraceSink, type TraceLevel } from "../sim/index.ts";
 import { ZkServer } from "../zk/index.ts";
@@ -20,6 +20,8 @@ export interface RunOptions {
   readonly traceSink?: TraceSink;
   /** Extra trace header fields (the CLI records the scenario file for replay). */
   readonly traceMeta?: Record<string, unknown>;
+  /** Receives the clients' history after the run (ZooKeeper scenarios), e.g. to write it for zksim check. */
+  readonly onHistory?: (history: ZkHistory) => void;
   /** Called now and then with the virtual time reached and the events so far. */
   readonly progress?: (nowUs: number, events: number) => void;
 }
@@ -186,6 +188,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
   }
   if (leaderlessSince !== null) endLeaderless(theSim.nowUs);
+  if (cluster !== null && options.onHistory !== undefined) options.onHistory(zkHistoryOf(cluster.history));
 
   // Judge.
   const reports: CheckReport[] = [];

@@ -69,6 +69,26 @@ describe("zksim run, replay, list, schema", () => {
     expect(zksim("replay", join(dir, "missing.jsonl")).status).toBe(2);
   });
 
+  test("--history writes the run's znode operations, which zksim check finds linearizable", () => {
+    const history = join(dir, "history.jsonl");
+    expect(zksim("run", "leader-crash-mid-write", "--quiet", "--history", history, "--trace", join(dir, "lc.jsonl")).status).toBe(0);
+    expect(readFileSync(history, "utf8").split("\n").length).toBeGreaterThan(100);
+    const check = zksim("check", "--model", "znode", history);
+    expect(check.stdout).toMatch(/: linearizable \(znode/);
+    expect(check.status).toBe(0);
+  });
+
+  test("explore scenario runs seeds and names the ones that do not meet expect, with their replay commands", () => {
+    const ok = zksim("explore", "scenario", "minority-partition", "--runs", "3", "--seed", "50");
+    expect(ok.stdout).toMatch(/minority-partition: 3 seeds \(50\.\.52\).*0 not as expected/);
+    expect(ok.status).toBe(0);
+    const file = join(dir, "always-fails.yaml");
+    writeFileSync(file, readFileSync(fileURLToPath(new URL("../../scenarios/basic-paxos.yaml", import.meta.url)), "utf8").replace("expect: pass", "expect: paxos-safety"));
+    const miss = zksim("explore", "scenario", file, "--runs", "2");
+    expect(miss.status).toBe(1);
+    expect(miss.stdout).toMatch(/seed 1: every check held, but the scenario expects paxos-safety to fail\n {2}replay: npx zksim run .*always-fails\.yaml --seed 1/);
+  });
+
   test("list names every bundled scenario; schema prints a JSON Schema", () => {
     const list = zksim("list");
     expect(list.status).toBe(0);
