@@ -37,7 +37,7 @@ describe("generated sequences", () => {
     expect(generateSequences(43, 10, shape)).not.toEqual(first);
   });
 
-  test("use every kind of op, every create mode, several sessions and session closes", () => {
+  test("use every kind of op (ACLs and addAuth included), every create mode, several sessions and session closes", () => {
     const sequences: OpSequence[] = generateSequences(1, 200, { sessionCount: 3, stepCountMin: 10, stepCountMax: 40 });
     const kinds = new Set<string>();
     const modes = new Set<string>();
@@ -49,7 +49,7 @@ describe("generated sequences", () => {
         if (step.kind === "op" && step.op.op === "create") modes.add(step.op.mode);
       }
     }
-    expect([...kinds].sort()).toEqual(["close", "create", "delete", "exists", "getAllChildrenNumber", "getChildren", "getData", "getEphemerals", "multi", "setData", "sync"]);
+    expect([...kinds].sort()).toEqual(["addAuth", "close", "create", "delete", "exists", "getACL", "getAllChildrenNumber", "getChildren", "getData", "getEphemerals", "multi", "setACL", "setData", "sync"]);
     expect([...modes].sort()).toEqual(["CONTAINER", "EPHEMERAL", "EPHEMERAL_SEQUENTIAL", "PERSISTENT", "PERSISTENT_SEQUENTIAL", "PERSISTENT_WITH_TTL"]);
     expect([...sessions].sort()).toEqual([0, 1, 2]);
   });

@@ -7,7 +7,8 @@
  * the server's own and are only read.
  */
 import fc from "fast-check";
-import { OPEN_ACL, type CreateMode, type MultiOp, type ZkOp, type ZnodeData } from "../../../src/zk/types.ts";
+import { generateDigestId } from "../../../src/zk/index.ts";
+import { OPEN_ACL, PERMS, READ_ACL, type Acl, type CreateMode, type MultiOp, type ZkOp, type ZnodeData } from "../../../src/zk/types.ts";
 
 /** One step of a sequence: a session runs an op, or closes. */
 export type SequenceStep =
@@ -119,6 +120,20 @@ const probeArb: fc.Arbitrary<ZkOp> = fc.oneof(
   fc.record({ op: fc.constant("getAllChildrenNumber" as const), path: fc.constant("/zookeeper") }),
 );
 
+/**
+ * ACLs a setACL may set: open, read-only, a digest identity (u:p, which
+ * addAuth gives), the caller's own identities ("auth"), and two invalid ones.
+ */
+const aclArb: fc.Arbitrary<readonly Acl[]> = fc.constantFrom<readonly Acl[]>(
+  OPEN_ACL,
+  READ_ACL,
+  [{ perms: PERMS.ALL, scheme: "digest", id: generateDigestId("u:p") }],
+  [{ perms: PERMS.ALL, scheme: "auth", id: "" }],
+  [{ perms: PERMS.READ | PERMS.ADMIN, scheme: "world", id: "anyone" }, { perms: PERMS.ALL, scheme: "digest", id: generateDigestId("u:p") }],
+  [],
+  [{ perms: PERMS.ALL, scheme: "world", id: "nobody" }],
+);
+
 /** Any single op of the universe, weighted towards writes so that the tree changes. */
 export const opArb: fc.Arbitrary<ZkOp> = fc.oneof(
   { arbitrary: createArb, weight: 10 },
@@ -132,6 +147,9 @@ export const opArb: fc.Arbitrary<ZkOp> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("multi" as const), ops: fc.array(multiOpArb, { minLength: 1, maxLength: 4 }) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("sync" as const), path: nodePathArb }), weight: 1 },
   { arbitrary: probeArb, weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("setACL" as const), path: nodePathArb, acl: aclArb, version: versionArb }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("getACL" as const), path: nodePathArb }), weight: 1 },
+  { arbitrary: fc.constant<ZkOp>({ op: "addAuth", scheme: "digest", auth: "u:p" }), weight: 1 },
 );
 
 /** Limits of a generated sequence. */
