@@ -49,7 +49,7 @@ describe("generated sequences", () => {
         if (step.kind === "op" && step.op.op === "create") modes.add(step.op.mode);
       }
     }
-    expect([...kinds].sort()).toEqual(["addAuth", "close", "create", "delete", "exists", "getACL", "getAllChildrenNumber", "getChildren", "getData", "getEphemerals", "multi", "setACL", "setData", "sync"]);
+    expect([...kinds].sort()).toEqual(["addAuth", "addWatch", "close", "create", "delete", "exists", "getACL", "getAllChildrenNumber", "getChildren", "getData", "getEphemerals", "multi", "removeWatches", "setACL", "setData", "sync"]);
     expect([...modes].sort()).toEqual(["CONTAINER", "EPHEMERAL", "EPHEMERAL_SEQUENTIAL", "PERSISTENT", "PERSISTENT_SEQUENTIAL", "PERSISTENT_WITH_TTL"]);
     expect([...sessions].sort()).toEqual([0, 1, 2]);
   });

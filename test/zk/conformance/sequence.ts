@@ -121,6 +121,22 @@ const probeArb: fc.Arbitrary<ZkOp> = fc.oneof(
 );
 
 /**
+ * Persistent and recursive watches live on paths of their own (/p, /r and
+ * below), which no standard watch touches: ZooKeeper 3.8 keeps one watch
+ * mode per path and connection (a standard watch would replace a persistent
+ * one), while zksim follows 3.9, where they coexist.
+ */
+const WATCHED_PATHS = ["/p", "/p/x", "/r", "/r/x", "/r/x/y"] as const;
+const watchedPathArb = fc.constantFrom(...WATCHED_PATHS);
+const persistentArb: fc.Arbitrary<ZkOp> = fc.oneof(
+  { arbitrary: fc.constantFrom<ZkOp>({ op: "addWatch", path: "/p", mode: "PERSISTENT" }, { op: "addWatch", path: "/r", mode: "PERSISTENT_RECURSIVE" }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("removeWatches" as const), path: fc.constantFrom("/p", "/r"), type: fc.constant("Any" as const) }), weight: 1 },
+  { arbitrary: fc.tuple(watchedPathArb, dataArb).map(([path, data]) => createOp(path, data, "PERSISTENT")), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("setData" as const), path: watchedPathArb, data: dataArb, version: fc.constant(-1) }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("delete" as const), path: watchedPathArb, version: fc.constant(-1) }), weight: 2 },
+);
+
+/**
  * ACLs a setACL may set: open, read-only, a digest identity (u:p, which
  * addAuth gives), the caller's own identities ("auth"), and two invalid ones.
  */
@@ -150,6 +166,7 @@ export const opArb: fc.Arbitrary<ZkOp> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("setACL" as const), path: nodePathArb, acl: aclArb, version: versionArb }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("getACL" as const), path: nodePathArb }), weight: 1 },
   { arbitrary: fc.constant<ZkOp>({ op: "addAuth", scheme: "digest", auth: "u:p" }), weight: 1 },
+  { arbitrary: persistentArb, weight: 3 },
 );
 
 /** Limits of a generated sequence. */
