@@ -693,6 +693,8 @@ export class ZkClient implements Node<ClientMsg> {
 
   /** Removes one watcher object, or (watcher null) every watcher of the type on the path. */
   private async removeWatches(path: string, watcher: Watcher | null, type: WatcherType, local: boolean): Promise<void> {
+    // A closed or expired handle answers every call with SessionExpired, before any local check.
+    if (this.isClosed()) throw new ZkError("SessionExpired");
     const kinds: (keyof ZkClient["watchers"])[] =
       type === "Data" ? ["data", "exist"] : type === "Children" ? ["child"] : ["data", "exist", "child", "persistent", "recursive"];
     let removed = false;

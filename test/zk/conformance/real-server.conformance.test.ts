@@ -338,9 +338,11 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
           { kind: "op", session: 0, op: { op: "exists", path: "/e", watch: false } },
           { kind: "op", session: 1, op: { op: "exists", path: "/e", watch: false } },
           { kind: "op", session: 1, op: { op: "exists", path: "/f", watch: false } },
+          { kind: "op", session: 0, op: { op: "removeWatches", path: "/e", type: "Any" } },
         ]),
       );
       expect(reply(t, 4)).toEqual({ ok: true, result: { op: "getEphemerals", paths: ["/e/1", "/f/10000000000"] } });
+      expect(reply(t, 11)).toEqual({ ok: false, err: "SessionExpired" }); // even a call the client could answer locally
       expect(reply(t, 8)).toEqual({ ok: false, err: "SessionExpired" });
       expect(eventsOf(t.steps[7], 1)).toEqual([
         { type: "NodeDeleted", path: "/e/1" },
