@@ -109,13 +109,15 @@ async function runCase(c: FaultCase): Promise<string[]> {
 }
 
 describe("the service under faults", () => {
-  test("replicas agree at every zxid and converge after the faults stop (fast-check seed 4242, 25 runs)", async () => {
+  const seed = Number(process.env["ZK_FAULT_SEED"] ?? 4242);
+  const runs = Number(process.env["ZK_FAULT_RUNS"] ?? 25);
+  test(`replicas agree at every zxid and converge after the faults stop (fast-check seed ${seed}, ${runs} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(caseArbitrary(), async (c) => {
         const problems = await runCase(c);
         if (problems.length > 0) throw new Error(`${problems.slice(0, 5).join("\n")}\ncase: ${JSON.stringify(c)}`);
       }),
-      { seed: Number(process.env["ZK_FAULT_SEED"] ?? 4242), numRuns: Number(process.env["ZK_FAULT_RUNS"] ?? 25), endOnFailure: true },
+      { seed, numRuns: runs, endOnFailure: true },
     );
   }, 120_000);
 });
