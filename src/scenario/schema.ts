@@ -157,6 +157,33 @@ export const scenarioSchema = z
     expect: z.string().default("pass"),
   })
   .superRefine((s, ctx) => {
+    // Every node a fault names must exist: s1..sN, c1..cM, the storage node, or "leader".
+    const known = new Set<string>(["leader"]);
+    for (let i = 1; i <= s.servers.count; i++) known.add(`s${i}`);
+    const clientCount = (s.clients ?? []).reduce((sum, group) => sum + group.count, 0);
+    for (let i = 1; i <= clientCount; i++) known.add(`c${i}`);
+    if (s.storage !== undefined) known.add("store");
+    const expected = () => `expected one of ${[...known].filter((n) => n !== "leader").join(", ")}, or leader`;
+    (s.faults ?? []).forEach((fault, index) => {
+      const named: [string, string | undefined][] = [
+        ["crash", fault.crash],
+        ["restart", fault.restart],
+        ["pause", fault.pause],
+        ["resume", fault.resume],
+        ["isolate", fault.isolate],
+        ["skew", fault.skew?.node],
+        ["cut", fault.cut?.from],
+        ["cut", fault.cut?.to],
+      ];
+      for (const [field, node] of named) {
+        if (node !== undefined && !known.has(node)) ctx.addIssue({ code: "custom", path: ["faults", index, field], message: `unknown node "${node}"; ${expected()}` });
+      }
+      (fault.partition ?? []).forEach((group, g) =>
+        group.forEach((node, n) => {
+          if (node === "leader" || !known.has(node)) ctx.addIssue({ code: "custom", path: ["faults", index, "partition", g, n], message: `unknown node "${node}" (a partition names nodes, not the leader); ${expected()}` });
+        }),
+      );
+    });
     if (s.system === "paxos" && s.clients !== undefined) ctx.addIssue({ code: "custom", path: ["clients"], message: "a paxos scenario has no ZooKeeper clients (use proposals)" });
     if (s.system === "zookeeper" && s.proposals !== undefined) ctx.addIssue({ code: "custom", path: ["proposals"], message: "proposals are for system: paxos" });
   });

@@ -52,6 +52,11 @@ describe("scenario files", () => {
     expect(problems(VALID.replace("{ at: 500ms, crash: leader }", "{ at: 500ms, crash: s1, heal: true }"))[0]).toMatch(/^t\.yaml:9: faults\[0\]: expected exactly one fault/);
   });
 
+  test("a fault naming a node the scenario does not have is an error at its line", () => {
+    expect(problems(VALID.replace("{ at: 500ms, crash: leader }", "{ at: 500ms, crash: s9 }"))).toEqual(['t.yaml:9: faults[0].crash: unknown node "s9"; expected one of s1, s2, s3, c1, c2, or leader']);
+    expect(problems(VALID.replace("partition: [[s1], [s2, s3]]", "partition: [[s1], [s2, c7]]"))[0]).toMatch(/^t\.yaml:10: faults\[1\]\.partition\[1\]\[1\]: unknown node "c7"/);
+  });
+
   test("a mix names only the workload's operations", () => {
     expect(problems(VALID.replace("ops: 10, every: 5ms", "ops: 10, mix: { read: 50, delete: 50 }"))[0]).toMatch(/^t\.yaml:7: clients\[0\]\.workload\.mix\.delete: unknown operation "delete"; expected read, write, cas/);
   });
