@@ -122,6 +122,23 @@ const clientGroupSchema = z.strictObject({
 export const CHECK_NAMES = ["paxos-safety", "paxos-liveness", "replica-agreement", "zk-guarantees", "linearizable-reads", "recipes"] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
+/** What `expect` may name: a check, one of ZooKeeper's guarantees, or a recipe invariant. */
+export const EXPECTABLE: readonly string[] = [
+  ...CHECK_NAMES,
+  "writes-linearizable",
+  "reads-linearizable",
+  "session-order",
+  "monotonic-reads",
+  "read-after-sync",
+  "watch-before-change",
+  "ephemerals-gone-after-expiry",
+  "sequential-names",
+  "lock-exclusive",
+  "fencing",
+  "one-leader-per-term",
+  "barrier",
+];
+
 export const scenarioSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "expected a lower-case name with dashes, such as leader-crash"),
@@ -184,6 +201,25 @@ export const scenarioSchema = z
         }),
       );
     });
+    (s.clients ?? []).forEach((group, index) => {
+      if (group.server !== undefined && group.server >= s.servers.count) {
+        ctx.addIssue({ code: "custom", path: ["clients", index, "server"], message: `there are ${s.servers.count} servers: expected an index from 0 to ${s.servers.count - 1}` });
+      }
+    });
+    (s.proposals?.at ?? []).forEach((proposal, index) => {
+      if (!/^s\d+$/.test(proposal.node) || Number(proposal.node.slice(1)) > s.servers.count || Number(proposal.node.slice(1)) < 1) {
+        ctx.addIssue({ code: "custom", path: ["proposals", "at", index, "node"], message: `expected a server, s1 to s${s.servers.count}` });
+      }
+    });
+    const zkOnly = ["replica-agreement", "zk-guarantees", "linearizable-reads", "recipes"];
+    if (s.system === "paxos") {
+      (s.checks ?? []).forEach((check, index) => {
+        if (zkOnly.includes(check)) ctx.addIssue({ code: "custom", path: ["checks", index], message: `${check} judges the ZooKeeper service: a paxos scenario has paxos-safety and paxos-liveness` });
+      });
+    }
+    if (s.expect !== "pass" && !EXPECTABLE.includes(s.expect)) {
+      ctx.addIssue({ code: "custom", path: ["expect"], message: `expected pass, or the name of a check that must fail: ${EXPECTABLE.join(", ")}` });
+    }
     if (s.system === "paxos" && s.clients !== undefined) ctx.addIssue({ code: "custom", path: ["clients"], message: "a paxos scenario has no ZooKeeper clients (use proposals)" });
     if (s.system === "zookeeper" && s.proposals !== undefined) ctx.addIssue({ code: "custom", path: ["proposals"], message: "proposals are for system: paxos" });
   });

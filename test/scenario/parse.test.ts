@@ -57,6 +57,11 @@ describe("scenario files", () => {
     expect(problems(VALID.replace("partition: [[s1], [s2, s3]]", "partition: [[s1], [s2, c7]]"))[0]).toMatch(/^t\.yaml:10: faults\[1\]\.partition\[1\]\[1\]: unknown node "c7"/);
   });
 
+  test("a client's server index, a paxos-only check list and expect are checked against the scenario", () => {
+    expect(problems(VALID.replace("  - count: 2\n", "  - count: 2\n    server: 3\n"))).toEqual(["t.yaml:7: clients[0].server: there are 3 servers: expected an index from 0 to 2"]);
+    expect(problems(`${VALID}expect: lock-exclusiv\n`)[0]).toMatch(/^t\.yaml:11: expect: expected pass, or the name of a check that must fail: paxos-safety, /);
+  });
+
   test("a mix names only the workload's operations", () => {
     expect(problems(VALID.replace("ops: 10, every: 5ms", "ops: 10, mix: { read: 50, delete: 50 }"))[0]).toMatch(/^t\.yaml:7: clients\[0\]\.workload\.mix\.delete: unknown operation "delete"; expected read, write, cas/);
   });
