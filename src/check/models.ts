@@ -217,6 +217,38 @@ function znodeModel(): Model {
   }
 }
 
+/** The operations each model knows, and what an invocation's value must look like. */
+const MODEL_OPERATIONS: Readonly<Record<ModelName, Readonly<Record<string, (input: Json) => string | null>>>> = {
+  register: { read: () => null, write: () => null },
+  "cas-register": { read: () => null, write: () => null, cas: casPair },
+  kv: { read: () => null, write: () => null, cas: casPair },
+  "kv-append": { read: () => null, write: () => null, append: (v) => (typeof v === "string" ? null : "an append carries a string") },
+  znode: {
+    create: () => null,
+    setData: (v) => (Array.isArray(v) && v.length === 2 && typeof v[1] === "number" ? null : "a setData carries [data, expectedVersion]"),
+    delete: (v) => (typeof v === "number" ? null : "a delete carries the expected version (-1 for any)"),
+    getData: () => null,
+    exists: () => null,
+  },
+};
+
+function casPair(v: Json): string | null {
+  return Array.isArray(v) && v.length === 2 ? null : "a cas carries [expected, new]";
+}
+
+/**
+ * Why an operation does not fit the model (an unknown `f`, a malformed
+ * value), or null when it fits. A checker must not read a malformed
+ * operation as merely impossible: that would turn a bad file into a
+ * "not linearizable" verdict.
+ */
+export function operationProblem(model: ModelName, f: string, input: Json): string | null {
+  const known = MODEL_OPERATIONS[model];
+  const check = known[f];
+  if (check === undefined) return `"${f}" is not an operation of the ${model} model (${Object.keys(known).join(", ")})`;
+  return check(input);
+}
+
 export function makeModel(name: ModelName, options: ModelOptions = {}): Model {
   switch (name) {
     case "register":

@@ -4,6 +4,7 @@ import {
   HistoryError,
   makeModel,
   MODEL_NAMES,
+  operationProblem,
   parseEdnHistory,
   parseJsonlHistoryWithLines,
   toOperations,
@@ -80,6 +81,10 @@ export function checkFile(file: string, options: { model: ModelName | undefined;
   const { events, lines } = file.endsWith(".edn") ? parseEdnHistory(text, file) : parseJsonlHistoryWithLines(text, file);
   const operations = toOperations(events, file, lines);
   const model = options.model ?? inferModel(operations);
+  for (const op of operations) {
+    const problem = operationProblem(model, op.f, op.input);
+    if (problem !== null) throw new HistoryError(file, lines[op.call] ?? 0, problem);
+  }
   const initialValue = (options.initial ?? (model === "kv-append" ? "" : null)) as Json;
   const started = options.nowMs();
   const deadline = started + options.timeoutMs;

@@ -61,6 +61,13 @@ describe("zksim check", () => {
       [line({ process: 0, type: "invoke", f: "write", key: null, value: 1 }), line({ process: 0, type: "invoke", f: "read", key: null, value: null })].join("\n"),
       /h\.jsonl:2: process 0 invokes read while its write is still open/,
     ],
+    ["an operation the model does not know", "h.jsonl", line({ process: 0, type: "invoke", f: "increment", key: null, value: 1 }), /h\.jsonl:1: "increment" is not an operation of the cas-register model \(read, write, cas\)/],
+    [
+      "a malformed cas",
+      "h.jsonl",
+      [line({ process: 0, type: "invoke", f: "cas", key: null, value: 3 }), line({ process: 0, type: "ok", f: "cas", key: null, value: 3 })].join("\n"),
+      /h\.jsonl:1: a cas carries \[expected, new\]/,
+    ],
     ["a malformed EDN history", "h.edn", "[{:process 0, :type :invoke, :f :read, :value nil}\n {:process 0 :type", /h\.edn:2:/],
   ];
   for (const [what, name, text, message] of bad) {
