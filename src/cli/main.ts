@@ -1,8 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { GOSSIP_DEMO_DESCRIPTION, runGossipDemo } from "../examples/index.ts";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
+import { searchZk } from "../explore/index.ts";
 import { defaultWorkers, formatSweep, parseBug, sweepPaxos } from "./explore.ts";
 import { InputError } from "../sim/index.ts";
 import { FileSink } from "./file-sink.ts";
@@ -42,10 +43,17 @@ Options:
 
 const EXPLORE_HELP = `Usage: zksim explore paxos [--runs N] [--seed N] [--bug NAME] [--workers N]
        zksim explore scenario SCENARIO [--runs N] [--seed N]
+       zksim explore zookeeper [--runs N] [--seed N] [--bug NAME]
 
 explore scenario runs a scenario (a file or a bundled name) with the seeds
 seed, seed+1, ... and reports every seed whose checks do not come out as
 the scenario's expect says, with the command that replays it.
+
+explore zookeeper generates random fault schedules (crashes, restarts,
+pauses, isolation of servers, the leader and clients, clock steps, loss)
+against the whole service with clients, and checks Paxos safety, replica
+agreement and every ZooKeeper guarantee. A failure is shrunk and written as a
+scenario file that zksim run replays (traces/found-by-explore-SEED.yaml).
 
 explore paxos:
 
@@ -109,13 +117,24 @@ async function explore(args: string[]): Promise<number> {
     process.stdout.write(EXPLORE_HELP);
     return 0;
   }
+  if (positionals[0] === "zookeeper") {
+    if (positionals.length !== 1) throw new UsageError("explore zookeeper: expected no other argument");
+    if (values.workers !== undefined) throw new UsageError("explore zookeeper: runs in one thread (--workers is for explore paxos)");
+    let bugs: PaxosBug[] = [];
+    try {
+      bugs = values.bug === undefined ? [] : [parseBug(values.bug)];
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    return exploreZookeeper(parseCount("--runs", values.runs ?? "100"), parseSeed(values.seed ?? "1"), bugs);
+  }
   if (positionals[0] === "scenario") {
     if (positionals.length !== 2) throw new UsageError("explore scenario: expected one scenario (a file or a bundled name)");
     if (values.bug !== undefined || values.workers !== undefined) throw new UsageError("explore scenario: --bug and --workers are for explore paxos (a scenario names its bugs)");
     return exploreScenario(positionals[1] as string, parseCount("--runs", values.runs ?? "100"), parseSeed(values.seed ?? "1"));
   }
   if (positionals.length !== 1 || positionals[0] !== "paxos") {
-    throw new UsageError(`explore: expected the target 'paxos' or 'scenario NAME', got ${positionals.length === 0 ? "nothing" : `'${positionals.join(" ")}'`}`);
+    throw new UsageError(`explore: expected the target 'paxos', 'zookeeper' or 'scenario NAME', got ${positionals.length === 0 ? "nothing" : `'${positionals.join(" ")}'`}`);
   }
   const runs = parseCount("--runs", values.runs ?? "1000");
   const seed = parseSeed(values.seed ?? "1");
@@ -227,6 +246,25 @@ function check(args: string[]): number {
     for (const r of reports) process.stdout.write(`${formatReport(r)}\n`);
   }
   return exitStatus(reports);
+}
+
+async function exploreZookeeper(runs: number, seed: number, bugs: PaxosBug[]): Promise<number> {
+  const started = Date.now();
+  const result = await searchZk({ seed, numRuns: runs, bugs });
+  const wallMs = Date.now() - started;
+  const what = `${bugs.length === 0 ? "the correct service" : `bug ${bugs.join(", ")}`}, fast-check seed ${seed}`;
+  if (!result.failed || result.yaml === null) {
+    process.stdout.write(`explore zookeeper (${what}): ${result.numRuns} runs in ${wallMs} ms, every check held\n`);
+    return 0;
+  }
+  const file = join("traces", `found-by-explore-${seed}.yaml`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, result.yaml);
+  process.stdout.write(
+    `explore zookeeper (${what}): run ${result.numRuns} failed (shrunk in ${result.numShrinks} steps, ${wallMs} ms)\n  ${result.failure ?? ""}\n` +
+      `  the case, as a scenario: ${file}\n  replay: npx zksim run ${file}\n`,
+  );
+  return 1;
 }
 
 async function exploreScenario(scenarioArg: string, runs: number, firstSeed: number): Promise<number> {

@@ -13,3 +13,5 @@ export {
   SEARCH_TIMING,
 } from "./paxos-search.ts";
 export type { PaxosCase, PaxosCaseOptions, PaxosSearchOptions, PaxosSearchResult } from "./paxos-search.ts";
+export { zkCaseArbitrary, zkCaseYaml, runZkCase, searchZk, ZK_SEARCH_TIMING } from "./zk-search.ts";
+export type { ZkCase, ZkCaseFault, ZkSearchOptions, ZkSearchResult } from "./zk-search.ts";

@@ -1,0 +1,137 @@
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
+import { parseScenario, runScenario, type ScenarioReport } from "../scenario/index.ts";
+
+/**
+ * Random fault schedules against the whole ZooKeeper service, with every
+ * checker: Paxos safety, replica agreement, ZooKeeper's guarantees and the
+ * lock's invariant. A case is a scenario file: a counterexample comes back
+ * shrunk, as YAML that `zksim run` replays.
+ */
+
+export const ZK_SEARCH_TIMING = {
+  /** Faults happen before this point; then everything is healed. */
+  faultsEndMs: 3_000,
+  durationMs: 7_000,
+} as const;
+
+export interface ZkCaseFault {
+  readonly atMs: number;
+  readonly fault: Record<string, unknown>;
+}
+
+export interface ZkCase {
+  readonly seed: number;
+  readonly serverCount: number;
+  readonly registerClients: number;
+  readonly znodeClients: number;
+  readonly lockClients: number;
+  readonly lossPercent: number;
+  readonly schedule: readonly ZkCaseFault[];
+}
+
+export interface ZkSearchOptions {
+  readonly seed: number;
+  readonly numRuns: number;
+  /** Bugs of the zoo to turn on in the servers' Paxos. */
+  readonly bugs?: readonly PaxosBug[];
+}
+
+export interface ZkSearchResult {
+  readonly failed: boolean;
+  readonly numRuns: number;
+  readonly numShrinks: number;
+  readonly counterexample: ZkCase | null;
+  /** The failing checks of the shrunk case, in words. */
+  readonly failure: string | null;
+  /** The shrunk case as a scenario file. */
+  readonly yaml: string | null;
+}
+
+export function zkCaseArbitrary(): fc.Arbitrary<ZkCase> {
+  return fc
+    .record({
+      seed: fc.nat(2 ** 31 - 1),
+      serverCount: fc.constantFrom(3, 5),
+      registerClients: fc.integer({ min: 1, max: 3 }),
+      znodeClients: fc.integer({ min: 0, max: 2 }),
+      lockClients: fc.integer({ min: 0, max: 2 }),
+      lossPercent: fc.constantFrom(0, 0, 1, 5),
+    })
+    .chain((base) => {
+      const clientCount = base.registerClients + base.znodeClients + base.lockClients;
+      const server = fc.integer({ min: 1, max: base.serverCount }).map((i) => `s${i}`);
+      const client = fc.integer({ min: 1, max: clientCount }).map((i) => `c${i}`);
+      const fault: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+        { weight: 3, arbitrary: fc.oneof(server, fc.constant("leader")).map((node) => ({ crash: node })) },
+        { weight: 3, arbitrary: server.map((node) => ({ restart: node })) },
+        { weight: 1, arbitrary: server.map((node) => ({ pause: node })) },
+        { weight: 1, arbitrary: server.map((node) => ({ resume: node })) },
+        { weight: 2, arbitrary: fc.oneof(server, fc.constant("leader")).map((node) => ({ isolate: node })) },
+        { weight: 1, arbitrary: client.map((node) => ({ isolate: node })) },
+        { weight: 2, arbitrary: fc.constant({ heal: true }) },
+        { weight: 1, arbitrary: fc.tuple(server, fc.integer({ min: -2_000, max: 2_000 })).map(([node, ms]) => ({ skew: { node, by: `${ms}ms` } })) },
+      );
+      const scheduled = fc.record({ atMs: fc.integer({ min: 100, max: ZK_SEARCH_TIMING.faultsEndMs - 1 }), fault });
+      return fc.array(scheduled, { maxLength: 10 }).map((schedule) => ({ ...base, schedule: [...schedule].sort((a, b) => a.atMs - b.atMs) }));
+    });
+}
+
+/** The case as a scenario file (YAML text). */
+export function zkCaseYaml(c: ZkCase, bugs: readonly PaxosBug[] = []): string {
+  const servers = Array.from({ length: c.serverCount }, (_, i) => `s${i + 1}`);
+  const calm = [{ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, heal: true }, ...servers.flatMap((s) => [{ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, resume: s }])];
+  const crashed = new Set<string>();
+  for (const { fault } of c.schedule) {
+    if (typeof fault["crash"] === "string") crashed.add(fault["crash"]);
+    if (typeof fault["restart"] === "string") crashed.delete(fault["restart"]);
+  }
+  // Whatever is still down at the calm point is restarted (a crashed "leader" may be any server).
+  const restart = crashed.has("leader") ? servers : [...crashed];
+  const scenario = {
+    name: "found-by-explore",
+    description: `A fault schedule found by zksim explore zookeeper (engine seed ${c.seed}).`,
+    seed: c.seed,
+    duration: `${ZK_SEARCH_TIMING.durationMs}ms`,
+    servers: { count: c.serverCount, tick: "200ms", ...(bugs.length > 0 ? { bugs: [...bugs] } : {}) },
+    network: { latency: { kind: "uniform", min: "200us", max: "3ms" }, loss: c.lossPercent / 100 },
+    clients: [
+      { count: c.registerClients, sessionTimeout: "1200ms", workload: { kind: "register", keys: 2, ops: 80, every: "15ms" } },
+      ...(c.znodeClients > 0 ? [{ count: c.znodeClients, sessionTimeout: "1200ms", workload: { kind: "znode", keys: 3, ops: 80, every: "15ms" } }] : []),
+      ...(c.lockClients > 0 ? [{ count: c.lockClients, sessionTimeout: "1200ms", workload: { kind: "lock", ops: 10, hold: "20ms", every: "20ms" } }] : []),
+    ],
+    faults: [...c.schedule.map(({ atMs, fault }) => ({ at: `${atMs}ms`, ...fault })), ...calm, ...restart.map((s) => ({ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, restart: s }))],
+    checks: ["paxos-safety", "replica-agreement", "zk-guarantees"],
+    expect: "pass",
+  };
+  return stringify(scenario, { lineWidth: 0 });
+}
+
+/** Runs one case; null when every check held, else the failures in words. */
+export async function runZkCase(c: ZkCase, bugs: readonly PaxosBug[] = []): Promise<{ failure: string | null; report: ScenarioReport }> {
+  const scenario = parseScenario(zkCaseYaml(c, bugs), "explore case");
+  const report = await runScenario(scenario);
+  const failed = report.checks.filter((check) => !check.holds);
+  return { failure: failed.length === 0 ? null : failed.map((check) => `${check.name}: ${check.detail ?? ""}`).join("; "), report };
+}
+
+/**
+ * Searches fault schedules for a run of the service that breaks one of its
+ * checks, and shrinks the first one it finds.
+ */
+export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult> {
+  const bugs = options.bugs ?? [];
+  for (const bug of bugs) if (!(PAXOS_BUGS as readonly string[]).includes(bug)) throw new Error(`unknown bug ${bug}`);
+  const property = fc.asyncProperty(zkCaseArbitrary(), async (c) => (await runZkCase(c, bugs)).failure === null);
+  const details = await fc.check(property, { seed: options.seed, numRuns: options.numRuns });
+  const counterexample = details.counterexample?.[0] ?? null;
+  return {
+    failed: details.failed,
+    numRuns: details.numRuns,
+    numShrinks: details.numShrinks,
+    counterexample,
+    failure: counterexample === null ? null : (await runZkCase(counterexample, bugs)).failure,
+    yaml: counterexample === null ? null : zkCaseYaml(counterexample, bugs),
+  };
+}

@@ -1,0 +1,21 @@
+import { describe, expect, test } from "vitest";
+import { parseScenario } from "../../src/scenario/index.ts";
+import { searchZk } from "../../src/explore/index.ts";
+
+describe("the fault-schedule search over the ZooKeeper service", () => {
+  test("finds no violation of any check in 60 runs of the correct service (fast-check seed 1)", async () => {
+    const result = await searchZk({ seed: 1, numRuns: 60 });
+    expect(result.failure, result.yaml ?? "").toBeNull();
+    expect(result.numRuns).toBe(60);
+  }, 120_000);
+
+  for (const bug of ["minority-quorum", "commit-before-quorum"] as const) {
+    test(`finds ${bug} within 30 runs, shrinks it, and writes it as a scenario that parses (fast-check seed 1)`, async () => {
+      const result = await searchZk({ seed: 1, numRuns: 30, bugs: [bug] });
+      expect(result.failed).toBe(true);
+      expect(result.failure).toMatch(/paxos-safety|replica-agreement/);
+      const scenario = parseScenario(result.yaml ?? "", "found.yaml");
+      expect(scenario.servers.bugs).toEqual([bug]);
+    }, 120_000);
+  }
+});
