@@ -28,6 +28,8 @@ export interface ZkCase {
   readonly znodeClients: number;
   readonly lockClients: number;
   readonly lossPercent: number;
+  /** Disk sync latency: long syncs widen the window in which a crash loses an acceptor's unsynced writes. */
+  readonly syncUs: number;
   readonly schedule: readonly ZkCaseFault[];
 }
 
@@ -58,6 +60,7 @@ export function zkCaseArbitrary(): fc.Arbitrary<ZkCase> {
       znodeClients: fc.integer({ min: 0, max: 2 }),
       lockClients: fc.integer({ min: 0, max: 2 }),
       lossPercent: fc.constantFrom(0, 0, 1, 5),
+      syncUs: fc.constantFrom(100, 100, 2_000, 20_000),
     })
     .chain((base) => {
       const clientCount = base.registerClients + base.znodeClients + base.lockClients;
@@ -96,6 +99,7 @@ export function zkCaseYaml(c: ZkCase, bugs: readonly PaxosBug[] = []): string {
     duration: `${ZK_SEARCH_TIMING.durationMs}ms`,
     servers: { count: c.serverCount, tick: "200ms", ...(bugs.length > 0 ? { bugs: [...bugs] } : {}) },
     network: { latency: { kind: "uniform", min: "200us", max: "3ms" }, loss: c.lossPercent / 100 },
+    disk: { sync: `${c.syncUs}us` },
     clients: [
       { count: c.registerClients, sessionTimeout: "1200ms", workload: { kind: "register", keys: 2, ops: 80, every: "15ms" } },
       ...(c.znodeClients > 0 ? [{ count: c.znodeClients, sessionTimeout: "1200ms", workload: { kind: "znode", keys: 3, ops: 80, every: "15ms" } }] : []),

@@ -9,7 +9,7 @@ describe("the fault-schedule search over the ZooKeeper service", () => {
     expect(result.numRuns).toBe(60);
   }, 120_000);
 
-  for (const bug of ["minority-quorum", "commit-before-quorum"] as const) {
+  for (const bug of ["minority-quorum", "commit-before-quorum", "forget-promise", "ignore-accepted", "accept-lower-ballot", "reply-before-sync"] as const) {
     test(`finds ${bug} within 30 runs, shrinks it, and writes it as a scenario that parses (fast-check seed 1)`, async () => {
       const result = await searchZk({ seed: 1, numRuns: 30, bugs: [bug] });
       expect(result.failed).toBe(true);
