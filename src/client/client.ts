@@ -174,6 +174,7 @@ export interface ZkClientOptions {
 type ClientTimer =
   | { readonly owner: "client"; readonly kind: "store"; readonly id: number }
   | { readonly owner: "client"; readonly kind: "ping"; readonly connection: number }
+  | { readonly owner: "client"; readonly kind: "probe"; readonly connection: number }
   | { readonly owner: "client"; readonly kind: "read-timeout"; readonly connection: number }
   | { readonly owner: "client"; readonly kind: "sleep"; readonly id: number };
 
@@ -195,6 +196,8 @@ interface InFlight {
 const SETTLE_HOPS = 16;
 /** Requests a client may have outstanding. */
 const IN_FLIGHT_MAX = 10_000;
+/** While requests wait for answers, how often the client pings to learn what the network lost. */
+const PROBE_US = 100_000;
 /** How often a storage write is sent again until acknowledged, and how many times. */
 const STORE_RESEND_US = 50_000;
 const STORE_TRIES_MAX = 200;
@@ -212,10 +215,11 @@ interface PendingStore {
  * A simulated client process. Its workload is ordinary async/await code; the
  * replies that settle its promises arrive through the node's handlers, and
  * `Simulation.runAsync` lets the continuations run at the virtual time the
- * reply arrived. The connection is an ordered stream (sequence numbers over
- * the lossy network); a lasting silence or gap breaks it: requests in flight
- * fail with ConnectionLoss (their outcome is unknown) and the client
- * reconnects to the next server with its session, its last zxid and its watches.
+ * reply arrived. The connection is an ordered stream over the lossy network
+ * (sequence numbers; what a ping or pong shows lost is sent again, as TCP
+ * would); a lasting silence breaks it: requests in flight fail with
+ * ConnectionLoss (their outcome is unknown) and the client reconnects to the
+ * next server with its session, its last zxid and its watches.
  */
 export class ZkClient implements Node<ClientMsg> {
   private ctx!: Context<ClientMsg>;
@@ -227,6 +231,8 @@ export class ZkClient implements Node<ClientMsg> {
   private outSeq = 0;
   private inNext = 1;
   private readonly inBuffer = new Map<number, ServerToClient>();
+  /** Stream messages sent on this connection and not yet known to have arrived, by seq. */
+  private readonly sent = new Map<number, ClientToServer>();
   private lastZxid = 0;
   private xid = 0;
   private prevWriteXid = -1;
@@ -283,7 +289,9 @@ export class ZkClient implements Node<ClientMsg> {
     if (msg.type === "storage-write") return;
     if (!("connection" in msg) || msg.connection !== this.connection) return;
     if (msg.type === "zk-refused") return this.refused(msg.reason);
-    if (!("seq" in msg) || from !== this.server()) return;
+    if (from !== this.server()) return;
+    if (msg.type === "zk-pong") return this.pong(msg);
+    if (!("seq" in msg)) return;
     if (msg.seq === this.inNext && this.inBuffer.size === 0) {
       // The usual case: the next message, nothing waiting.
       this.inNext++;
@@ -315,8 +323,14 @@ export class ZkClient implements Node<ClientMsg> {
       }
       case "ping":
         if (t.connection !== this.connection || this.state !== "SyncConnected") return;
-        this.send({ type: "zk-ping", connection: this.connection, seq: 0 });
+        this.ping();
         ctx.setTimer(Math.floor((this.timeoutMs * 1000) / 3), t);
+        return;
+      case "probe":
+        if (t.connection !== this.connection || this.isClosed()) return;
+        // Requests waiting for an answer: ask the server what it has, so that lost messages go again.
+        if (this.state === "SyncConnected" && this.inFlight.size > 0) this.ping();
+        ctx.setTimer(PROBE_US, t);
         return;
       case "read-timeout": {
         if (t.connection !== this.connection || this.isClosed()) return;
@@ -346,6 +360,8 @@ export class ZkClient implements Node<ClientMsg> {
     this.outSeq = 0;
     this.inNext = 1;
     this.inBuffer.clear();
+    this.sent.clear();
+    this.ctx.setTimer(PROBE_US, { owner: "client", kind: "probe", connection: this.connection } satisfies ClientTimer);
     this.lastHeardUs = this.ctx.now();
     this.prevWriteXid = -1; // the leader need not wait for writes of an earlier connection
     this.ctx.send(this.server(), {
@@ -413,8 +429,7 @@ export class ZkClient implements Node<ClientMsg> {
         this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
         return this.deliverEvent(msg.event);
       case "zk-pong":
-        this.lastZxid = Math.max(this.lastZxid, msg.zxid);
-        return;
+        return; // not part of the stream (see pong)
       case "zk-expired":
         return this.expire();
       case "zk-refused":
@@ -429,11 +444,28 @@ export class ZkClient implements Node<ClientMsg> {
   }
 
   private send(msg: ClientToServer): void {
-    if (msg.type === "zk-connect") return this.ctx.send(this.server(), msg);
+    if (msg.type === "zk-connect" || msg.type === "zk-ping") return this.ctx.send(this.server(), msg);
     this.outSeq++;
     // The message was built by the caller for this send alone: stamping it in place saves a copy per request.
     (msg as { seq: number }).seq = this.outSeq;
+    this.sent.set(this.outSeq, msg);
     this.ctx.send(this.server(), msg);
+  }
+
+  /** Tells the server which of its messages arrived (and so what to send again). */
+  private ping(): void {
+    this.send({ type: "zk-ping", connection: this.connection, next: this.inNext });
+  }
+
+  /** A pong: the server is alive and has our messages below `next`; send again what it lacks. */
+  private pong(msg: ServerToClient & { type: "zk-pong" }): void {
+    this.lastHeardUs = this.ctx.now();
+    this.lastZxid = Math.max(this.lastZxid, msg.zxid);
+    for (const seq of [...this.sent.keys()]) if (seq < msg.next) this.sent.delete(seq);
+    for (let seq = msg.next; seq <= this.outSeq; seq++) {
+      const lost = this.sent.get(seq);
+      if (lost !== undefined) this.ctx.send(this.server(), lost);
+    }
   }
 
   private isClosed(): boolean {

@@ -38,10 +38,12 @@ export interface WatchSet {
 
 /**
  * Client → server. Every message carries the client's connection number
- * (a new one per connection attempt) and a sequence number within it: the
- * simulated network may drop, duplicate and reorder, and a ZooKeeper
- * connection is an ordered stream, so each side delivers in order and treats
- * a lasting gap as a broken connection.
+ * (a new one per connection attempt), and stream messages a sequence number
+ * within it: the simulated network may drop, duplicate and reorder, and a
+ * ZooKeeper connection is an ordered stream (TCP), so each side delivers in
+ * order, keeps what it sent until the other side has it, and sends it again
+ * when a ping or pong shows it missing. Only a lasting silence breaks a
+ * connection.
  */
 export type ClientToServer =
   | {
@@ -56,7 +58,12 @@ export type ClientToServer =
       readonly auth: readonly string[];
     }
   | { readonly type: "zk-request"; readonly connection: number; readonly seq: number; readonly xid: number; readonly op: ZkOp; readonly prevWriteXid: number }
-  | { readonly type: "zk-ping"; readonly connection: number; readonly seq: number }
+  /**
+   * Not part of the ordered stream: a sign of life that also says which of
+   * the server's messages the client has (it expects `next`), so that the
+   * server sends again what the network lost. The pong answers in kind.
+   */
+  | { readonly type: "zk-ping"; readonly connection: number; readonly next: number }
   | { readonly type: "zk-close"; readonly connection: number; readonly seq: number; readonly xid: number; readonly prevWriteXid: number };
 
 /** Server → client, in order within a connection (seq). */
@@ -65,7 +72,7 @@ export type ServerToClient =
   | { readonly type: "zk-refused"; readonly connection: number; readonly reason: "expired" | "behind" | "not-serving" }
   | { readonly type: "zk-reply"; readonly connection: number; readonly seq: number; readonly xid: number; readonly zxid: number; readonly reply: ZkReply }
   | { readonly type: "zk-watch"; readonly connection: number; readonly seq: number; readonly event: WatchEvent }
-  | { readonly type: "zk-pong"; readonly connection: number; readonly seq: number; readonly zxid: number }
+  | { readonly type: "zk-pong"; readonly connection: number; readonly zxid: number; readonly next: number }
   /** The session expired or was closed: the connection is over. */
   | { readonly type: "zk-expired"; readonly connection: number; readonly seq: number };
 

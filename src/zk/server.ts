@@ -40,12 +40,16 @@ interface Connection {
   caller: Caller | null;
   outSeq: number;
   inNext: number;
+  /** Stream messages sent and not yet known to have arrived (the client's pings say), by seq. */
+  readonly sent: Map<number, ServerToClient>;
   readonly inBuffer: Map<number, ClientToServer>;
   readonly pending: Pending[];
 }
 
 /** Out-of-order messages a connection may hold before the client is considered broken. */
 const IN_BUFFER_MAX = 1_000;
+/** Stream messages a connection keeps for sending again; past it the client is gone and the connection is dropped. */
+const SENT_MAX = 10_000;
 /** Requests a session may have waiting at a server. */
 const PENDING_MAX = 10_000;
 /** Writes the leader holds per session while an earlier one is missing. */
@@ -184,6 +188,7 @@ export class ZkServer implements Node<ZkServerMsg> {
     if (msg.type === "zk-connect") return this.connect(client, msg);
     const conn = this.connections.get(client);
     if (conn === undefined || conn.connection !== msg.connection) return; // an old connection's leftovers
+    if (msg.type === "zk-ping") return this.ping(conn, msg.next);
     if (msg.seq === conn.inNext && conn.inBuffer.size === 0) {
       // The usual case: the next message, nothing waiting.
       conn.inNext++;
@@ -202,15 +207,25 @@ export class ZkServer implements Node<ZkServerMsg> {
   private inOrder(conn: Connection, msg: ClientToServer): void {
     if (conn.sessionId !== null) this.touched.add(conn.sessionId);
     switch (msg.type) {
-      case "zk-ping":
-        return this.toClient(conn, { type: "zk-pong", connection: conn.connection, seq: 0, zxid: this.state.lastZxid });
       case "zk-request":
         return this.enqueue(conn, { xid: msg.xid, op: msg.op, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
       case "zk-close":
         return this.enqueue(conn, { xid: msg.xid, op: { op: "close" }, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
       case "zk-connect":
+      case "zk-ping":
         return;
     }
+  }
+
+  /** A ping: the client is alive, has our messages below `next`; send again what it lacks, and answer with what we have. */
+  private ping(conn: Connection, next: number): void {
+    if (conn.sessionId !== null) this.touched.add(conn.sessionId);
+    for (const seq of [...conn.sent.keys()]) if (seq < next) conn.sent.delete(seq);
+    for (let seq = next; seq <= conn.outSeq; seq++) {
+      const lost = conn.sent.get(seq);
+      if (lost !== undefined) this.ctx.send(conn.client, lost);
+    }
+    this.ctx.send(conn.client, { type: "zk-pong", connection: conn.connection, zxid: this.state.lastZxid, next: conn.inNext });
   }
 
   private connect(client: NodeId, msg: ClientToServer & { type: "zk-connect" }): void {
@@ -231,6 +246,7 @@ export class ZkServer implements Node<ZkServerMsg> {
       caller: null,
       outSeq: 0,
       inNext: 1,
+      sent: new Map(),
       inBuffer: new Map(),
       pending: [],
     };
@@ -300,9 +316,11 @@ export class ZkServer implements Node<ZkServerMsg> {
   /** Sends in order: stamps the connection's next sequence number. */
   private toClient(conn: Connection, msg: ServerToClient): void {
     if (msg.type === "zk-refused") return this.ctx.send(conn.client, msg);
+    if (conn.sent.size >= SENT_MAX) return this.dropConnection(conn); // the client stopped acknowledging
     conn.outSeq++;
     // The message was built by the caller for this send alone: stamping it in place saves a copy per reply.
     (msg as { seq: number }).seq = conn.outSeq;
+    conn.sent.set(conn.outSeq, msg);
     this.ctx.send(conn.client, msg);
   }
 
