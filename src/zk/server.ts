@@ -1,10 +1,11 @@
 import { assert, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import { isPaxosTimer, Replica, type PaxosConfig, type PaxosMsg, type Role, type Value } from "../paxos/index.ts";
-import { generateDigestId } from "./acl.ts";
+import { allows, generateDigestId } from "./acl.ts";
 import type { ClientToServer, RequestOrigin, ServerToClient, ServerToServer, ZkBatch, ZkCommand, ZkServerMsg } from "./messages.ts";
 import { SessionTracker } from "./sessions.ts";
 import { ZkState } from "./state.ts";
-import type { Caller, Txn, TxnBody, WriteRequest, ZkOp, ZkReply } from "./types.ts";
+import { PERMS } from "./types.ts";
+import type { Caller, Txn, TxnBody, WatchTrigger, WriteRequest, ZkOp, ZkReply } from "./types.ts";
 import { WatchTable } from "./watches.ts";
 
 export interface ZkServerOptions {
@@ -458,7 +459,11 @@ export class ZkServer implements Node<ZkServerMsg> {
     if (sessionWrite && origin !== null && origin.xid <= this.state.lastXid(origin.sessionId)) return; // applied already
     const outcome = this.state.apply(txn, origin);
     if (this.ctx.tracing) this.ctx.trace("zk-apply", { zxid: txn.zxid, digest: this.state.tree.digest() });
-    for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid)) {
+    const mayRead = (client: NodeId, trigger: WatchTrigger): boolean => {
+      const conn = this.connections.get(client);
+      return conn !== undefined && allows(trigger.acl, this.callerOf(conn), PERMS.READ);
+    };
+    for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid, mayRead)) {
       const conn = this.connections.get(client);
       if (conn === undefined) continue;
       for (const event of events) this.toClient(conn, { type: "zk-watch", connection: conn.connection, seq: 0, event });

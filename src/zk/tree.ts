@@ -260,7 +260,7 @@ export class DataTree {
       p.pzxid = txn.zxid;
     });
     if (kind === "ephemeral") this.trackEphemeral(caller.sessionId, path, true);
-    triggers.push({ path, type: "NodeCreated" }, { path: parentPath, type: "NodeChildrenChanged" });
+    triggers.push({ path, type: "NodeCreated", acl }, { path: parentPath, type: "NodeChildrenChanged", acl: parent.acl });
     // Plain creates inside a multi return no Stat (OpCode.create); single creates, containers and TTL nodes do.
     const withStat = single || kind === "container" || kind === "ttl";
     return { type: "create", path, stat: withStat ? visibleStat(node) : null };
@@ -295,7 +295,7 @@ export class DataTree {
       n.mzxid = txn.zxid;
       n.mtime = txn.timeMs;
     });
-    triggers.push({ path, type: "NodeDataChanged" });
+    triggers.push({ path, type: "NodeDataChanged", acl: node.acl });
     return visibleStat(node);
   }
 
@@ -532,7 +532,7 @@ export class DataTree {
       this.nodes.set(path, node);
       this.rehash(path, node);
     });
-    triggers.push({ path, type: "NodeDeleted" }, { path: parentPath, type: "NodeChildrenChanged" });
+    triggers.push({ path, type: "NodeDeleted", acl: node.acl }, { path: parentPath, type: "NodeChildrenChanged", acl: parent.acl });
   }
 
   private trackEphemeral(sessionId: number, path: string, add: boolean): void {

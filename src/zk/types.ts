@@ -222,6 +222,12 @@ export type TxnBody =
 export interface WatchTrigger {
   readonly path: string;
   readonly type: "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged";
+  /**
+   * The ACL a watcher needs READ in to be told (ZooKeeper 3.8.4/3.9.2 and
+   * later): the node's own, or the parent's for NodeChildrenChanged. A
+   * watcher without it loses its one-shot watch all the same.
+   */
+  readonly acl: readonly Acl[];
 }
 
 /** What applying a transaction did: the reply for the requester, and the watch triggers. */

@@ -37,8 +37,12 @@ export class WatchTable {
     return removed;
   }
 
-  /** The events each connection gets for one transaction's triggers, in trigger order. */
-  fire(triggers: readonly WatchTrigger[], zxid: number): Map<NodeId, WatchEvent[]> {
+  /**
+   * The events each connection gets for one transaction's triggers, in
+   * trigger order. Watches that fire are used up even when `mayRead` says the
+   * connection may not be told (it lacks READ in the trigger's ACL).
+   */
+  fire(triggers: readonly WatchTrigger[], zxid: number, mayRead: (client: NodeId, trigger: WatchTrigger) => boolean = () => true): Map<NodeId, WatchEvent[]> {
     const out = new Map<NodeId, WatchEvent[]>();
     if (this.isEmpty()) return out; // most transactions on a busy server meet no watch at all
     for (const trigger of triggers) {
@@ -54,6 +58,7 @@ export class WatchTable {
         if (this.tables.recursive.size > 0) for (let p: string | null = path; p !== null; p = parentOf(p)) this.addAll("recursive", p, reached);
       }
       for (const client of reached) {
+        if (!mayRead(client, trigger)) continue;
         let events = out.get(client);
         if (events === undefined) {
           events = [];
