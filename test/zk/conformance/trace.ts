@@ -98,6 +98,12 @@ export async function runSequence(executor: ZkExecutor, sequence: OpSequence, ro
   const observer = await executor.openSession();
   const created = await executor.run(observer, { op: "create", path: root, data: null, acl: OPEN_ACL, mode: "PERSISTENT" });
   if (!created.ok) throw new Error(`cannot create the root ${root}: ${created.err}`);
+  // With several servers a session's server may not have applied the root yet: sync first, as a
+  // ZooKeeper client must to read another client's write. (After each step, every other session syncs.)
+  for (let k = 0; k < sequence.sessionCount; k++) {
+    const barrier = await executor.run(k, { op: "sync", path: root });
+    if (!barrier.ok) throw new Error(`the first sync of session ${k} failed: ${barrier.err}`);
+  }
 
   const closeAtEnd: SequenceStep[] = [];
   for (let k = 0; k < sequence.sessionCount; k++) closeAtEnd.push({ kind: "close", session: k });
