@@ -25,7 +25,7 @@ Commands:
   list      the bundled scenarios
   schema    the JSON Schema of scenario files
   check     check histories (JSON Lines or Jepsen EDN) for linearizability
-  explore   search random fault schedules for a Paxos safety or liveness violation
+  explore   search fault schedules (Paxos alone, the whole service) or sweep a scenario's seeds
   demo      run the engine demo: gossip through a partition, a crash and a restart
 
 Run 'zksim <command> --help' for a command's options.
