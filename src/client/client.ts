@@ -185,6 +185,8 @@ interface InFlight {
   readonly settle: Settle;
   /** Registers the watch when the reply arrives (ZooKeeper registers on success). */
   readonly watch: ((reply: ZkReply) => void) | null;
+  /** When it went out on the current connection (local µs). */
+  sentUs: number;
 }
 
 /**
@@ -196,7 +198,7 @@ interface InFlight {
 const SETTLE_HOPS = 16;
 /** Requests a client may have outstanding. */
 const IN_FLIGHT_MAX = 10_000;
-/** While requests wait for answers, how often the client pings to learn what the network lost. */
+/** How long a request may wait for its answer before the client pings to learn what the network lost (and how often it looks). */
 const PROBE_US = 100_000;
 /** How often a storage write is sent again until acknowledged, and how many times. */
 const STORE_RESEND_US = 50_000;
@@ -328,8 +330,8 @@ export class ZkClient implements Node<ClientMsg> {
         return;
       case "probe":
         if (t.connection !== this.connection || this.isClosed()) return;
-        // Requests waiting for an answer: ask the server what it has, so that lost messages go again.
-        if (this.state === "SyncConnected" && this.inFlight.size > 0) this.ping();
+        // A request unanswered for a while: ask the server what it has, so that lost messages go again.
+        if (this.state === "SyncConnected" && this.oldestInFlightUs() <= this.ctx.now() - PROBE_US) this.ping();
         ctx.setTimer(PROBE_US, t);
         return;
       case "read-timeout": {
@@ -452,6 +454,13 @@ export class ZkClient implements Node<ClientMsg> {
     this.ctx.send(this.server(), msg);
   }
 
+  /** When the longest-waiting request went out (Infinity when none waits). */
+  private oldestInFlightUs(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const entry of this.inFlight.values()) if (entry.sentUs < oldest) oldest = entry.sentUs;
+    return oldest;
+  }
+
   /** Tells the server which of its messages arrived (and so what to send again). */
   private ping(): void {
     this.send({ type: "zk-ping", connection: this.connection, next: this.inNext });
@@ -479,7 +488,7 @@ export class ZkClient implements Node<ClientMsg> {
     return new Promise<ZkResult>((resolve, reject) => {
       const xid = ++this.xid;
       const record: OpRecord = { client: this.ctx.self, sessionId: this.sessionId, xid, op, invokeUs: this.ctx.now(), completeUs: null, reply: null, zxid: null };
-      const entry: InFlight = { record, settle: { resolve, reject }, watch };
+      const entry: InFlight = { record, settle: { resolve, reject }, watch, sentUs: 0 };
       this.options.invoked?.(record);
       if (this.state === "Expired" || this.state === "Closed") return this.finish(entry, { ok: false, err: "SessionExpired" }, null);
       if (this.inFlight.size + this.queued.length >= IN_FLIGHT_MAX) return this.finish(entry, { ok: false, err: "Throttled" }, null);
@@ -490,6 +499,7 @@ export class ZkClient implements Node<ClientMsg> {
 
   private transmit(op: ZkOp | { op: "close" }, entry: InFlight): void {
     const xid = entry.record.xid;
+    entry.sentUs = this.ctx.now();
     this.inFlight.set(xid, entry);
     const isWrite = op.op === "create" || op.op === "delete" || op.op === "setData" || op.op === "setACL" || op.op === "multi" || op.op === "close";
     const prevWriteXid = this.prevWriteXid;

@@ -10,8 +10,8 @@ describe("the fault-schedule search over the ZooKeeper service", () => {
   }, 120_000);
 
   for (const bug of ["minority-quorum", "commit-before-quorum", "forget-promise", "ignore-accepted", "accept-lower-ballot", "reply-before-sync"] as const) {
-    test(`finds ${bug} within 30 runs, shrinks it, and writes it as a scenario that parses (fast-check seed 1)`, async () => {
-      const result = await searchZk({ seed: 1, numRuns: 30, bugs: [bug] });
+    test(`finds ${bug} within 150 runs, shrinks it, and writes it as a scenario that parses (fast-check seed 1)`, async () => {
+      const result = await searchZk({ seed: 1, numRuns: 150, bugs: [bug] });
       expect(result.failed).toBe(true);
       expect(result.failure).toMatch(/paxos-safety|replica-agreement/);
       const scenario = parseScenario(result.yaml ?? "", "found.yaml");
