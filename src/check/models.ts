@@ -88,49 +88,36 @@ function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolea
     init: () => initialValue,
     key: jsonKey,
     describe: describeRegisterOp,
-    compile(op) {
-      const unknown = op.outcome === "info";
-      switch (op.f) {
-        case "read": {
-          if (unknown) return (state) => state;
-          const output = op.output;
-          if (output === null || typeof output !== "object") return (state) => (state === output ? state : undefined);
-          return (state) => (jsonEqual(output, state) ? state : undefined);
-        }
-        case "write": {
-          const value = op.input;
-          return () => value;
-        }
-        case "cas": {
-          const pair = op.input;
-          if (!withCas || !Array.isArray(pair) || pair.length !== 2) return () => undefined;
-          const [expected, next] = pair as unknown as readonly [Json, Json];
-          if (expected === null || typeof expected !== "object") return (state) => (state === expected ? next : unknown ? state : undefined);
-          return (state) => (jsonEqual(state, expected) ? next : unknown ? state : undefined);
-        }
-        default:
-          return () => undefined;
-      }
-    },
-    step(state, op) {
-      switch (op.f) {
-        case "read":
-          return op.outcome === "info" || jsonEqual(op.output, state) ? state : undefined;
-        case "write":
-          return op.input;
-        case "cas": {
-          if (!withCas) return undefined;
-          const pair = op.input;
-          if (!Array.isArray(pair) || pair.length !== 2) return undefined;
-          const [expected, next] = pair as unknown as readonly [Json, Json];
-          if (jsonEqual(state, expected)) return next;
-          return op.outcome === "info" ? state : undefined;
-        }
-        default:
-          return undefined;
-      }
-    },
+    // The search calls an operation's step millions of times: it is prepared once per operation.
+    compile: (op) => compileRegisterStep(op, withCas),
+    step: (state, op) => compileRegisterStep(op, withCas)(state),
   };
+}
+
+/** One register operation's step, prepared once: read, write, and (with `withCas`) cas. */
+function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => Json | undefined {
+  const unknown = op.outcome === "info";
+  switch (op.f) {
+    case "read": {
+      if (unknown) return (state) => state;
+      const output = op.output;
+      if (output === null || typeof output !== "object") return (state) => (state === output ? state : undefined);
+      return (state) => (jsonEqual(output, state) ? state : undefined);
+    }
+    case "write": {
+      const value = op.input;
+      return () => value;
+    }
+    case "cas": {
+      const pair = op.input;
+      if (!withCas || !Array.isArray(pair) || pair.length !== 2) return () => undefined;
+      const [expected, next] = pair as unknown as readonly [Json, Json];
+      if (expected === null || typeof expected !== "object") return (state) => (state === expected ? next : unknown ? state : undefined);
+      return (state) => (jsonEqual(state, expected) ? next : unknown ? state : undefined);
+    }
+    default:
+      return () => undefined;
+  }
 }
 
 /** A key whose value is a string that `append` extends; `read` returns the whole string. */

@@ -176,7 +176,7 @@ function writesLinearizable(history: ZkHistory, withReads: boolean, options: Gua
 function sessionOrder(history: ZkHistory): GuaranteeResult {
   const violations: string[] = [];
   let checked = 0;
-  for (const ops of bySession(history.ops).values()) {
+  for (const ops of byClient(history.ops).values()) {
     const done = ops.filter((op) => op.complete !== null && op.outcome !== "info").sort((a, b) => (a.complete as number) - (b.complete as number));
     for (let i = 1; i < done.length; i++) {
       checked++;
@@ -233,7 +233,7 @@ function readAfterSync(history: ZkHistory): GuaranteeResult {
   const writes = history.ops.filter((op) => op.outcome === "ok" && op.txnZxid !== null && op.complete !== null).sort((a, b) => (a.complete as number) - (b.complete as number));
   const violations: string[] = [];
   let checked = 0;
-  for (const ops of bySession(history.ops).values()) {
+  for (const ops of byClient(history.ops).values()) {
     const ordered = [...ops].sort((a, b) => a.xid - b.xid);
     ordered.forEach((sync, i) => {
       if (sync.f !== "sync" || sync.outcome !== "ok") return;
@@ -262,10 +262,10 @@ function readAfterSync(history: ZkHistory): GuaranteeResult {
 function watchBeforeChange(history: ZkHistory): GuaranteeResult {
   const violations: string[] = [];
   let checked = 0;
-  const opsBySession = bySession(history.ops);
+  const opsByClient = byClient(history.ops);
   for (const n of history.notifications) {
     if (n.type === "None" || n.zxid === null || n.path === null) continue;
-    const ops = opsBySession.get(n.client) ?? [];
+    const ops = opsByClient.get(n.client) ?? [];
     const path = n.path;
     const setter = ops
       .filter((op) => op.watch && op.outcome === "ok" && op.complete !== null && op.complete < n.at && (op.path === path || op.path === parentPath(path)))
@@ -288,7 +288,7 @@ function ephemeralsGone(history: ZkHistory): GuaranteeResult {
   const violations: string[] = [];
   let checked = 0;
   if (expiries.length === 0) return result("ephemerals-gone-after-expiry", "once a session's expiry is observed, its ephemerals are gone for every reader", 0, []);
-  for (const ops of bySession(history.ops).values()) {
+  for (const ops of byClient(history.ops).values()) {
     const ordered = [...ops].sort((a, b) => a.xid - b.xid);
     ordered.forEach((sync, i) => {
       if (sync.f !== "sync" || sync.outcome !== "ok") return;
@@ -341,7 +341,7 @@ function sequentialNames(history: ZkHistory): GuaranteeResult {
 }
 
 /** Operations by client: a client has one session at a time, which it keeps across reconnects. */
-function bySession(ops: readonly ZkHistoryOp[]): Map<string, ZkHistoryOp[]> {
+function byClient(ops: readonly ZkHistoryOp[]): Map<string, ZkHistoryOp[]> {
   const out = new Map<string, ZkHistoryOp[]>();
   for (const op of ops) {
     const key = op.client;

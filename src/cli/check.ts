@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readInputFile, UsageError } from "./input.ts";
 import {
   checkLinearizable,
   HistoryError,
@@ -34,8 +34,6 @@ is printed); 2 bad input (the file, line and what was expected); 3 the
 budget ran out before a verdict (unknown).
 `;
 
-/** A problem with the command line or a file: exit 2. */
-export class CheckInputError extends Error {}
 
 export interface CheckFileReport {
   readonly file: string;
@@ -47,17 +45,17 @@ export interface CheckFileReport {
 
 export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  if (match === null) throw new CheckInputError(`--timeout: expected a duration such as 30s, 500ms or 2m, got '${text}'`);
+  if (match === null) throw new UsageError(`--timeout: expected a duration such as 30s, 500ms or 2m, got '${text}'`);
   const amount = Number(match[1]);
   const unit = match[2];
   const ms = unit === "ms" ? amount : unit === "s" ? amount * 1_000 : amount * 60_000;
-  if (ms <= 0) throw new CheckInputError(`--timeout: must be more than zero, got '${text}'`);
+  if (ms <= 0) throw new UsageError(`--timeout: must be more than zero, got '${text}'`);
   return ms;
 }
 
 export function parseModel(text: string | undefined): ModelName | undefined {
   if (text === undefined) return undefined;
-  if (!(MODEL_NAMES as readonly string[]).includes(text)) throw new CheckInputError(`--model: expected one of ${MODEL_NAMES.join(", ")}, got '${text}'`);
+  if (!(MODEL_NAMES as readonly string[]).includes(text)) throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(", ")}, got '${text}'`);
   return text as ModelName;
 }
 
@@ -66,18 +64,13 @@ export function parseInitial(text: string | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new CheckInputError(`--initial: expected a JSON value such as null, 0 or '""', got '${text}'`);
+    throw new UsageError(`--initial: expected a JSON value such as null, 0 or '""', got '${text}'`);
   }
 }
 
 /** Reads and checks one file. Bad input throws HistoryError (file, line, what was wrong). */
 export function checkFile(file: string, options: { model: ModelName | undefined; initial: unknown; timeoutMs: number; nowMs: () => number }): CheckFileReport {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new HistoryError(file, 0, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  const text = readInputFile(file);
   const { events, lines } = file.endsWith(".edn") ? parseEdnHistory(text, file) : parseJsonlHistoryWithLines(text, file);
   const operations = toOperations(events, file, lines);
   const model = options.model ?? inferModel(operations);

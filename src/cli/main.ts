@@ -7,10 +7,11 @@ import { searchZk } from "../explore/index.ts";
 import { defaultWorkers, formatSweep, parseBug, sweepPaxos } from "./explore.ts";
 import { InputError } from "../sim/index.ts";
 import { FileSink } from "./file-sink.ts";
-import { CHECK_HELP, CheckInputError, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
+import { UsageError } from "./input.ts";
+import { CHECK_HELP, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
 import { HistoryError } from "../check/index.ts";
 import { runScenario, ScenarioError, scenarioJsonSchema } from "../scenario/index.ts";
-import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, RunInputError, runLoaded, SCHEMA_HELP } from "./run.ts";
+import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, runLoaded, SCHEMA_HELP } from "./run.ts";
 
 /** Exit statuses: 0 all checks held, 1 a check failed, 2 bad input. */
 const EXIT_BAD_INPUT = 2;
@@ -72,7 +73,6 @@ Options:
 Exit status: 0 when no violation was found, 1 when one was.
 `;
 
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -224,22 +224,8 @@ function check(args: string[]): number {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("check: expected at least one history file (see zksim check --help)");
-  let options: Parameters<typeof checkFile>[1];
-  try {
-    options = { model: parseModel(values.model), initial: parseInitial(values.initial), timeoutMs: parseDuration(values.timeout ?? "30s"), nowMs: () => Date.now() };
-  } catch (error) {
-    if (error instanceof CheckInputError) throw new UsageError(error.message);
-    throw error;
-  }
-  const reports: CheckFileReport[] = [];
-  for (const file of positionals) {
-    try {
-      reports.push(checkFile(file, options));
-    } catch (error) {
-      if (error instanceof HistoryError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
+  const options = { model: parseModel(values.model), initial: parseInitial(values.initial), timeoutMs: parseDuration(values.timeout ?? "30s"), nowMs: () => Date.now() };
+  const reports: CheckFileReport[] = positionals.map((file) => checkFile(file, options));
   if (values.json === true) {
     for (const r of reports) process.stdout.write(`${JSON.stringify({ file: r.file, model: r.model, operations: r.operations, wallMs: Math.round(r.wallMs), ...r.result })}\n`);
   } else {
@@ -340,7 +326,7 @@ function formatUs(us: number): string {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof InputError || error instanceof ScenarioError || error instanceof RunInputError) {
+  if (error instanceof UsageError || error instanceof InputError || error instanceof ScenarioError || error instanceof HistoryError) {
     process.stderr.write(`zksim: ${error.message}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   } else if (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {

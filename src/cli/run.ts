@@ -1,16 +1,15 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { zkHistoryToEvents, type ZkHistory } from "../check/index.ts";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioReport } from "../scenario/index.ts";
+import { parseScenario, runScenario, type Scenario, type ScenarioReport } from "../scenario/index.ts";
 import { traceHeaderSchema, traceSummarySchema } from "../sim/index.ts";
 import { FileSink } from "./file-sink.ts";
+import { readInputFile, UsageError } from "./input.ts";
 
 /** Where the bundled scenarios live (scenarios/ at the package root). */
 export const SCENARIO_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
 
-/** A problem with the command line, a scenario or a trace: exit 2. */
-export class RunInputError extends Error {}
 
 export const RUN_HELP = `Usage: zksim run SCENARIO [--seed N] [--trace FILE] [--history FILE] [--json] [--quiet]
 
@@ -58,13 +57,8 @@ export interface LoadedScenario {
 export function loadScenario(nameOrFile: string): LoadedScenario {
   const bundled = join(SCENARIO_DIR, `${nameOrFile}.yaml`);
   const file = existsSync(nameOrFile) ? nameOrFile : existsSync(bundled) ? bundled : null;
-  if (file === null) throw new RunInputError(`${nameOrFile}: no such file, and no bundled scenario of that name (see zksim list)`);
-  let source: string;
-  try {
-    source = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new RunInputError(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  if (file === null) throw new UsageError(`${nameOrFile}: no such file, and no bundled scenario of that name (see zksim list)`);
+  const source = readInputFile(file);
   return { scenario: parseScenario(source, file), file, source };
 }
 
@@ -142,31 +136,26 @@ function ms(us: number): string {
 
 /** Re-runs the scenario and seed a trace recorded; compares digests. */
 export async function replayTrace(tracePath: string): Promise<{ matched: boolean; message: string }> {
-  let text: string;
-  try {
-    text = readFileSync(tracePath, "utf8");
-  } catch (error) {
-    throw new RunInputError(`${tracePath}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  const text = readInputFile(tracePath);
   const lines = text.split("\n").filter((line) => line !== "");
   const parse = (line: string | undefined, what: string): unknown => {
     try {
       return JSON.parse(line ?? "");
     } catch {
-      throw new RunInputError(`${tracePath}: the ${what} line is not JSON`);
+      throw new UsageError(`${tracePath}: the ${what} line is not JSON`);
     }
   };
   const header = traceHeaderSchema.safeParse(parse(lines[0], "first"));
-  if (!header.success) throw new RunInputError(`${tracePath}:1: not a zksim trace header (${header.error.issues[0]?.message ?? "invalid"})`);
+  if (!header.success) throw new UsageError(`${tracePath}:1: not a zksim trace header (${header.error.issues[0]?.message ?? "invalid"})`);
   const summary = traceSummarySchema.safeParse(parse(lines[lines.length - 1], "last"));
-  if (!summary.success) throw new RunInputError(`${tracePath}:${lines.length}: the last line is not a trace summary: the run did not finish writing it`);
+  if (!summary.success) throw new UsageError(`${tracePath}:${lines.length}: the last line is not a trace summary: the run did not finish writing it`);
   const meta = header.data.meta ?? {};
   const source = meta["scenarioSource"];
   const file = meta["scenarioFile"];
-  if (typeof source !== "string" || typeof file !== "string") throw new RunInputError(`${tracePath}:1: the header records no scenario (it was not written by zksim run)`);
+  if (typeof source !== "string" || typeof file !== "string") throw new UsageError(`${tracePath}:1: the header records no scenario (it was not written by zksim run)`);
   const scenario = parseScenario(source, `${file} (as recorded in ${basename(tracePath)})`);
   const seed = header.data.seed;
-  if (typeof seed !== "number") throw new RunInputError(`${tracePath}:1: the seed is not a number`);
+  if (typeof seed !== "number") throw new UsageError(`${tracePath}:1: the seed is not a number`);
   const report = await runScenario(scenario, { seed });
   const matched = report.digest === summary.data.digest;
   return {
@@ -175,8 +164,4 @@ export async function replayTrace(tracePath: string): Promise<{ matched: boolean
       ? `${scenario.name}, seed ${seed}: replayed, same digest ${report.digest ?? ""} (${report.events} events)`
       : `${scenario.name}, seed ${seed}: the replay's digest ${report.digest ?? ""} differs from the trace's ${summary.data.digest ?? ""}`,
   };
-}
-
-export function isScenarioError(error: unknown): error is ScenarioError {
-  return error instanceof ScenarioError;
 }

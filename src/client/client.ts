@@ -1,6 +1,8 @@
 import { type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
 import type { StorageMsg } from "./storage.ts";
 import {
+  isWriteOp,
+  OrderedStream,
   parentOf,
   pathProblem,
   type Acl,
@@ -206,6 +208,14 @@ const STORE_TRIES_MAX = 200;
 
 type ClientMsg = ClientToServer | ServerToClient | StorageMsg;
 
+/** Out-of-order replies a connection may hold, and unacknowledged requests it keeps, before it is considered broken. */
+const STREAM_IN_BUFFER_MAX = 1_000;
+const STREAM_SENT_MAX = 10_000;
+
+function newStream(): OrderedStream<ClientToServer & { seq: number }, ServerToClient & { seq: number }> {
+  return new OrderedStream(STREAM_IN_BUFFER_MAX, STREAM_SENT_MAX);
+}
+
 interface PendingStore {
   readonly msg: StorageMsg & { type: "storage-write" };
   tries: number;
@@ -230,11 +240,8 @@ export class ZkClient implements Node<ClientMsg> {
   private timeoutMs: number;
   private serverIndex: number;
   private connection = 0;
-  private outSeq = 0;
-  private inNext = 1;
-  private readonly inBuffer = new Map<number, ServerToClient>();
-  /** Stream messages sent on this connection and not yet known to have arrived, by seq. */
-  private readonly sent = new Map<number, ClientToServer>();
+  /** The current connection's ordered stream (a new one per connection). */
+  private stream = newStream();
   private lastZxid = 0;
   private xid = 0;
   private prevWriteXid = -1;
@@ -294,17 +301,8 @@ export class ZkClient implements Node<ClientMsg> {
     if (from !== this.server()) return;
     if (msg.type === "zk-pong") return this.pong(msg);
     if (!("seq" in msg)) return;
-    if (msg.seq === this.inNext && this.inBuffer.size === 0) {
-      // The usual case: the next message, nothing waiting.
-      this.inNext++;
-      this.lastHeardUs = this.ctx.now();
-      return this.inOrder(msg as ServerToClient);
-    }
-    if (msg.seq < this.inNext || this.inBuffer.has(msg.seq)) return;
-    this.inBuffer.set(msg.seq, msg as ServerToClient);
-    for (let next = this.inBuffer.get(this.inNext); next !== undefined; next = this.inBuffer.get(this.inNext)) {
-      this.inBuffer.delete(this.inNext);
-      this.inNext++;
+    if (!this.stream.accept(msg as ServerToClient & { seq: number })) return this.disconnect();
+    for (let next = this.stream.take(); next !== undefined; next = this.stream.take()) {
       this.lastHeardUs = this.ctx.now();
       this.inOrder(next);
     }
@@ -359,10 +357,7 @@ export class ZkClient implements Node<ClientMsg> {
 
   private connect(): void {
     this.connection++;
-    this.outSeq = 0;
-    this.inNext = 1;
-    this.inBuffer.clear();
-    this.sent.clear();
+    this.stream = newStream();
     this.ctx.setTimer(PROBE_US, { owner: "client", kind: "probe", connection: this.connection } satisfies ClientTimer);
     this.lastHeardUs = this.ctx.now();
     this.prevWriteXid = -1; // the leader need not wait for writes of an earlier connection
@@ -403,7 +398,7 @@ export class ZkClient implements Node<ClientMsg> {
     this.clearWatchers();
   }
 
-  private inOrder(msg: ServerToClient): void {
+  private inOrder(msg: ServerToClient & { seq: number }): void {
     switch (msg.type) {
       case "zk-connected":
         this.state = "SyncConnected";
@@ -430,12 +425,8 @@ export class ZkClient implements Node<ClientMsg> {
       case "zk-watch":
         this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
         return this.deliverEvent(msg.event);
-      case "zk-pong":
-        return; // not part of the stream (see pong)
       case "zk-expired":
         return this.expire();
-      case "zk-refused":
-        return;
     }
   }
 
@@ -445,12 +436,9 @@ export class ZkClient implements Node<ClientMsg> {
     this.clearWatchers();
   }
 
-  private send(msg: ClientToServer): void {
-    if (msg.type === "zk-connect" || msg.type === "zk-ping") return this.ctx.send(this.server(), msg);
-    this.outSeq++;
-    // The message was built by the caller for this send alone: stamping it in place saves a copy per request.
-    (msg as { seq: number }).seq = this.outSeq;
-    this.sent.set(this.outSeq, msg);
+  /** Sends on the connection's ordered stream; a server that stopped acknowledging breaks the connection. */
+  private send(msg: ClientToServer & { seq: number }): void {
+    if (!this.stream.stamp(msg)) return this.disconnect();
     this.ctx.send(this.server(), msg);
   }
 
@@ -463,18 +451,14 @@ export class ZkClient implements Node<ClientMsg> {
 
   /** Tells the server which of its messages arrived (and so what to send again). */
   private ping(): void {
-    this.send({ type: "zk-ping", connection: this.connection, next: this.inNext });
+    this.ctx.send(this.server(), { type: "zk-ping", connection: this.connection, next: this.stream.next });
   }
 
   /** A pong: the server is alive and has our messages below `next`; send again what it lacks. */
   private pong(msg: ServerToClient & { type: "zk-pong" }): void {
     this.lastHeardUs = this.ctx.now();
     this.lastZxid = Math.max(this.lastZxid, msg.zxid);
-    for (const seq of [...this.sent.keys()]) if (seq < msg.next) this.sent.delete(seq);
-    for (let seq = msg.next; seq <= this.outSeq; seq++) {
-      const lost = this.sent.get(seq);
-      if (lost !== undefined) this.ctx.send(this.server(), lost);
-    }
+    this.stream.acknowledged(msg.next, (lost) => this.ctx.send(this.server(), lost));
   }
 
   private isClosed(): boolean {
@@ -501,7 +485,7 @@ export class ZkClient implements Node<ClientMsg> {
     const xid = entry.record.xid;
     entry.sentUs = this.ctx.now();
     this.inFlight.set(xid, entry);
-    const isWrite = op.op === "create" || op.op === "delete" || op.op === "setData" || op.op === "setACL" || op.op === "multi" || op.op === "close";
+    const isWrite = isWriteOp(op);
     const prevWriteXid = this.prevWriteXid;
     if (isWrite) this.prevWriteXid = xid;
     if (op.op === "close") this.send({ type: "zk-close", connection: this.connection, seq: 0, xid, prevWriteXid });
@@ -635,11 +619,19 @@ export class ZkClient implements Node<ClientMsg> {
 
   private api(): ZooKeeper {
     // As ZooKeeper's client does, bad paths are refused here and never sent.
-    const call = async <T>(op: ZkOp, pick: (result: ZkResult) => T, watch: ((reply: ZkReply) => void) | null = null): Promise<T> => {
+    const call = async <T>(op: ZkOp, pick: (result: ZkResult) => T, watcher?: Watcher): Promise<T> => {
       const problem = requestPathProblem(op);
       if (problem !== null) throw new ZkError("BadArguments", undefined, problem);
-      return pick(await this.request(op, watch));
+      return pick(await this.request(op, watcher === undefined ? null : this.watchRegistration(op, watcher)));
     };
+    const createOp = (path: string, data: ZnodeData, o: CreateOptions): ZkOp => ({
+      op: "create",
+      path,
+      data,
+      acl: o.acl ?? OPEN_ACL,
+      mode: o.mode ?? "PERSISTENT",
+      ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
+    });
     const client = this;
     return {
       get sessionId() {
@@ -648,29 +640,26 @@ export class ZkClient implements Node<ClientMsg> {
       get state() {
         return client.state;
       },
-      create: (path, data, o = {}) => call({ op: "create", path, data, acl: o.acl ?? OPEN_ACL, mode: o.mode ?? "PERSISTENT", ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }) }, (r) => (r as ZkResult & { op: "create" }).path),
+      create: (path, data, o = {}) => call(createOp(path, data, o), (r) => (r as ZkResult & { op: "create" }).path),
       createWithStat: (path, data, o = {}) =>
-        call({ op: "create", path, data, acl: o.acl ?? OPEN_ACL, mode: o.mode ?? "PERSISTENT", ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }) }, (r) => {
+        call(createOp(path, data, o), (r) => {
           const c = r as ZkResult & { op: "create" };
           return { path: c.path, stat: c.stat };
         }),
       delete: (path, version = -1) => call({ op: "delete", path, version }, () => undefined),
-      exists: (path, watch) =>
-        call({ op: "exists", path, watch: watch !== undefined }, (r) => (r as ZkResult & { op: "exists" }).stat, watch === undefined ? null : (reply) => this.registerExists(path, reply, watch)),
+      exists: (path, watch) => call({ op: "exists", path, watch: watch !== undefined }, (r) => (r as ZkResult & { op: "exists" }).stat, watch),
       getData: (path, watch) =>
         call({ op: "getData", path, watch: watch !== undefined }, (r) => {
           const g = r as ZkResult & { op: "getData" };
           return { data: g.data, stat: g.stat };
-        }, watch === undefined ? null : (reply) => reply.ok && this.addWatcher("data", path, watch)),
+        }, watch),
       setData: (path, data, version = -1) => call({ op: "setData", path, data, version }, (r) => (r as ZkResult & { op: "setData" }).stat),
-      getChildren: (path, watch) =>
-        call({ op: "getChildren", path, watch: watch !== undefined, withStat: false }, (r) => [...(r as ZkResult & { op: "getChildren" }).children],
-          watch === undefined ? null : (reply) => reply.ok && this.addWatcher("child", path, watch)),
+      getChildren: (path, watch) => call({ op: "getChildren", path, watch: watch !== undefined, withStat: false }, (r) => [...(r as ZkResult & { op: "getChildren" }).children], watch),
       getChildrenWithStat: (path, watch) =>
         call({ op: "getChildren", path, watch: watch !== undefined, withStat: true }, (r) => {
           const g = r as ZkResult & { op: "getChildren" };
           return { children: [...g.children], stat: g.stat as Stat };
-        }, watch === undefined ? null : (reply) => reply.ok && this.addWatcher("child", path, watch)),
+        }, watch),
       getAllChildrenNumber: (path) => call({ op: "getAllChildrenNumber", path }, (r) => (r as ZkResult & { op: "getAllChildrenNumber" }).count),
       getEphemerals: (prefix = "/") => call({ op: "getEphemerals", prefix }, (r) => [...(r as ZkResult & { op: "getEphemerals" }).paths]),
       getACL: (path) => call({ op: "getACL", path }, (r) => {
@@ -680,12 +669,10 @@ export class ZkClient implements Node<ClientMsg> {
       setACL: (path, acl, version = -1) => call({ op: "setACL", path, acl, version }, (r) => (r as ZkResult & { op: "setACL" }).stat),
       multi: (ops) => (ops.length === 0 ? Promise.resolve([]) : call({ op: "multi", ops }, (r) => (r as ZkResult & { op: "multi" }).results)),
       sync: (path) => call({ op: "sync", path }, () => undefined),
-      addWatch: (path, watcher, mode) =>
-        call({ op: "addWatch", path, mode }, () => undefined, (reply) => reply.ok && this.addWatcher(mode === "PERSISTENT" ? "persistent" : "recursive", path, watcher)),
+      addWatch: (path, watcher, mode) => call({ op: "addWatch", path, mode }, () => undefined, watcher),
       removeWatches: (path, watcher, type, local = false) => this.removeWatches(path, watcher, type, local),
       addAuth: (scheme, auth) => {
-        // Kept to authenticate again on every reconnect, as ZooKeeper's client does.
-        if (!this.auth.includes(auth)) this.auth.push(auth);
+        this.rememberAuth(auth);
         return call({ op: "addAuth", scheme, auth }, () => undefined);
       },
       close: async () => {
@@ -708,29 +695,45 @@ export class ZkClient implements Node<ClientMsg> {
     switch (op.op) {
       case "removeWatches":
         return this.removeWatches(op.path, watcher === this.defaultWatcher ? null : watcher, op.type, false).then(() => asReply({ op: "removeWatches" }), asError);
-      case "addAuth":
-        if (!this.auth.includes(op.auth)) this.auth.push(op.auth);
-        return this.request(op).then(asReply, asError);
       case "multi":
         if (op.ops.length === 0) return asReply({ op: "multi", results: [] });
         return this.request(op).then(asReply, asError);
-      case "exists":
-        return this.request(op, op.watch ? (reply) => this.registerExists(op.path, reply, watcher) : null).then(asReply, asError);
-      case "getData":
-        return this.request(op, op.watch ? (reply) => reply.ok && this.addWatcher("data", op.path, watcher) : null).then(asReply, asError);
-      case "getChildren":
-        return this.request(op, op.watch ? (reply) => reply.ok && this.addWatcher("child", op.path, watcher) : null).then(asReply, asError);
-      case "addWatch":
-        return this.request(op, (reply) => reply.ok && this.addWatcher(op.mode === "PERSISTENT" ? "persistent" : "recursive", op.path, watcher)).then(asReply, asError);
-      default:
+      case "addAuth":
+        this.rememberAuth(op.auth);
         return this.request(op).then(asReply, asError);
+      default:
+        return this.request(op, this.watchRegistration(op, watcher)).then(asReply, asError);
     }
   }
 
-  /** exists registers whether or not the node exists: a data watch if it does, an exists watch if not. */
-  private registerExists(path: string, reply: ZkReply, watcher: Watcher): void {
-    const present = reply.ok && reply.result.op === "exists" && reply.result.stat !== null;
-    if (reply.ok || reply.err === "NoNode") this.addWatcher(present ? "data" : "exist", path, watcher);
+  /** Credentials are kept to authenticate again on every reconnect, as ZooKeeper's client does. */
+  private rememberAuth(auth: string): void {
+    if (!this.auth.includes(auth)) this.auth.push(auth);
+  }
+
+  /**
+   * How a request that sets a watch registers `watcher` when its reply comes
+   * (null for a request that sets none). ZooKeeper's rules: exists always (a
+   * data watch if the node exists, an exists watch if not); getData and
+   * getChildren only on success; addWatch as the persistent kind asked for.
+   */
+  private watchRegistration(op: ZkOp, watcher: Watcher): ((reply: ZkReply) => void) | null {
+    switch (op.op) {
+      case "exists":
+        if (!op.watch) return null;
+        return (reply) => {
+          const present = reply.ok && reply.result.op === "exists" && reply.result.stat !== null;
+          if (reply.ok || reply.err === "NoNode") this.addWatcher(present ? "data" : "exist", op.path, watcher);
+        };
+      case "getData":
+        return op.watch ? (reply) => reply.ok && this.addWatcher("data", op.path, watcher) : null;
+      case "getChildren":
+        return op.watch ? (reply) => reply.ok && this.addWatcher("child", op.path, watcher) : null;
+      case "addWatch":
+        return (reply) => reply.ok && this.addWatcher(op.mode === "PERSISTENT" ? "persistent" : "recursive", op.path, watcher);
+      default:
+        return null;
+    }
   }
 
   /** Removes one watcher object, or (watcher null) every watcher of the type on the path. */

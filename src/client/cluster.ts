@@ -32,8 +32,8 @@ export interface ZkCluster {
   readonly sim: Simulation<ClusterMsg>;
   readonly servers: readonly NodeId[];
   readonly clients: readonly NodeId[];
-  /** Every finished request, in completion order (for the checkers). */
-  readonly records: OpRecord[];
+  /** Every finished request, in completion order (for the checkers): derived from `history`. */
+  readonly records: readonly OpRecord[];
   /**
    * Everything the clients did and saw, in the order it happened (one
    * simulation, one order): invocations, completions and notifications.
@@ -73,7 +73,6 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
   const servers = Array.from({ length: options.serverCount }, (_, i) => `s${i + 1}`);
   const clients = options.clients.map((_, i) => `c${i + 1}`);
   const paxos = paxosConfigSchema.parse({ ...ZK_PAXOS_DEFAULTS, ...options.paxos });
-  const records: OpRecord[] = [];
   const history: ClientHistoryEntry[] = [];
   let clock: () => number = () => 0;
   const keep = options.history ?? true;
@@ -102,10 +101,7 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
         firstServer: spec.server ?? clientIndex % servers.length,
         sessionTimeoutMs: spec.sessionTimeoutMs ?? 4 * serverOptions.tickMs,
         workload: spec.workload,
-        record: (record) => {
-          if (keep) records.push(record);
-          remember({ kind: "complete", atUs: clock(), record });
-        },
+        record: (record) => remember({ kind: "complete", atUs: clock(), record }),
         invoked: (record) => remember({ kind: "invoke", atUs: clock(), record }),
         notified: (event) => remember({ kind: "event", atUs: clock(), event }),
         ...(storage === undefined ? {} : { storage: STORAGE_NODE }),
@@ -118,7 +114,10 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
     sim,
     servers,
     clients,
-    records,
+    /** The completions of `history`, in order. */
+    get records() {
+      return history.flatMap((entry) => (entry.kind === "complete" ? [entry.record] : []));
+    },
     history,
     server: (id) => {
       const node = sim.nodeObject(id);

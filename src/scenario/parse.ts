@@ -1,5 +1,6 @@
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { formatPath } from "../sim/index.ts";
 import { scenarioSchema, type Scenario } from "./schema.ts";
 
 /** One problem in a scenario file: where (line, field) and what was expected. */
@@ -64,10 +65,4 @@ function findKey(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], key
     if (pair.key?.value === key) return pair.key;
   }
   return undefined;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
-  return out;
 }

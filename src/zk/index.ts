@@ -8,6 +8,8 @@ export type { ZkServerOptions } from "./server.ts";
 export { ZkState } from "./state.ts";
 export { DataTree, pathProblem, sequenceSuffix, utf8Length } from "./tree.ts";
 export { WatchTable, parentOf } from "./watches.ts";
+export { OrderedStream } from "./stream.ts";
+export { isWriteOp } from "./messages.ts";
 export { SessionTracker } from "./sessions.ts";
 export { generateDigestId } from "./acl.ts";
 export type { ZkCommand, ZkBatch, RequestOrigin, WatchSet, ClientToServer, ServerToClient, ServerToServer, ZkServerMsg } from "./messages.ts";

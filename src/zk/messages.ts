@@ -92,3 +92,8 @@ export type ServerToServer =
   | { readonly type: "zk-touch"; readonly sessions: readonly number[] };
 
 export type ZkServerMsg = PaxosMsg<ZkBatch> | ClientToServer | ServerToServer | ServerToClient;
+
+/** The requests that change state (they go to the leader and take a zxid); "close" is the session's close. */
+export function isWriteOp(op: ZkOp | { readonly op: "close" }): boolean {
+  return op.op === "create" || op.op === "delete" || op.op === "setData" || op.op === "setACL" || op.op === "multi" || op.op === "close";
+}

@@ -1,7 +1,8 @@
 import { assert, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import { isPaxosTimer, Replica, type PaxosConfig, type PaxosMsg, type Role, type Value } from "../paxos/index.ts";
 import { allows, generateDigestId } from "./acl.ts";
-import type { ClientToServer, RequestOrigin, ServerToClient, ServerToServer, ZkBatch, ZkCommand, ZkServerMsg } from "./messages.ts";
+import { isWriteOp, type ClientToServer, type RequestOrigin, type ServerToClient, type ServerToServer, type WatchSet, type ZkBatch, type ZkCommand, type ZkServerMsg } from "./messages.ts";
+import { OrderedStream } from "./stream.ts";
 import { SessionTracker } from "./sessions.ts";
 import { ZkState } from "./state.ts";
 import { PERMS } from "./types.ts";
@@ -39,11 +40,7 @@ interface Connection {
   timeoutMs: number;
   auth: string[];
   caller: Caller | null;
-  outSeq: number;
-  inNext: number;
-  /** Stream messages sent and not yet known to have arrived (the client's pings say), by seq. */
-  readonly sent: Map<number, ServerToClient>;
-  readonly inBuffer: Map<number, ClientToServer>;
+  readonly stream: OrderedStream<ServerToClient & { seq: number }, ClientToServer & { seq: number }>;
   readonly pending: Pending[];
 }
 
@@ -87,6 +84,12 @@ export class ZkServer implements Node<ZkServerMsg> {
   private batchesInFlight = 0;
   private leaderTerm = 0;
   private knownLeader: NodeId | null = null;
+
+  /** Whether a connection may be told of a change: READ in the trigger's ACL (ZooKeeper 3.8.4/3.9.2). */
+  private readonly mayRead = (client: NodeId, trigger: WatchTrigger): boolean => {
+    const conn = this.connections.get(client);
+    return conn !== undefined && allows(trigger.acl, this.callerOf(conn), PERMS.READ);
+  };
 
   /** The servers in ballot order (node ids compare as strings). */
   private readonly serverRanks: readonly NodeId[];
@@ -190,43 +193,21 @@ export class ZkServer implements Node<ZkServerMsg> {
     const conn = this.connections.get(client);
     if (conn === undefined || conn.connection !== msg.connection) return; // an old connection's leftovers
     if (msg.type === "zk-ping") return this.ping(conn, msg.next);
-    if (msg.seq === conn.inNext && conn.inBuffer.size === 0) {
-      // The usual case: the next message, nothing waiting.
-      conn.inNext++;
-      return this.inOrder(conn, msg);
-    }
-    if (msg.seq < conn.inNext || conn.inBuffer.has(msg.seq)) return; // a duplicate
-    if (conn.inBuffer.size >= IN_BUFFER_MAX) return this.dropConnection(conn);
-    conn.inBuffer.set(msg.seq, msg);
-    for (let next = conn.inBuffer.get(conn.inNext); next !== undefined; next = conn.inBuffer.get(conn.inNext)) {
-      conn.inBuffer.delete(conn.inNext);
-      conn.inNext++;
-      this.inOrder(conn, next);
-    }
+    if (!conn.stream.accept(msg)) return this.dropConnection(conn);
+    for (let next = conn.stream.take(); next !== undefined; next = conn.stream.take()) this.inOrder(conn, next);
   }
 
-  private inOrder(conn: Connection, msg: ClientToServer): void {
+  private inOrder(conn: Connection, msg: ClientToServer & { seq: number }): void {
     if (conn.sessionId !== null) this.touched.add(conn.sessionId);
-    switch (msg.type) {
-      case "zk-request":
-        return this.enqueue(conn, { xid: msg.xid, op: msg.op, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
-      case "zk-close":
-        return this.enqueue(conn, { xid: msg.xid, op: { op: "close" }, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
-      case "zk-connect":
-      case "zk-ping":
-        return;
-    }
+    if (msg.type === "zk-request") this.enqueue(conn, { xid: msg.xid, op: msg.op, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
+    else if (msg.type === "zk-close") this.enqueue(conn, { xid: msg.xid, op: { op: "close" }, prevWriteXid: msg.prevWriteXid, reply: null, sentUs: -1 });
   }
 
   /** A ping: the client is alive, has our messages below `next`; send again what it lacks, and answer with what we have. */
   private ping(conn: Connection, next: number): void {
     if (conn.sessionId !== null) this.touched.add(conn.sessionId);
-    for (const seq of [...conn.sent.keys()]) if (seq < next) conn.sent.delete(seq);
-    for (let seq = next; seq <= conn.outSeq; seq++) {
-      const lost = conn.sent.get(seq);
-      if (lost !== undefined) this.ctx.send(conn.client, lost);
-    }
-    this.ctx.send(conn.client, { type: "zk-pong", connection: conn.connection, zxid: this.state.lastZxid, next: conn.inNext });
+    conn.stream.acknowledged(next, (lost) => this.ctx.send(conn.client, lost));
+    this.ctx.send(conn.client, { type: "zk-pong", connection: conn.connection, zxid: this.state.lastZxid, next: conn.stream.next });
   }
 
   private connect(client: NodeId, msg: ClientToServer & { type: "zk-connect" }): void {
@@ -245,10 +226,7 @@ export class ZkServer implements Node<ZkServerMsg> {
       timeoutMs: this.negotiate(msg.timeoutMs),
       auth: msg.auth.map((credentials) => `digest:${generateDigestId(credentials)}`),
       caller: null,
-      outSeq: 0,
-      inNext: 1,
-      sent: new Map(),
-      inBuffer: new Map(),
+      stream: new OrderedStream(IN_BUFFER_MAX, SENT_MAX),
       pending: [],
     };
     if (msg.sessionId === null) {
@@ -273,26 +251,21 @@ export class ZkServer implements Node<ZkServerMsg> {
    * Re-registers a reconnecting client's watches and fires what it missed,
    * as ZooKeeper's setWatches does with the client's last zxid.
    */
-  private rearmWatches(conn: Connection, set: ClientToServer & { type: "zk-connect" } extends { watches: infer W } ? W : never, lastZxid: number): void {
+  private rearmWatches(conn: Connection, set: WatchSet, lastZxid: number): void {
     const tree = this.state.tree;
-    const caller = this.callerOf(conn);
-    const events: { type: "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged"; path: string }[] = [];
+    const events: { type: WatchTrigger["type"]; path: string }[] = [];
     for (const path of set.data) {
-      const r = tree.read({ op: "exists", path, watch: false }, caller);
-      const stat = r.ok && r.result.op === "exists" ? r.result.stat : null;
+      const stat = tree.statOf(path);
       if (stat === null) events.push({ type: "NodeDeleted", path });
       else if (stat.mzxid > lastZxid) events.push({ type: "NodeDataChanged", path });
       else this.watches.register(conn.client, "data", path);
     }
     for (const path of set.exist) {
-      const r = tree.read({ op: "exists", path, watch: false }, caller);
-      const stat = r.ok && r.result.op === "exists" ? r.result.stat : null;
-      if (stat !== null) events.push({ type: "NodeCreated", path });
+      if (tree.statOf(path) !== null) events.push({ type: "NodeCreated", path });
       else this.watches.register(conn.client, "data", path);
     }
     for (const path of set.child) {
-      const r = tree.read({ op: "exists", path, watch: false }, caller);
-      const stat = r.ok && r.result.op === "exists" ? r.result.stat : null;
+      const stat = tree.statOf(path);
       if (stat === null) events.push({ type: "NodeDeleted", path });
       else if (stat.pzxid > lastZxid) events.push({ type: "NodeChildrenChanged", path });
       else this.watches.register(conn.client, "child", path);
@@ -314,14 +287,9 @@ export class ZkServer implements Node<ZkServerMsg> {
     this.connections.delete(conn.client);
   }
 
-  /** Sends in order: stamps the connection's next sequence number. */
-  private toClient(conn: Connection, msg: ServerToClient): void {
-    if (msg.type === "zk-refused") return this.ctx.send(conn.client, msg);
-    if (conn.sent.size >= SENT_MAX) return this.dropConnection(conn); // the client stopped acknowledging
-    conn.outSeq++;
-    // The message was built by the caller for this send alone: stamping it in place saves a copy per reply.
-    (msg as { seq: number }).seq = conn.outSeq;
-    conn.sent.set(conn.outSeq, msg);
+  /** Sends on the connection's ordered stream. */
+  private toClient(conn: Connection, msg: ServerToClient & { seq: number }): void {
+    if (!conn.stream.stamp(msg)) return this.dropConnection(conn); // the client stopped acknowledging
     this.ctx.send(conn.client, msg);
   }
 
@@ -330,7 +298,7 @@ export class ZkServer implements Node<ZkServerMsg> {
   private enqueue(conn: Connection, request: Pending): void {
     if (conn.pending.length >= PENDING_MAX) return this.dropConnection(conn);
     conn.pending.push(request);
-    if (isWrite(request.op)) this.forwardWrite(conn, request);
+    if (isWriteOp(request.op)) this.forwardWrite(conn, request);
     this.pump(conn);
   }
 
@@ -338,7 +306,7 @@ export class ZkServer implements Node<ZkServerMsg> {
   private pump(conn: Connection): void {
     while (conn.pending.length > 0) {
       const head = conn.pending[0] as Pending;
-      if (head.reply === null && !isWrite(head.op)) this.answerHead(conn, head);
+      if (head.reply === null && !isWriteOp(head.op)) this.answerHead(conn, head);
       if (head.reply === null) return;
       conn.pending.shift();
       this.toClient(conn, { type: "zk-reply", connection: conn.connection, seq: 0, xid: head.xid, zxid: this.state.lastZxid, reply: head.reply });
@@ -435,7 +403,7 @@ export class ZkServer implements Node<ZkServerMsg> {
         continue;
       }
       for (const request of conn.pending) {
-        if (request.reply !== null || !isWrite(request.op)) continue;
+        if (request.reply !== null || !isWriteOp(request.op)) continue;
         if (all || nowUs - request.sentUs >= this.resendUs()) this.forwardWrite(conn, request);
       }
     }
@@ -459,11 +427,7 @@ export class ZkServer implements Node<ZkServerMsg> {
     if (sessionWrite && origin !== null && origin.xid <= this.state.lastXid(origin.sessionId)) return; // applied already
     const outcome = this.state.apply(txn, origin);
     if (this.ctx.tracing) this.ctx.trace("zk-apply", { zxid: txn.zxid, digest: this.state.tree.digest() });
-    const mayRead = (client: NodeId, trigger: WatchTrigger): boolean => {
-      const conn = this.connections.get(client);
-      return conn !== undefined && allows(trigger.acl, this.callerOf(conn), PERMS.READ);
-    };
-    for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid, mayRead)) {
+    for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid, this.mayRead)) {
       const conn = this.connections.get(client);
       if (conn === undefined) continue;
       for (const event of events) this.toClient(conn, { type: "zk-watch", connection: conn.connection, seq: 0, event });
@@ -554,10 +518,11 @@ export class ZkServer implements Node<ZkServerMsg> {
       return;
     }
     this.proposeForward(msg);
-    for (let next = this.chainBuffer.get(sessionId)?.get(msg.origin.xid); next !== undefined; ) {
-      this.chainBuffer.get(sessionId)?.delete(next.prevWriteXid);
+    const buffer = this.chainBuffer.get(sessionId);
+    if (buffer === undefined) return;
+    for (let next = buffer.get(msg.origin.xid); next !== undefined; next = buffer.get(next.origin.xid)) {
+      buffer.delete(next.prevWriteXid);
       this.proposeForward(next);
-      next = this.chainBuffer.get(sessionId)?.get(next.origin.xid);
     }
   }
 
@@ -651,6 +616,3 @@ export class ZkServer implements Node<ZkServerMsg> {
   }
 }
 
-function isWrite(op: ZkOp | { readonly op: "close" }): boolean {
-  return op.op === "create" || op.op === "delete" || op.op === "setData" || op.op === "setACL" || op.op === "multi" || op.op === "close";
-}

@@ -7,19 +7,17 @@ interface ZkSnapshot {
   readonly tree: unknown;
   readonly lastZxid: number;
   readonly lastXids: readonly (readonly [number, number])[];
-  readonly sessions: readonly (readonly [number, number])[];
 }
 
 /**
- * The replicated state machine of the service: the znode tree, plus, per
- * session, the xid of its last applied request (a write forwarded twice, say
- * after a leader change, applies once) and its negotiated timeout.
+ * The replicated state machine of the service: the znode tree (which also
+ * holds the live sessions), plus, per session, the xid of its last applied
+ * request (a write forwarded twice, say after a leader change, applies once).
  */
 export class ZkState {
   tree: DataTree;
   lastZxid = 0;
   private readonly lastXids = new Map<number, number>();
-  private readonly timeouts = new Map<number, number>();
 
   constructor(extendedTypesEnabled: boolean, tree?: DataTree) {
     this.tree = tree ?? new DataTree({ extendedTypesEnabled });
@@ -30,11 +28,7 @@ export class ZkState {
     this.lastZxid = txn.zxid;
     const body = txn.body;
     if (origin !== null && (body.type === "write" || body.type === "closeSession")) this.lastXids.set(origin.sessionId, origin.xid);
-    if (body.type === "createSession") this.timeouts.set(body.sessionId, body.timeoutMs);
-    if (body.type === "closeSession") {
-      this.timeouts.delete(body.sessionId);
-      this.lastXids.delete(body.sessionId);
-    }
+    if (body.type === "closeSession") this.lastXids.delete(body.sessionId);
     return outcome;
   }
 
@@ -45,12 +39,12 @@ export class ZkState {
 
   /** The session's negotiated timeout, or undefined once it is closed or expired (or never was). */
   sessionTimeoutMs(sessionId: number): number | undefined {
-    return this.timeouts.get(sessionId);
+    return this.tree.sessionTimeoutMs(sessionId);
   }
 
   /** Live sessions and their timeouts, by id. */
   sessions(): [number, number][] {
-    return [...this.timeouts].sort((a, b) => a[0] - b[0]);
+    return this.tree.liveSessions();
   }
 
   toSnapshot(): ZkSnapshot {
@@ -58,7 +52,6 @@ export class ZkState {
       tree: this.tree.toSnapshot(),
       lastZxid: this.lastZxid,
       lastXids: [...this.lastXids].sort((a, b) => a[0] - b[0]),
-      sessions: this.sessions(),
     };
   }
 
@@ -67,7 +60,6 @@ export class ZkState {
     const state = new ZkState(extendedTypesEnabled, DataTree.fromSnapshot(snapshot.tree, { extendedTypesEnabled }));
     state.lastZxid = snapshot.lastZxid;
     for (const [sessionId, xid] of snapshot.lastXids) state.lastXids.set(sessionId, xid);
-    for (const [sessionId, timeoutMs] of snapshot.sessions) state.timeouts.set(sessionId, timeoutMs);
     return state;
   }
 }

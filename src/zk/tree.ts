@@ -57,7 +57,8 @@ type SnapshotNode = readonly [string, ZnodeData, readonly Acl[], number, number,
 
 interface TreeSnapshot {
   readonly nodes: readonly SnapshotNode[];
-  readonly sessions: readonly number[];
+  /** Live sessions and their negotiated timeouts. */
+  readonly sessions: readonly (readonly [number, number])[];
 }
 
 /** The server's own nodes: they cannot be deleted (BadArguments). */
@@ -81,8 +82,8 @@ const NODE_COUNT_MAX = 10_000_000;
  */
 export class DataTree {
   private readonly nodes = new Map<string, Znode>();
-  /** Live sessions and their ephemerals. */
-  private readonly sessions = new Map<number, Set<string>>();
+  /** Live sessions: their negotiated timeouts and their ephemerals. */
+  private readonly sessions = new Map<number, { readonly timeoutMs: number; readonly ephemerals: Set<string> }>();
   private digestHigh = 0;
   private digestLow = 0;
   /** While a multi runs: how to put back what it changed. */
@@ -94,9 +95,10 @@ export class DataTree {
     this.put("/zookeeper/quota", initialNode("", OPEN_ACL, 0));
     // ZooKeeper creates the config node and then sets its ACL with version -1, which leaves aversion at -1.
     this.put("/zookeeper/config", initialNode("", READ_ACL, -1));
-    this.linkChild("/", "zookeeper");
-    this.linkChild("/zookeeper", "quota");
-    this.linkChild("/zookeeper", "config");
+    const noChange = () => {};
+    this.changeChildren("/", "zookeeper", true, noChange);
+    this.changeChildren("/zookeeper", "quota", true, noChange);
+    this.changeChildren("/zookeeper", "config", true, noChange);
   }
 
   // ---------------------------------------------------------------- transactions
@@ -105,7 +107,7 @@ export class DataTree {
     const body = txn.body;
     switch (body.type) {
       case "createSession":
-        if (!this.sessions.has(body.sessionId)) this.sessions.set(body.sessionId, new Set());
+        if (!this.sessions.has(body.sessionId)) this.sessions.set(body.sessionId, { timeoutMs: body.timeoutMs, ephemerals: new Set() });
         return { reply: { ok: true, result: { op: "createSession", sessionId: body.sessionId } }, triggers: [] };
       case "closeSession":
         return this.closeSession(body.sessionId, txn);
@@ -125,7 +127,7 @@ export class DataTree {
     const triggers: WatchTrigger[] = [];
     if (request.op === "multi") return this.multi(request.ops, caller, txn, triggers);
     if (request.op === "setACL") {
-      const failure = this.sessionFailure(caller) ?? this.setAcl(request.path, request.acl, request.version, caller, txn);
+      const failure = this.sessionFailure(caller) ?? this.setAcl(request.path, request.acl, request.version, caller);
       if (typeof failure === "string") return { reply: { ok: false, err: failure }, triggers };
       return { reply: { ok: true, result: { op: "setACL", stat: failure } }, triggers };
     }
@@ -254,8 +256,7 @@ export class DataTree {
       hashLow: 0,
     };
     this.put(path, node);
-    this.linkChild(parentPath, path.slice(parentPath === "/" ? 1 : parentPath.length + 1));
-    this.changeNode(parentPath, (p) => {
+    this.changeChildren(parentPath, path.slice(parentPath === "/" ? 1 : parentPath.length + 1), true, (p) => {
       p.childCreates = (p.childCreates + 1) | 0;
       p.pzxid = txn.zxid;
     });
@@ -309,8 +310,7 @@ export class DataTree {
   }
 
   /** setACL fires no watches. */
-  private setAcl(path: string, aclRequested: readonly Acl[], version: number, caller: Caller, txn: Txn): Stat | ZkErrorCode {
-    void txn;
+  private setAcl(path: string, aclRequested: readonly Acl[], version: number, caller: Caller): Stat | ZkErrorCode {
     if (pathProblem(path) !== null) return "BadArguments";
     const acl = fixupAcl(aclRequested, caller);
     if (typeof acl === "string") return acl;
@@ -328,9 +328,9 @@ export class DataTree {
   /** One transaction deletes every ephemeral of the session (in path order), then the session is gone. */
   private closeSession(sessionId: number, txn: Txn): TxnOutcome {
     const triggers: WatchTrigger[] = [];
-    const ephemerals = this.sessions.get(sessionId);
-    if (ephemerals === undefined) return { reply: { ok: false, err: "SessionExpired" }, triggers };
-    for (const path of [...ephemerals].sort()) this.removeNode(path, txn, triggers);
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return { reply: { ok: false, err: "SessionExpired" }, triggers };
+    for (const path of [...session.ephemerals].sort()) this.removeNode(path, txn, triggers);
     this.sessions.delete(sessionId);
     return { reply: { ok: true, result: { op: "closeSession" } }, triggers };
   }
@@ -372,7 +372,7 @@ export class DataTree {
         return { ok: true, result: { op: "getAllChildrenNumber", count: this.descendantCount(request.path) } };
       }
       case "getEphemerals": {
-        const own = this.sessions.get(caller.sessionId) ?? new Set<string>();
+        const own = this.sessions.get(caller.sessionId)?.ephemerals ?? new Set<string>();
         const prefix = request.prefix;
         const all = prefix === "" || prefix === "/";
         return { ok: true, result: { op: "getEphemerals", paths: [...own].filter((p) => all || p.startsWith(prefix)).sort() } };
@@ -398,9 +398,14 @@ export class DataTree {
     return node === undefined ? null : visibleStat(node);
   }
 
-  /** Whether a session is live in this tree. */
-  hasSession(sessionId: number): boolean {
-    return this.sessions.has(sessionId);
+  /** A live session's negotiated timeout, or undefined once it is closed or expired (or never was). */
+  sessionTimeoutMs(sessionId: number): number | undefined {
+    return this.sessions.get(sessionId)?.timeoutMs;
+  }
+
+  /** Live sessions and their timeouts, by id. */
+  liveSessions(): [number, number][] {
+    return [...this.sessions].map(([id, session]): [number, number] => [id, session.timeoutMs]).sort((a, b) => a[0] - b[0]);
   }
 
   /** How many znodes the tree holds, the root and the server's own nodes included. */
@@ -432,7 +437,7 @@ export class DataTree {
       nodes.push([path, n.data, n.acl, n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.version, n.childCreates, n.aversion, n.owner, n.kind, n.ttlMs]);
     }
     nodes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return { nodes, sessions: [...this.sessions.keys()].sort((a, b) => a - b) };
+    return { nodes, sessions: this.liveSessions() };
   }
 
   static fromSnapshot(data: unknown, options: DataTreeOptions): DataTree {
@@ -440,7 +445,7 @@ export class DataTree {
     const tree = new DataTree(options);
     for (const path of [...tree.nodes.keys()]) tree.unhash(tree.nodes.get(path) as Znode);
     tree.nodes.clear();
-    for (const sessionId of snapshot.sessions) tree.sessions.set(sessionId, new Set());
+    for (const [sessionId, timeoutMs] of snapshot.sessions) tree.sessions.set(sessionId, { timeoutMs, ephemerals: new Set() });
     // Sorted by path, so every parent comes before its children.
     for (const [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, childCreates, aversion, owner, kind, ttlMs] of snapshot.nodes) {
       const node: Znode = { data, dataLength: utf8Length(data), acl, czxid, mzxid, pzxid, ctime, mtime, version, childCreates, aversion, owner, kind, ttlMs, children: new Set(), hashHigh: 0, hashLow: 0 };
@@ -451,7 +456,7 @@ export class DataTree {
         assert(parent !== undefined, "a snapshot node without its parent", { path });
         parent.children.add(path.slice(cut + 1));
       }
-      if (kind === "ephemeral") tree.sessions.get(owner)?.add(path);
+      if (kind === "ephemeral") tree.sessions.get(owner)?.ephemerals.add(path);
     }
     for (const [path, node] of tree.nodes) tree.rehash(path, node);
     return tree;
@@ -494,16 +499,19 @@ export class DataTree {
     this.rehash(path, node);
   }
 
-  private linkChild(parentPath: string, name: string): void {
+  /** Adds or removes a child name and changes the parent's fields with it: one rehash of the parent. */
+  private changeChildren(parentPath: string, name: string, add: boolean, change: (parent: Znode) => void): void {
     const parent = this.nodes.get(parentPath);
-    assert(parent !== undefined, "linking under a missing parent", { parentPath, name });
-    this.unhash(parent);
-    parent.children.add(name);
-    this.rehash(parentPath, parent);
+    assert(parent !== undefined, "changing the children of a missing node", { parentPath, name });
+    this.changeNode(parentPath, (p) => {
+      if (add) p.children.add(name);
+      else p.children.delete(name);
+      change(p);
+    });
+    // Undone before changeNode's undo, which rehashes the parent with its children as they were.
     this.undo?.push(() => {
-      this.unhash(parent);
-      parent.children.delete(name);
-      this.rehash(parentPath, parent);
+      if (add) parent.children.delete(name);
+      else parent.children.add(name);
     });
   }
 
@@ -518,17 +526,11 @@ export class DataTree {
     assert(parent !== undefined, "a node without its parent", { path });
     this.unhash(node);
     this.nodes.delete(path);
-    this.unhash(parent);
-    parent.children.delete(name);
-    this.rehash(parentPath, parent);
-    this.changeNode(parentPath, (p) => {
+    this.changeChildren(parentPath, name, false, (p) => {
       p.pzxid = txn.zxid;
     });
     if (node.kind === "ephemeral") this.trackEphemeral(node.owner, path, false);
     this.undo?.push(() => {
-      this.unhash(parent);
-      parent.children.add(name);
-      this.rehash(parentPath, parent);
       this.nodes.set(path, node);
       this.rehash(path, node);
     });
@@ -536,7 +538,7 @@ export class DataTree {
   }
 
   private trackEphemeral(sessionId: number, path: string, add: boolean): void {
-    const own = this.sessions.get(sessionId);
+    const own = this.sessions.get(sessionId)?.ephemerals;
     if (own === undefined) return;
     if (add) own.add(path);
     else own.delete(path);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { pausedLockCluster } from "../fixtures/paused-lock.ts";
 import { checkLinearizable, checkRecipes, checkZkGuarantees, makeModel, parseJsonlHistory, toOperations, zkHistoryToEvents, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
-import { buildZkCluster, Lock, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
+import { buildZkCluster, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
 import { zkHistoryOf } from "../../src/scenario/index.ts";
 import type { TraceEvent } from "../../src/sim/index.ts";
 
@@ -208,34 +209,7 @@ describe("each guarantee catches its violation", () => {
 describe("recipe invariants", () => {
   for (const fencing of [false, true]) {
     test(`a paused lock holder: two clients believe they hold the lock; with fencing ${fencing ? "on no stale write gets through" : "off the stale write is caught"} (seed 22)`, async () => {
-      const { notes } = await run(
-        {
-          engine: { seed: 22, network: { latency: { kind: "uniform", minUs: 200, maxUs: 2_000 } }, faults: [{ atUs: 1_500_000, fault: { type: "pause", node: "c1" } }, { atUs: 6_000_000, fault: { type: "resume", node: "c1" } }] },
-          serverCount: 3,
-          tickMs: 200,
-          storage: { fencing },
-          clients: [
-            {
-              sessionTimeoutMs: 1_000,
-              workload: async (zk, p) => {
-                const token = await new Lock(zk, p).acquire();
-                await p.sleep(3_000);
-                await p.store("report", "from c1", token);
-              },
-            },
-            {
-              workload: async (zk, p) => {
-                await p.sleep(1_000);
-                const lock = new Lock(zk, p);
-                const token = await lock.acquire();
-                await p.store("report", "from c2", token);
-                await lock.release();
-              },
-            },
-          ],
-        },
-        10_000_000,
-      );
+      const { notes } = await run(pausedLockCluster(fencing), 10_000_000);
       const results = Object.fromEntries(checkRecipes(notes).map((r) => [r.name, r]));
       expect(results["lock-exclusive"]?.holds).toBe(false);
       expect(results["lock-exclusive"]?.violations[0]).toMatch(/c2 acquired it at .* while c1 still believed it held it/);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { pausedLockCluster } from "../fixtures/paused-lock.ts";
 import { Barrier, buildZkCluster, ConfigWatcher, Election, Lock, ZkError, type ZkClusterOptions } from "../../src/client/index.ts";
 import type { TraceEvent } from "../../src/sim/index.ts";
 
@@ -58,35 +59,7 @@ describe("recipes", () => {
 
   for (const fencing of [false, true]) {
     test(`a holder paused past its session loses the lock; ${fencing ? "with fencing its late write is refused" : "without fencing its late write overwrites the next holder's"} (seed 22)`, async () => {
-      const { cluster, notes } = await run(
-        {
-          engine: { ...engine(22), faults: [{ atUs: 1_500_000, fault: { type: "pause", node: "c1" } }, { atUs: 6_000_000, fault: { type: "resume", node: "c1" } }] },
-          serverCount: 3,
-          tickMs: 200,
-          storage: { fencing },
-          clients: [
-            {
-              sessionTimeoutMs: 1_000,
-              workload: async (zk, p) => {
-                const lock = new Lock(zk, p);
-                const token = await lock.acquire();
-                await p.sleep(3_000); // the work; the pause hits here
-                p.note("late-write", await p.store("report", "from c1", token));
-              },
-            },
-            {
-              workload: async (zk, p) => {
-                await p.sleep(1_000);
-                const lock = new Lock(zk, p);
-                const token = await lock.acquire();
-                p.note("write", await p.store("report", "from c2", token));
-                await lock.release();
-              },
-            },
-          ],
-        },
-        10_000_000,
-      );
+      const { cluster, notes } = await run(pausedLockCluster(fencing), 10_000_000);
       const acquired = notes.filter((n) => n.kind === "lock-acquired").map((n) => [n.node, n.t]);
       expect(acquired.map(([node]) => node)).toEqual(["c1", "c2"]);
       // c2 got the lock while c1 was paused, which c1 never saw: it wrote after it woke up.
