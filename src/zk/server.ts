@@ -57,6 +57,12 @@ const REAP_MAX = 100;
 /** Transactions in one Paxos value, and Paxos values the leader keeps in flight before it gathers. */
 const BATCH_MAX = 256;
 const BATCHES_IN_FLIGHT_MAX = 2;
+/**
+ * Transactions the leader holds for its next batches. Past it a request is
+ * refused before it takes a zxid or a place in its session's chain, so that
+ * the origin's resend is proposed later rather than ignored as a duplicate.
+ */
+const WAITING_MAX = 16 * BATCH_MAX;
 
 /**
  * A ZooKeeper server: one Multi-Paxos replica under a znode tree. It answers
@@ -80,7 +86,8 @@ export class ZkServer implements Node<ZkServerMsg> {
   private readonly chainTail = new Map<number, number>();
   private readonly chainBuffer = new Map<number, Map<number, ServerToServer & { type: "zk-forward" | "zk-forward-close" }>>();
   private lastReapUs = 0;
-  private batch: ZkCommand[] = [];
+  /** Transactions waiting for the next batch, in zxid order. */
+  private waiting: ZkCommand[] = [];
   private batchesInFlight = 0;
   private leaderTerm = 0;
   private knownLeader: NodeId | null = null;
@@ -128,7 +135,8 @@ export class ZkServer implements Node<ZkServerMsg> {
       case "zk-forward-close":
         return this.leaderChain(msg);
       case "zk-forward-session":
-        return this.leaderPropose({ type: "createSession", sessionId: 0, timeoutMs: msg.timeoutMs }, msg.origin);
+        this.leaderPropose({ type: "createSession", sessionId: 0, timeoutMs: msg.timeoutMs }, msg.origin); // refused, the origin forwards it again
+        return;
       case "zk-touch":
         return this.leaderTouch(msg.sessions);
       case "zk-connected":
@@ -472,7 +480,7 @@ export class ZkServer implements Node<ZkServerMsg> {
   // ---------------------------------------------------------------- the leader
 
   private roleChanged(role: Role): void {
-    this.batch = [];
+    this.waiting = [];
     this.batchesInFlight = 0;
     this.leaderTerm++;
     if (role === "leader") {
@@ -517,22 +525,24 @@ export class ZkServer implements Node<ZkServerMsg> {
       if (buffer.size < CHAIN_BUFFER_MAX) buffer.set(msg.prevWriteXid, msg);
       return;
     }
-    this.proposeForward(msg);
+    if (!this.proposeForward(msg)) return;
     const buffer = this.chainBuffer.get(sessionId);
     if (buffer === undefined) return;
     for (let next = buffer.get(msg.origin.xid); next !== undefined; next = buffer.get(next.origin.xid)) {
+      if (!this.proposeForward(next)) return; // it stays buffered, and its origin sends it again anyway
       buffer.delete(next.prevWriteXid);
-      this.proposeForward(next);
     }
   }
 
-  private proposeForward(msg: ServerToServer & { type: "zk-forward" | "zk-forward-close" }): void {
-    this.chainTail.set(msg.origin.sessionId, msg.origin.xid);
+  /** Proposes a session's next write; false when the leader could not take it (the chain does not move). */
+  private proposeForward(msg: ServerToServer & { type: "zk-forward" | "zk-forward-close" }): boolean {
     const body: TxnBody =
       msg.type === "zk-forward"
         ? { type: "write", caller: msg.caller, request: msg.request }
         : { type: "closeSession", sessionId: msg.origin.sessionId, reason: "close" };
-    this.leaderPropose(body, msg.origin);
+    if (!this.leaderPropose(body, msg.origin)) return false;
+    this.chainTail.set(msg.origin.sessionId, msg.origin.xid);
+    return true;
   }
 
   /**
@@ -540,29 +550,33 @@ export class ZkServer implements Node<ZkServerMsg> {
    * stamp and new session ids. Transactions go to Paxos in batches: at once
    * while few proposals are in flight, otherwise gathered until one of them
    * completes (group commit), so a busy leader spends one Paxos instance on
-   * many transactions.
+   * many transactions. Returns false, having decided nothing, when it is not
+   * the leader or holds WAITING_MAX transactions already: the caller must
+   * then be able to ask again (a forwarded request is resent by its origin,
+   * an expiry is found again at the next tick).
    */
-  private leaderPropose(body: TxnBody, origin: RequestOrigin | null): void {
-    if (this.replica.role !== "leader") return;
+  private leaderPropose(body: TxnBody, origin: RequestOrigin | null): boolean {
+    if (this.replica.role !== "leader" || this.waiting.length >= WAITING_MAX) return false;
     const zxid = this.epoch * 2 ** 32 + ++this.counter;
     const fixed: TxnBody = body.type === "createSession" ? { ...body, sessionId: zxid } : body;
     const txn: Txn = { zxid, timeMs: Math.floor(this.ctx.now() / 1000), body: fixed };
-    if (this.batch.length >= BATCH_MAX) return; // dropped: its origin forwards it again
-    this.batch.push({ txn, origin });
+    this.waiting.push({ txn, origin });
     if (this.batchesInFlight < BATCHES_IN_FLIGHT_MAX) this.proposeBatch();
+    return true;
   }
 
   private proposeBatch(): void {
-    if (this.batch.length === 0 || this.replica.role !== "leader") return;
-    const batch = this.batch;
-    this.batch = [];
+    if (this.waiting.length === 0 || this.replica.role !== "leader") return;
+    const batch = this.waiting.length <= BATCH_MAX ? this.waiting : this.waiting.slice(0, BATCH_MAX);
     const term = this.leaderTerm;
     const outcome = this.replica.propose(this.ctx, batch, () => {
       if (term !== this.leaderTerm) return; // an earlier term's proposal
       this.batchesInFlight--;
       this.proposeBatch();
     });
-    if (outcome === "proposed") this.batchesInFlight++;
+    if (outcome !== "proposed") return; // kept: it goes with the next completion (or is dropped with the leadership)
+    this.batchesInFlight++;
+    this.waiting = batch === this.waiting ? [] : this.waiting.slice(BATCH_MAX);
   }
 
   private leaderTouch(sessions: readonly number[]): void {
@@ -586,7 +600,8 @@ export class ZkServer implements Node<ZkServerMsg> {
     if (tracker === null || this.replica.role !== "leader") return;
     const nowUs = this.ctx.now();
     for (const sessionId of tracker.expired(nowUs)) {
-      this.leaderPropose({ type: "closeSession", sessionId, reason: "expire" }, null);
+      // Refused, the session stays expired in the tracker and is proposed again at the next tick.
+      if (this.leaderPropose({ type: "closeSession", sessionId, reason: "expire" }, null)) tracker.markClosing(sessionId);
     }
     if (nowUs - this.lastReapUs >= this.options.reapIntervalMs * 1000) {
       this.lastReapUs = nowUs;

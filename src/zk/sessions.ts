@@ -6,35 +6,36 @@
  */
 export class SessionTracker {
   private readonly deadlines = new Map<number, number>();
-  private readonly closing = new Set<number>();
+  private readonly closingIds = new Set<number>();
 
   constructor(private readonly tickUs: number) {}
 
   /** Any sign of life pushes the deadline to now + timeout, rounded up to the next tick. */
   touch(sessionId: number, timeoutMs: number, nowUs: number): void {
-    if (this.closing.has(sessionId)) return;
+    if (this.closingIds.has(sessionId)) return;
     const deadlineUs = (Math.floor((nowUs + timeoutMs * 1000) / this.tickUs) + 1) * this.tickUs;
     this.deadlines.set(sessionId, deadlineUs);
   }
 
   forget(sessionId: number): void {
     this.deadlines.delete(sessionId);
-    this.closing.delete(sessionId);
+    this.closingIds.delete(sessionId);
   }
 
-  /** Sessions whose deadline passed; each is reported once (it is then closing). */
+  /** Sessions whose deadline passed and whose expiry is not proposed yet. */
   expired(nowUs: number): number[] {
     const out: number[] = [];
-    for (const [sessionId, deadlineUs] of this.deadlines) {
-      if (deadlineUs > nowUs) continue;
-      out.push(sessionId);
-      this.deadlines.delete(sessionId);
-      this.closing.add(sessionId);
-    }
+    for (const [sessionId, deadlineUs] of this.deadlines) if (deadlineUs <= nowUs) out.push(sessionId);
     return out.sort((a, b) => a - b);
   }
 
+  /** The session's expiry is proposed: it is reported no more, and signs of life no longer count. */
+  markClosing(sessionId: number): void {
+    this.deadlines.delete(sessionId);
+    this.closingIds.add(sessionId);
+  }
+
   has(sessionId: number): boolean {
-    return this.deadlines.has(sessionId) || this.closing.has(sessionId);
+    return this.deadlines.has(sessionId) || this.closingIds.has(sessionId);
   }
 }

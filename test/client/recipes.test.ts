@@ -1,21 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { pausedLockCluster } from "../fixtures/paused-lock.ts";
 import { Barrier, buildZkCluster, ConfigWatcher, Election, Lock, ZkError, type ZkClusterOptions } from "../../src/client/index.ts";
-import type { TraceEvent } from "../../src/sim/index.ts";
+import { runCluster } from "../fixtures/run-cluster.ts";
 
-type Note = Extract<TraceEvent, { type: "note" }>;
-
-/** Runs a cluster with a trace of notes; returns the notes, in order, and the cluster. */
-async function run(options: ZkClusterOptions, untilUs: number) {
-  const cluster = buildZkCluster({ ...options, trace: { level: "observe" } });
-  const notes: Note[] = [];
-  cluster.sim.subscribe((event) => {
-    if (event.type === "note") notes.push(event);
-  });
-  await cluster.sim.runAsync({ untilUs });
-  const failed = notes.filter((n) => n.kind === "workload-failed");
-  if (failed.length > 0) throw new Error(`seed ${String(options.engine.seed)}: a workload failed: ${JSON.stringify(failed)}`);
-  return { cluster, notes };
+/** Runs a cluster (failing on a workload that threw); returns the notes, in order, and the cluster. */
+async function run(options: ZkClusterOptions, untilUs: number, unfinished: readonly string[] = []) {
+  return runCluster(options, untilUs, { unfinished });
 }
 
 const engine = (seed: number) => ({ seed, network: { latency: { kind: "uniform" as const, minUs: 200, maxUs: 2_000 } } });
