@@ -10,6 +10,6 @@ export type { Model, ModelName, ModelOptions } from "./models.ts";
 export { checkLinearizable } from "./linearizability.ts";
 export type { Verdict, CheckOptions, CheckResult, Counterexample, CounterexampleOp } from "./linearizability.ts";
 export { checkZkGuarantees, zkHistoryToEvents } from "./zk-guarantees.ts";
-export type { ZkHistory, ZkHistoryOp, ZkNotification, GuaranteeResult, GuaranteeName, GuaranteeOptions } from "./zk-guarantees.ts";
+export type { ZkHistory, ZkHistoryOp, ZkNotification, ZkChange, GuaranteeResult, GuaranteeName, GuaranteeOptions } from "./zk-guarantees.ts";
 export { checkRecipes } from "./recipes.ts";
 export type { NoteRecord, InvariantResult } from "./recipes.ts";

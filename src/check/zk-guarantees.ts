@@ -1,6 +1,7 @@
 import type { Json, Operation } from "./history.ts";
 import { checkLinearizable, type CheckResult } from "./linearizability.ts";
 import { makeModel } from "./models.ts";
+import { checkWatchesFireOnce } from "./zk-watches.ts";
 
 /**
  * ZooKeeper's promises, each checked on its own and reported by name
@@ -52,14 +53,28 @@ export interface ZkNotification {
   /** A watch event type, or "None" for a session state change. */
   readonly type: string;
   readonly path: string | null;
+  /** A watch event's zxid; for SyncConnected, the zxid of the state of the server that took the session. */
   readonly zxid: number | null;
   readonly state: string;
   readonly at: number;
+  /** The same moment in virtual time (µs). */
+  readonly atUs: number;
+}
+
+/** A change in the committed log that fires watches (one transaction may make several, in order). */
+export interface ZkChange {
+  readonly zxid: number;
+  readonly type: "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged";
+  readonly path: string;
+  /** Only watchers with READ in the node's ACL are told of it. */
+  readonly restricted: boolean;
 }
 
 export interface ZkHistory {
   readonly ops: readonly ZkHistoryOp[];
   readonly notifications: readonly ZkNotification[];
+  /** The committed log's changes in zxid order, when known (a simulated run knows them): watches-fire-once needs them. */
+  readonly changes?: readonly ZkChange[];
 }
 
 export interface GuaranteeResult {
@@ -81,6 +96,9 @@ export type GuaranteeName =
   | "monotonic-reads"
   | "read-after-sync"
   | "watch-before-change"
+  | "watches-fire-once"
+  | "write-zxids"
+  | "sync-reads-linearizable"
   | "ephemerals-gone-after-expiry"
   | "sequential-names";
 
@@ -98,7 +116,10 @@ export function checkZkGuarantees(history: ZkHistory, options: GuaranteeOptions 
     sessionOrder(history),
     monotonicReads(history),
     readAfterSync(history),
+    syncReadsLinearizable(history, options),
     watchBeforeChange(history),
+    watchesFireOnce(history),
+    writeZxids(history),
     ephemeralsGone(history),
     sequentialNames(history),
   ];
@@ -190,8 +211,16 @@ function sessionOrder(history: ZkHistory): GuaranteeResult {
       const b = writes[i] as ZkHistoryOp;
       if ((b.txnZxid as number) <= (a.txnZxid as number)) violations.push(`${describeOp(b)} took zxid ${b.txnZxid} ≤ ${a.txnZxid} of the earlier ${describeOp(a)}`);
     }
+    // A read issued after one of the session's writes (however many requests are in flight) sees it.
+    let lastWrite: ZkHistoryOp | null = null;
+    for (const op of [...ops].sort((a, b) => a.xid - b.xid)) {
+      if (op.txnZxid !== null && op.outcome === "ok") lastWrite = op;
+      if (!READS.includes(op.f) || op.outcome === "info" || op.replyZxid === null || lastWrite === null) continue;
+      checked++;
+      if (op.replyZxid < (lastWrite.txnZxid as number)) violations.push(`${describeOp(op)} was answered at zxid ${op.replyZxid}, before the session's earlier ${describeOp(lastWrite)} (zxid ${lastWrite.txnZxid})`);
+    }
   }
-  return result("session-order", "each session's operations take effect and are answered in the order it issued them", checked, violations);
+  return result("session-order", "each session's operations take effect and are answered in the order it issued them, and its reads see its earlier writes", checked, violations);
 }
 
 /** A session never reads a state older than one it has seen: reply and event zxids do not go back. */
@@ -262,20 +291,89 @@ function readAfterSync(history: ZkHistory): GuaranteeResult {
 function watchBeforeChange(history: ZkHistory): GuaranteeResult {
   const violations: string[] = [];
   let checked = 0;
-  const opsByClient = byClient(history.ops);
+  const notificationsByClient = new Map<string, ZkNotification[]>();
   for (const n of history.notifications) {
     if (n.type === "None" || n.zxid === null || n.path === null) continue;
-    const ops = opsByClient.get(n.client) ?? [];
-    const path = n.path;
-    const setter = ops
-      .filter((op) => op.watch && op.outcome === "ok" && op.complete !== null && op.complete < n.at && (op.path === path || op.path === parentPath(path)))
-      .sort((a, b) => (b.complete as number) - (a.complete as number))[0];
-    if (setter === undefined || setter.replyZxid === null || setter.replyZxid >= n.zxid) continue;
-    checked++;
-    const early = ops.find((op) => op.complete !== null && op.complete > (setter.complete as number) && op.complete < n.at && op.replyZxid !== null && op.replyZxid >= (n.zxid as number));
-    if (early !== undefined) violations.push(`${describeOp(early)} was answered at zxid ${early.replyZxid} before ${n.client} got ${n.type} ${n.path} (zxid ${n.zxid})`);
+    let list = notificationsByClient.get(n.client);
+    if (list === undefined) {
+      list = [];
+      notificationsByClient.set(n.client, list);
+    }
+    list.push(n);
+  }
+  for (const [client, ops] of byClient(history.ops)) {
+    const notifications = notificationsByClient.get(client);
+    if (notifications === undefined) continue;
+    // The client's answered requests in the order their replies came, with a range-maximum table over their zxids.
+    const answered = ops.filter((op) => op.complete !== null).sort((a, b) => (a.complete as number) - (b.complete as number));
+    const highest = new RangeMax(answered.map((op) => op.replyZxid ?? -1));
+    const positions = answered.map((op) => op.complete as number);
+    /** The last watch-setting request on `path` answered before `at`. */
+    const setterOf = (path: string, at: number): ZkHistoryOp | undefined => {
+      for (let i = upperBound(positions, at) - 1; i >= 0; i--) {
+        const op = answered[i] as ZkHistoryOp;
+        if (op.watch && op.outcome === "ok" && op.path === path) return op;
+      }
+      return undefined;
+    };
+    for (const n of notifications) {
+      const path = n.path as string;
+      const zxid = n.zxid as number;
+      const own = setterOf(path, n.at);
+      const parent = parentPath(path);
+      const viaParent = parent === null ? undefined : setterOf(parent, n.at);
+      const setter = own === undefined ? viaParent : viaParent === undefined || (own.complete as number) > (viaParent.complete as number) ? own : viaParent;
+      if (setter === undefined || setter.replyZxid === null || setter.replyZxid >= zxid) continue;
+      checked++;
+      const from = upperBound(positions, setter.complete as number);
+      const to = upperBound(positions, n.at - 1);
+      const index = highest.indexOfMax(from, to);
+      if (index < 0) continue;
+      const early = answered[index] as ZkHistoryOp;
+      if ((early.replyZxid as number) >= zxid) violations.push(`${describeOp(early)} was answered at zxid ${early.replyZxid} before ${n.client} got ${n.type} ${n.path} (zxid ${zxid})`);
+    }
   }
   return result("watch-before-change", "a watch event reaches the client before the client can observe the change", checked, violations);
+}
+
+/** The number of sorted values at or below `value`. */
+function upperBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] as number) <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Range-maximum queries over a fixed array (a sparse table: O(n log n) to build, O(1) to ask). */
+class RangeMax {
+  private readonly levels: Int32Array[] = [];
+
+  constructor(private readonly values: readonly number[]) {
+    let level = Int32Array.from(values.keys());
+    this.levels.push(level);
+    for (let width = 1; width * 2 <= values.length; width *= 2) {
+      const prev = level;
+      level = new Int32Array(values.length - width * 2 + 1);
+      for (let i = 0; i < level.length; i++) level[i] = this.better(prev[i] as number, prev[i + width] as number);
+      this.levels.push(level);
+    }
+  }
+
+  /** The index of the largest value in [from, to), or -1 for an empty range. */
+  indexOfMax(from: number, to: number): number {
+    if (from >= to) return -1;
+    const k = 31 - Math.clz32(to - from);
+    const level = this.levels[k] as Int32Array;
+    return this.better(level[from] as number, level[to - (1 << k)] as number);
+  }
+
+  private better(a: number, b: number): number {
+    return (this.values[b] as number) > (this.values[a] as number) ? b : a;
+  }
 }
 
 /**
@@ -338,6 +436,96 @@ function sequentialNames(history: ZkHistory): GuaranteeResult {
     }
   }
   return result("sequential-names", "sequential names under a parent are unique and increasing", checked, violations);
+}
+
+/**
+ * A read that follows a sync (the session's next read, in issue order, even
+ * with both in flight) is linearizable with the writes: it takes effect at
+ * one point between the sync's invocation and its own completion. This is
+ * what sync is for, and what a leader change or a partition must not break.
+ */
+function syncReadsLinearizable(history: ZkHistory, options: GuaranteeOptions): GuaranteeResult {
+  const excluded = unmodelledPaths(history);
+  const operations: Operation[] = [];
+  const modelled = (op: ZkHistoryOp): boolean => op.path !== null && !op.sequential && !excluded.has(op.path);
+  for (const op of history.ops) {
+    if (!["create", "setData", "delete"].includes(op.f) || !modelled(op)) continue;
+    operations.push(asOperation(op, op.invoke, op.complete));
+  }
+  let pairs = 0;
+  for (const ops of byClient(history.ops).values()) {
+    const ordered = [...ops].sort((a, b) => a.xid - b.xid);
+    ordered.forEach((sync, i) => {
+      if (sync.f !== "sync" || sync.outcome !== "ok") return;
+      const read = ordered.slice(i + 1).find((op) => READS.includes(op.f) || op.f === "sync");
+      if (read === undefined || (read.f !== "getData" && read.f !== "exists") || read.outcome !== "ok" || !modelled(read)) return;
+      pairs++;
+      operations.push(asOperation(read, sync.invoke, read.complete));
+    });
+  }
+  const check = checkLinearizable(operations, makeModel("znode"), options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
+  const violations: string[] = [];
+  if (check.verdict === "not-linearizable" && check.counterexample !== undefined) {
+    const c = check.counterexample;
+    violations.push(`${c.key ?? ""}: after ${c.prefix.map((p) => p.text).join("; ") || "nothing"}, none of these can come next: ${c.stuck.map((p) => p.text).join("; ")} (a read after sync is one of them)`);
+  }
+  if (check.verdict === "unknown") violations.push(`the checker could not decide: ${check.reason ?? ""}`);
+  return { ...result("sync-reads-linearizable", "a read after sync takes effect between the sync's start and its own end, in one order with the writes", pairs, violations), linearizability: check };
+}
+
+function asOperation(op: ZkHistoryOp, call: number, complete: number | null): Operation {
+  return {
+    id: op.id,
+    process: op.id,
+    f: op.f,
+    key: op.path,
+    input: op.input,
+    output: op.outcome === "ok" ? op.output : null,
+    outcome: op.outcome,
+    call,
+    ret: op.outcome === "info" || complete === null ? Number.POSITIVE_INFINITY : complete,
+  };
+}
+
+function watchesFireOnce(history: ZkHistory): GuaranteeResult {
+  const { checked, violations } = checkWatchesFireOnce(history);
+  return result("watches-fire-once", "every watch fires exactly once, for the first change after it was set (across reconnects), and never again", checked, violations);
+}
+
+/**
+ * What the reply header shows: a write is answered from a state that
+ * includes it. Failed writes take a zxid too, so every write's reply shows a
+ * zxid above every zxid its session had seen before issuing it.
+ */
+function writeZxids(history: ZkHistory): GuaranteeResult {
+  const violations: string[] = [];
+  let checked = 0;
+  const seen = new Map<string, { at: number; zxid: number }[]>();
+  const add = (client: string, at: number, zxid: number): void => {
+    let list = seen.get(client);
+    if (list === undefined) {
+      list = [];
+      seen.set(client, list);
+    }
+    list.push({ at, zxid });
+  };
+  for (const op of history.ops) if (op.complete !== null && op.replyZxid !== null) add(op.client, op.complete, op.replyZxid);
+  for (const n of history.notifications) if (n.zxid !== null) add(n.client, n.at, n.zxid);
+  const writes = ["create", "delete", "setData", "setACL", "multi"];
+  for (const [client, ops] of byClient(history.ops)) {
+    const observed = (seen.get(client) ?? []).sort((a, b) => a.at - b.at);
+    const sorted = ops.filter((op) => writes.includes(op.f) && op.outcome !== "info" && op.replyZxid !== null).sort((a, b) => a.invoke - b.invoke);
+    let index = 0;
+    let highest = 0;
+    for (const op of sorted) {
+      while (index < observed.length && (observed[index] as { at: number }).at < op.invoke) highest = Math.max(highest, (observed[index++] as { zxid: number }).zxid);
+      checked++;
+      const replyZxid = op.replyZxid as number;
+      if (replyZxid <= highest) violations.push(`${describeOp(op)} (${op.outcome === "ok" ? "ok" : op.error ?? "failed"}) was answered at zxid ${replyZxid}, though the session had seen zxid ${highest} before issuing it: the write took no zxid, or the reply hid it`);
+      else if (op.txnZxid !== null && replyZxid < op.txnZxid) violations.push(`${describeOp(op)} took zxid ${op.txnZxid} but was answered at zxid ${replyZxid}, from a state without it`);
+    }
+  }
+  return result("write-zxids", "a write's reply shows a state that includes it: above every zxid its session had seen", checked, violations);
 }
 
 /** Operations by client: a client has one session at a time, which it keeps across reconnects. */

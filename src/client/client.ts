@@ -151,7 +151,7 @@ export interface EventRecord {
   readonly sessionId: number | null;
   readonly type: WatchEvent["type"] | "None";
   readonly path: string | null;
-  /** The zxid of the change (watch events); null for session events. */
+  /** The zxid of the change (watch events); for SyncConnected, the zxid of the server's state when it took the session; else null. */
   readonly zxid: number | null;
   readonly state: KeeperState;
 }
@@ -406,7 +406,7 @@ export class ZkClient implements Node<ClientMsg> {
         this.timeoutMs = msg.timeoutMs;
         this.lastZxid = Math.max(this.lastZxid, msg.zxid);
         this.ctx.setTimer(Math.floor((this.timeoutMs * 1000) / 3), { owner: "client", kind: "ping", connection: this.connection } satisfies ClientTimer);
-        this.sessionEvent("SyncConnected");
+        this.sessionEvent("SyncConnected", msg.zxid);
         for (const { op, entry } of this.queued.splice(0)) this.transmit(op, entry);
         return;
       case "zk-reply": {
@@ -597,8 +597,8 @@ export class ZkClient implements Node<ClientMsg> {
   }
 
   /** Session events go to the default watchers and every registered watcher object. */
-  private sessionEvent(state: KeeperState): void {
-    this.options.notified?.({ client: this.ctx.self, sessionId: this.sessionId, type: "None", path: null, zxid: null, state });
+  private sessionEvent(state: KeeperState, serverZxid: number | null = null): void {
+    this.options.notified?.({ client: this.ctx.self, sessionId: this.sessionId, type: "None", path: null, zxid: serverZxid, state });
     const event: ClientEvent = { type: "None", state, path: null };
     const targets = new Set<Watcher>(this.stateWatchers);
     for (const table of Object.values(this.watchers)) for (const set of table.values()) for (const w of set) if (w !== this.defaultWatcher) targets.add(w);

@@ -1,5 +1,5 @@
 import type { ClientHistoryEntry, OpRecord } from "../client/index.ts";
-import type { Json, ZkHistory, ZkHistoryOp, ZkNotification } from "../check/index.ts";
+import type { Json, ZkChange, ZkHistory, ZkHistoryOp, ZkNotification } from "../check/index.ts";
 import type { Stat, ZkOp } from "../zk/index.ts";
 
 /**
@@ -12,7 +12,7 @@ import type { Stat, ZkOp } from "../zk/index.ts";
  * `info` (unknown: a request in flight when the session expired may have
  * applied before the close).
  */
-export function zkHistoryOf(entries: readonly ClientHistoryEntry[]): ZkHistory {
+export function zkHistoryOf(entries: readonly ClientHistoryEntry[], changes?: readonly ZkChange[]): ZkHistory {
   const invokeAt = new Map<OpRecord, number>();
   const completeAt = new Map<OpRecord, number>();
   const timeAt: number[] = entries.map((e) => e.atUs);
@@ -20,14 +20,14 @@ export function zkHistoryOf(entries: readonly ClientHistoryEntry[]): ZkHistory {
   entries.forEach((entry, at) => {
     if (entry.kind === "invoke") invokeAt.set(entry.record, at);
     else if (entry.kind === "complete") completeAt.set(entry.record, at);
-    else notifications.push({ client: entry.event.client, session: entry.event.sessionId, type: entry.event.type, path: entry.event.path, zxid: entry.event.zxid, state: entry.event.state, at });
+    else notifications.push({ client: entry.event.client, session: entry.event.sessionId, type: entry.event.type, path: entry.event.path, zxid: entry.event.zxid, state: entry.event.state, at, atUs: entry.atUs });
   });
   const ops: ZkHistoryOp[] = [];
   for (const [record, invoke] of invokeAt) {
     const complete = completeAt.get(record) ?? null;
     ops.push(toOp(record, ops.length, invoke, complete, timeAt[invoke] ?? 0, complete === null ? null : (timeAt[complete] ?? 0)));
   }
-  return { ops, notifications };
+  return changes === undefined ? { ops, notifications } : { ops, notifications, changes };
 }
 
 function toOp(record: OpRecord, id: number, invoke: number, complete: number | null, invokeUs: number, completeUs: number | null): ZkHistoryOp {
@@ -67,6 +67,10 @@ function inputOf(op: ZkOp | { readonly op: "close" }): Json {
       return [op.data, op.version];
     case "delete":
       return op.version;
+    case "addWatch":
+      return op.mode;
+    case "removeWatches":
+      return op.type;
     default:
       return null;
   }

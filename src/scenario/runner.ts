@@ -1,5 +1,5 @@
 import { buildZkCluster, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
-import { checkRecipes, checkZkGuarantees, type GuaranteeResult, type NoteRecord, type ZkHistory } from "../check/index.ts";
+import { checkRecipes, checkZkGuarantees, type GuaranteeResult, type NoteRecord, type ZkChange, type ZkHistory } from "../check/index.ts";
 import { LogServer, paxosConfigSchema, PaxosChecker, PaxosLiveness, serverIds, type LogServerMsg, type PaxosConfigInput, type PaxosViolation, type ScheduledProposal } from "../paxos/index.ts";
 import { Simulation, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceEvent, type TraceSink, type TraceLevel } from "../sim/index.ts";
 import { ZkServer } from "../zk/index.ts";
@@ -92,6 +92,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const messages = new Map<string, number>();
   const notes: NoteRecord[] = [];
   const digests = new Map<number, string>();
+  /** The committed log's watch triggers, from the first replica to apply each zxid. */
+  const changes: ZkChange[] = [];
   let agreement: string | null = null;
   const leaders = new Set<NodeId>();
   let leaderChanges = 0;
@@ -125,9 +127,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         } else if (leaders.delete(event.node) && leaders.size === 0) leaderlessSince = event.t;
       }
       if (event.kind === "zk-apply") {
-        const { zxid, digest } = event.data as { zxid: number; digest: string };
+        const { zxid, digest, changes: triggers } = event.data as { zxid: number; digest: string; changes?: readonly (readonly string[])[] };
         const known = digests.get(zxid);
-        if (known === undefined) digests.set(zxid, digest);
+        if (known === undefined) {
+          digests.set(zxid, digest);
+          for (const [type, path, acl] of triggers ?? []) changes.push({ zxid, type: type as ZkChange["type"], path: path as string, restricted: acl !== undefined });
+        }
         else if (known !== digest && agreement === null) agreement = `at ${event.t} µs ${event.node} applied zxid ${zxid} with tree digest ${digest}; another replica had ${known}`;
       }
     }
@@ -189,7 +194,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
   if (leaderlessSince !== null) endLeaderless(theSim.nowUs);
   // The clients' history, converted once for the guarantees and the caller.
-  const zkHistory = cluster === null ? null : zkHistoryOf(cluster.history);
+  const zkHistory = cluster === null ? null : zkHistoryOf(cluster.history, [...changes].sort((a, b) => a.zxid - b.zxid));
   if (zkHistory !== null && options.onHistory !== undefined) options.onHistory(zkHistory);
 
   // Judge.

@@ -71,12 +71,13 @@ const nemesisSchema = z.strictObject({
   until: durationSchema,
 });
 
-export const WORKLOAD_KINDS = ["register", "znode", "lock", "election", "barrier", "config", "stale-read"] as const;
+export const WORKLOAD_KINDS = ["register", "znode", "pipeline", "lock", "election", "barrier", "config", "stale-read"] as const;
 
 /** The operations a mix may weigh, by workload. */
 export const MIX_OPERATIONS: Readonly<Record<string, readonly string[]>> = {
   register: ["read", "write", "cas"],
   znode: ["create", "ephemeral", "sequential", "delete", "setData", "getData", "exists", "getChildren"],
+  pipeline: ["read", "exists", "children", "write", "cas", "create", "delete", "child", "unchild", "sync"],
 };
 
 const workloadObjectSchema = z.strictObject({
@@ -99,9 +100,12 @@ const workloadObjectSchema = z.strictObject({
   store: z.boolean().optional(),
   /** config and stale-read: whether this group writes or reads (default: the group's first client writes). */
   role: z.enum(["writer", "reader"]).optional(),
+  /** pipeline: requests each client keeps in flight at once (ZooKeeper's asynchronous API). */
+  inflight: z.int().min(1).max(1_000).optional(),
 });
 
 const workloadSchema = workloadObjectSchema.superRefine((w, ctx) => {
+  if (w.inflight !== undefined && w.kind !== "pipeline") ctx.addIssue({ code: "custom", path: ["inflight"], message: `inflight is for pipeline workloads, not ${w.kind}` });
   if (w.mix === undefined) return;
   const known = MIX_OPERATIONS[w.kind];
   if (known === undefined) return ctx.addIssue({ code: "custom", path: ["mix"], message: `a ${w.kind} workload has no operation mix` });

@@ -1,5 +1,7 @@
 import { Barrier, ConfigWatcher, Election, Lock, ZkError, type ClientProcess, type Workload, type ZooKeeper } from "../client/index.ts";
-import type { WorkloadSpec } from "./schema.ts";
+import { MIX_OPERATIONS, type WorkloadSpec } from "./schema.ts";
+
+const MIX_OPERATIONS_PIPELINE = MIX_OPERATIONS["pipeline"] as readonly string[];
 
 /**
  * The client programs a scenario can ask for. Each is ordinary async code on
@@ -34,6 +36,8 @@ function bodyOf(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: 
       return registerWorkload(spec, ops, everyMs);
     case "znode":
       return znodeWorkload(spec, place, ops, everyMs);
+    case "pipeline":
+      return pipelineWorkload(spec, place, ops, everyMs);
     case "lock":
       return async (zk, p) => {
         const lock = new Lock(zk, p);
@@ -179,6 +183,83 @@ function znodeWorkload(spec: WorkloadSpec, place: WorkloadPlace, ops: number, ev
       });
       await p.sleep(everyMs);
     }
+  };
+}
+
+const PIPELINE_INFLIGHT_DEFAULT = 16;
+
+/**
+ * Many requests in flight per session, as ZooKeeper's asynchronous API
+ * allows: `inflight` lanes each issue one request (a sync issues its read
+ * right behind it, both in flight) and the next when it completes. Reads set
+ * watches (data, exists and child), writes are plain, conditional, creates
+ * and deletes of /p0../pK, and sequential children of /pc come and go, so
+ * that session order, reads after the session's own writes, watches and
+ * sync are all exercised with requests overtaking nothing.
+ */
+function pipelineWorkload(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: number): Workload {
+  const keys = spec.keys ?? 4;
+  const inflight = spec.inflight ?? PIPELINE_INFLIGHT_DEFAULT;
+  const kinds = MIX_OPERATIONS_PIPELINE;
+  const pick = mixPicker(spec.mix ?? { read: 25, exists: 10, children: 10, write: 20, cas: 10, create: 5, delete: 5, child: 5, unchild: 5, sync: 5 }, kinds);
+  return async (zk, p) => {
+    for (let k = 0; k < keys; k++) await tolerate(() => zk.create(`/p${k}`, "0"));
+    await tolerate(() => zk.create("/pc", null));
+    const versions = new Map<string, number>();
+    const children: string[] = [];
+    let issued = 0;
+    const one = async (i: number): Promise<void> => {
+      const path = `/p${p.rng.below(keys)}`;
+      const value = `${place.index}.${i}`;
+      const watch = () => undefined;
+      switch (pick(p)) {
+        case "read":
+          versions.set(path, (await zk.getData(path, watch)).stat.version);
+          return;
+        case "exists":
+          await zk.exists(path, watch);
+          return;
+        case "children":
+          await zk.getChildren("/pc", watch);
+          return;
+        case "write":
+          versions.set(path, (await zk.setData(path, value)).version);
+          return;
+        case "cas":
+          versions.set(path, (await zk.setData(path, value, versions.get(path) ?? 0)).version);
+          return;
+        case "create":
+          await zk.create(path, value);
+          return;
+        case "delete":
+          await zk.delete(path);
+          return;
+        case "child":
+          children.push(await zk.create("/pc/n-", value, { mode: "PERSISTENT_SEQUENTIAL" }));
+          return;
+        case "unchild": {
+          const child = children.splice(p.rng.below(Math.max(1, children.length)), 1)[0];
+          if (child !== undefined) await zk.delete(child);
+          return;
+        }
+        default: {
+          // Both in flight: the read is queued behind the sync and must see what the sync caught up to.
+          const synced = zk.sync(path);
+          const read = zk.getData(path);
+          await Promise.allSettled([synced, read]);
+          await synced;
+          await read;
+        }
+      }
+    };
+    const lane = async (): Promise<void> => {
+      while (issued < ops && alive(zk)) {
+        const i = issued++;
+        await tolerate(() => one(i));
+        if (everyMs > 0) await p.sleep(everyMs);
+      }
+    };
+    await Promise.all(Array.from({ length: inflight }, lane));
   };
 }
 

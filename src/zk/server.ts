@@ -434,7 +434,7 @@ export class ZkServer implements Node<ZkServerMsg> {
     const sessionWrite = txn.body.type === "write" || (txn.body.type === "closeSession" && origin !== null);
     if (sessionWrite && origin !== null && origin.xid <= this.state.lastXid(origin.sessionId)) return; // applied already
     const outcome = this.state.apply(txn, origin);
-    if (this.ctx.tracing) this.ctx.trace("zk-apply", { zxid: txn.zxid, digest: this.state.tree.digest() });
+    if (this.ctx.tracing) this.ctx.trace("zk-apply", { zxid: txn.zxid, digest: this.state.tree.digest(), ...changesOf(outcome.triggers) });
     for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid, this.mayRead)) {
       const conn = this.connections.get(client);
       if (conn === undefined) continue;
@@ -631,3 +631,16 @@ export class ZkServer implements Node<ZkServerMsg> {
   }
 }
 
+/** The world's caller: a trigger whose ACL lets it read is one every watcher is told of. */
+const WORLD: Caller = { sessionId: 0, authIds: ["world:anyone"] };
+
+/**
+ * The watch triggers of a transaction, as the zk-apply note carries them for
+ * the checkers ([type, path], or [type, path, "acl"] when only some watchers
+ * may be told): the committed log's changes, from which a checker knows which
+ * watch events each client was owed.
+ */
+function changesOf(triggers: readonly WatchTrigger[]): { changes?: readonly (readonly string[])[] } {
+  if (triggers.length === 0) return {};
+  return { changes: triggers.map((t) => (allows(t.acl, WORLD, PERMS.READ) ? [t.type, t.path] : [t.type, t.path, "acl"])) };
+}

@@ -181,7 +181,7 @@ describe("each guarantee catches its violation", () => {
   test("watch-before-change: a reply showing the change before the event", () => {
     const h: ZkHistory = {
       ops: [op({ id: 0, f: "getData", invoke: 0, watch: true, replyZxid: 3 }), op({ id: 1, f: "getData", invoke: 2, replyZxid: 5, xid: 2 })],
-      notifications: [{ client: "c1", session: 1, type: "NodeDataChanged", path: "/x", zxid: 5, state: "SyncConnected", at: 10 }],
+      notifications: [{ client: "c1", session: 1, type: "NodeDataChanged", path: "/x", zxid: 5, state: "SyncConnected", at: 10, atUs: 10 }],
     };
     expect(failing(h, "watch-before-change")?.violations[0]).toMatch(/before c1 got NodeDataChanged/);
   });
@@ -189,7 +189,7 @@ describe("each guarantee catches its violation", () => {
   test("ephemerals-gone-after-expiry: an ephemeral seen after sync, once its session's expiry was observed", () => {
     const h: ZkHistory = {
       ops: [op({ id: 0, client: "c2", session: 2, f: "sync", invoke: 5 }), op({ id: 1, client: "c2", session: 2, f: "exists", invoke: 8, xid: 2, owner: 1 })],
-      notifications: [{ client: "c1", session: 1, type: "None", path: null, zxid: null, state: "Expired", at: 3 }],
+      notifications: [{ client: "c1", session: 1, type: "None", path: null, zxid: null, state: "Expired", at: 3, atUs: 3 }],
     };
     expect(failing(h, "ephemerals-gone-after-expiry")?.holds).toBe(false);
   });

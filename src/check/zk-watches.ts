@@ -1,0 +1,253 @@
+import type { ZkChange, ZkHistory, ZkHistoryOp, ZkNotification } from "./zk-guarantees.ts";
+
+/**
+ * watches-fire-once: every one-shot watch a client set fires exactly once,
+ * for the first change after the state it was set on, and never again; a
+ * client that moves to another server gets, at once, the events its last
+ * zxid shows it missed (ZooKeeper's setWatches). Judged against the
+ * committed log's changes (`ZkHistory.changes`), which say which events each
+ * client was owed, and from what reached the client on the wire: every event
+ * that arrived, before the client's own bookkeeping could hide an extra one.
+ */
+
+/** The client-side kinds of a one-shot watch: getData (data), exists of a missing node (exist), getChildren (child). */
+type OneShot = "data" | "exist" | "child";
+
+interface Armed {
+  readonly kind: OneShot;
+  readonly path: string;
+  /** The zxid of the state the watch was set on: it fires for the first triggering change after it. */
+  readonly baseline: number;
+  /** The first triggering change after the baseline (Infinity when none ever came). */
+  readonly due: number;
+  readonly setBy: string;
+}
+
+/** A client's watches as the server it is connected to holds them. */
+interface ClientWatches {
+  readonly armed: Map<string, Armed>;
+  readonly persistent: Set<string>;
+  readonly recursive: Set<string>;
+  /** One-shot watches that fired (kind:path → the event's zxid), to tell a second event from a stray one. */
+  readonly fired: Map<string, number>;
+  /** The highest zxid the client has seen on its connections (what it sends when it reconnects). */
+  seenZxid: number;
+  /** Between Disconnected and the next SyncConnected. */
+  disconnected: boolean;
+  /** After a reconnect: the events the new server owes at once, until another message arrives. */
+  rearm: { readonly zxid: number; readonly owed: Map<string, string> } | null;
+}
+
+type Step = { readonly at: number; readonly op: ZkHistoryOp; readonly n?: undefined } | { readonly at: number; readonly n: ZkNotification; readonly op?: undefined };
+
+const VIOLATIONS_MAX = 5;
+
+/** What one-shot kinds a change fires: the server's data table takes every change to the node, its child table child changes and deletion. */
+function fires(kind: OneShot, type: string): boolean {
+  if (kind === "child") return type === "NodeChildrenChanged" || type === "NodeDeleted";
+  return type !== "NodeChildrenChanged";
+}
+
+/** The committed changes by path, in zxid order. */
+function changesByPath(changes: readonly ZkChange[]): Map<string, ZkChange[]> {
+  const out = new Map<string, ZkChange[]>();
+  for (const change of changes) {
+    let list = out.get(change.path);
+    if (list === undefined) {
+      list = [];
+      out.set(change.path, list);
+    }
+    list.push(change);
+  }
+  return out;
+}
+
+export function checkWatchesFireOnce(history: ZkHistory): { checked: number; violations: string[] } {
+  const changes = history.changes;
+  if (changes === undefined) return { checked: 0, violations: [] };
+  const byPath = changesByPath(changes);
+  const violations: string[] = [];
+  let checked = 0;
+  const report = (text: string): void => {
+    if (violations.length < VIOLATIONS_MAX) violations.push(text);
+  };
+
+  /** The first change after `baseline` that fires a `kind` watch on `path`; a restricted one (ACL) makes the watch unknowable. */
+  const dueOf = (kind: OneShot, path: string, baseline: number): { due: number; restricted: boolean } => {
+    for (const change of byPath.get(path) ?? []) {
+      if (change.zxid <= baseline || !fires(kind, change.type)) continue;
+      return { due: change.zxid, restricted: change.restricted };
+    }
+    return { due: Number.POSITIVE_INFINITY, restricted: false };
+  };
+
+  /** The node at `zxid` as far as the changes tell: whether it exists, its mzxid and pzxid. */
+  const nodeAt = (path: string, zxid: number): { exists: boolean; mzxid: number; pzxid: number } => {
+    let state = { exists: path === "/" || path === "/zookeeper" || path.startsWith("/zookeeper/"), mzxid: 0, pzxid: 0 };
+    for (const change of byPath.get(path) ?? []) {
+      if (change.zxid > zxid) break;
+      if (change.type === "NodeCreated") state = { exists: true, mzxid: change.zxid, pzxid: change.zxid };
+      else if (change.type === "NodeDeleted") state = { ...state, exists: false };
+      else if (change.type === "NodeDataChanged") state = { ...state, mzxid: change.zxid };
+      else state = { ...state, pzxid: change.zxid };
+    }
+    return state;
+  };
+
+  const arm = (w: ClientWatches, kind: OneShot, path: string, baseline: number, setBy: string): void => {
+    const key = `${kind}:${path}`;
+    if (w.armed.has(key)) return; // the server holds one watch per connection and path
+    const { due, restricted } = dueOf(kind, path, baseline);
+    if (restricted) return; // only watchers with READ are told: this one may never hear of it
+    w.armed.set(key, { kind, path, baseline, due, setBy });
+    w.fired.delete(key);
+  };
+
+  /**
+   * A zxid reached the client in order on its connection: every watch due
+   * before it must have fired already, and at a reply, every watch due at it
+   * too (a transaction's events all come before any reply that shows it; an
+   * event may be followed by others of the same transaction).
+   */
+  const observe = (w: ClientWatches, client: string, zxid: number, what: string, isEvent = false): void => {
+    for (const [key, armed] of w.armed) {
+      if (armed.due > zxid || (isEvent && armed.due === zxid)) continue;
+      checked++;
+      report(`${client}'s ${armed.kind} watch on ${armed.path} (set by ${armed.setBy} at zxid ${armed.baseline}) never fired for the change at zxid ${armed.due}, though ${what} showed zxid ${zxid}`);
+      w.armed.delete(key);
+    }
+    if (zxid > w.seenZxid) w.seenZxid = zxid;
+  };
+
+  /** The new server re-registers the client's watches and fires those its last zxid shows it missed (setWatches). */
+  const reconnect = (w: ClientWatches, serverZxid: number): void => {
+    const owed = new Map<string, string>();
+    const lastZxid = w.seenZxid;
+    for (const [key, armed] of [...w.armed]) {
+      const node = nodeAt(armed.path, serverZxid);
+      let event: string | null = null;
+      if (armed.kind === "exist") event = node.exists ? "NodeCreated" : null;
+      else if (!node.exists) event = "NodeDeleted";
+      else if (armed.kind === "data" && node.mzxid > lastZxid) event = "NodeDataChanged";
+      else if (armed.kind === "child" && node.pzxid > lastZxid) event = "NodeChildrenChanged";
+      w.armed.delete(key);
+      if (event !== null) owed.set(`${event}:${armed.path}`, key);
+      else arm(w, armed.kind, armed.path, serverZxid, `the reconnect at zxid ${serverZxid}`);
+    }
+    w.rearm = { zxid: serverZxid, owed };
+    if (serverZxid > w.seenZxid) w.seenZxid = serverZxid;
+  };
+
+  /** The reconnect's events are over (another message came): whatever it owed and did not send was lost. */
+  const closeRearm = (w: ClientWatches, client: string): void => {
+    const rearm = w.rearm;
+    if (rearm === null) return;
+    w.rearm = null;
+    for (const [event, key] of rearm.owed) {
+      checked++;
+      report(`${client} reconnected at zxid ${rearm.zxid} holding a watch (${key}) that its last zxid shows had missed a change, but got no ${event.split(":")[0] ?? event} for it`);
+    }
+  };
+
+  const event = (w: ClientWatches, client: string, n: ZkNotification): void => {
+    const zxid = n.zxid as number;
+    const path = n.path as string;
+    const rearm = w.rearm;
+    if (rearm !== null && zxid === rearm.zxid && rearm.owed.has(`${n.type}:${path}`)) {
+      checked++;
+      const key = rearm.owed.get(`${n.type}:${path}`) as string;
+      rearm.owed.delete(`${n.type}:${path}`);
+      w.fired.set(key, zxid);
+      return;
+    }
+    closeRearm(w, client);
+    const change = (byPath.get(path) ?? []).find((c) => c.zxid === zxid && c.type === n.type);
+    checked++;
+    if (change === undefined) {
+      report(`${client} got ${n.type} ${path} at zxid ${zxid}, but no change at that zxid fires it`);
+      return;
+    }
+    // One event per change and connection, whatever number of watches it meets.
+    let covered = w.persistent.has(path) || (n.type !== "NodeChildrenChanged" && [...w.recursive].some((p) => p === path || p === "/" || path.startsWith(`${p}/`)));
+    for (const [key, armed] of [...w.armed]) {
+      if (armed.path !== path || !fires(armed.kind, n.type)) continue;
+      covered = true;
+      w.armed.delete(key);
+      w.fired.set(key, zxid);
+      if (armed.due < zxid) report(`${client}'s ${armed.kind} watch on ${path} (set by ${armed.setBy} at zxid ${armed.baseline}) fired for the change at zxid ${zxid}, not for the first one, at zxid ${armed.due}`);
+    }
+    if (!covered) {
+      const again = [...w.fired].find(([key]) => key.endsWith(`:${path}`));
+      report(
+        again === undefined
+          ? `${client} got ${n.type} ${path} (zxid ${zxid}) with no watch set on it`
+          : `${client} got ${n.type} ${path} (zxid ${zxid}) from a one-shot watch that had already fired at zxid ${again[1]}`,
+      );
+    }
+    observe(w, client, zxid, `the event ${n.type} ${path}`, true);
+  };
+
+  const completion = (w: ClientWatches, client: string, op: ZkHistoryOp): void => {
+    closeRearm(w, client);
+    if (op.replyZxid === null) return; // answered by the client itself (ConnectionLoss, a bad path): nothing came on the wire
+    observe(w, client, op.replyZxid, `the reply to ${op.client} xid ${op.xid} ${op.f}`);
+    if (op.outcome !== "ok" || op.path === null) return;
+    const setBy = `${op.f} xid ${op.xid}`;
+    if (op.watch && op.f === "getData") arm(w, "data", op.path, op.replyZxid, setBy);
+    else if (op.watch && op.f === "exists") arm(w, op.output === null ? "exist" : "data", op.path, op.replyZxid, setBy);
+    else if (op.watch && op.f === "getChildren") arm(w, "child", op.path, op.replyZxid, setBy);
+    else if (op.f === "addWatch") (op.input === "PERSISTENT_RECURSIVE" ? w.recursive : w.persistent).add(op.path);
+    else if (op.f === "removeWatches") removeWatches(w, op.path, op.input);
+  };
+
+  const steps = new Map<string, Step[]>();
+  const stepsOf = (client: string): Step[] => {
+    let list = steps.get(client);
+    if (list === undefined) {
+      list = [];
+      steps.set(client, list);
+    }
+    return list;
+  };
+  for (const op of history.ops) if (op.complete !== null) stepsOf(op.client).push({ at: op.complete, op });
+  for (const n of history.notifications) stepsOf(n.client).push({ at: n.at, n });
+
+  for (const [client, list] of steps) {
+    list.sort((a, b) => a.at - b.at);
+    const w: ClientWatches = { armed: new Map(), persistent: new Set(), recursive: new Set(), fired: new Map(), seenZxid: 0, disconnected: false, rearm: null };
+    for (const step of list) {
+      if (step.op !== undefined) {
+        completion(w, client, step.op);
+        continue;
+      }
+      const n = step.n;
+      if (n.type !== "None") {
+        if (n.zxid !== null && n.path !== null) event(w, client, n);
+        continue;
+      }
+      closeRearm(w, client);
+      if (n.state === "Disconnected") {
+        w.disconnected = true;
+      } else if (n.state === "SyncConnected" && n.zxid !== null) {
+        if (w.disconnected) reconnect(w, n.zxid);
+        else observe(w, client, n.zxid, "the session's first connection");
+        w.disconnected = false;
+      } else if (n.state === "Expired" || n.state === "Closed") {
+        w.armed.clear();
+        w.persistent.clear();
+        w.recursive.clear();
+      }
+    }
+    closeRearm(w, client);
+  }
+  return { checked, violations };
+}
+
+function removeWatches(w: ClientWatches, path: string, type: unknown): void {
+  const kinds: OneShot[] = type === "Data" ? ["data", "exist"] : type === "Children" ? ["child"] : ["data", "exist", "child"];
+  for (const kind of kinds) w.armed.delete(`${kind}:${path}`);
+  if (type === "Any") {
+    w.persistent.delete(path);
+    w.recursive.delete(path);
+  }
+}
