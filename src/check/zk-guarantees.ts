@@ -259,20 +259,26 @@ const READS = ["getData", "exists", "getChildren", "getAllChildrenNumber", "getE
 
 /** A read after a completed sync reflects every write that completed before the sync began. */
 function readAfterSync(history: ZkHistory): GuaranteeResult {
+  // Writes in completion order, with the one of highest zxid so far at each position.
   const writes = history.ops.filter((op) => op.outcome === "ok" && op.txnZxid !== null && op.complete !== null).sort((a, b) => (a.complete as number) - (b.complete as number));
+  const completions = writes.map((w) => w.complete as number);
+  const highestSoFar: ZkHistoryOp[] = [];
+  for (const w of writes) {
+    const before = highestSoFar[highestSoFar.length - 1];
+    highestSoFar.push(before === undefined || (w.txnZxid as number) > (before.txnZxid as number) ? w : before);
+  }
   const violations: string[] = [];
   let checked = 0;
   for (const ops of byClient(history.ops).values()) {
     const ordered = [...ops].sort((a, b) => a.xid - b.xid);
+    const nextRead = nextIndexWhere(ordered, (op) => READS.includes(op.f) && op.outcome !== "info");
     ordered.forEach((sync, i) => {
       if (sync.f !== "sync" || sync.outcome !== "ok") return;
-      const read = ordered.slice(i + 1).find((op) => READS.includes(op.f) && op.outcome !== "info");
+      const read = ordered[nextRead[i + 1] ?? -1];
       if (read === undefined || read.replyZxid === null) return;
-      let needed: ZkHistoryOp | null = null;
-      for (const w of writes) {
-        if ((w.complete as number) >= sync.invoke) break;
-        if (needed === null || (w.txnZxid as number) > (needed.txnZxid as number)) needed = w;
-      }
+      // The writes that completed before the sync began: those before its invocation in the run's order.
+      const count = upperBound(completions, sync.invoke - 1);
+      const needed = count === 0 ? null : (highestSoFar[count - 1] as ZkHistoryOp);
       if (needed === null) return;
       checked++;
       if (read.replyZxid < (needed.txnZxid as number)) {
@@ -281,6 +287,13 @@ function readAfterSync(history: ZkHistory): GuaranteeResult {
     });
   }
   return result("read-after-sync", "a read after sync sees every write that completed before the sync began", checked, violations);
+}
+
+/** For each position, the first position at or after it whose item satisfies `wanted` (-1 when none); one more slot at the end. */
+function nextIndexWhere<T>(items: readonly T[], wanted: (item: T) => boolean): Int32Array {
+  const next = new Int32Array(items.length + 1).fill(-1);
+  for (let i = items.length - 1; i >= 0; i--) next[i] = wanted(items[i] as T) ? i : (next[i + 1] as number);
+  return next;
 }
 
 /**
@@ -390,7 +403,8 @@ function ephemeralsGone(history: ZkHistory): GuaranteeResult {
     const ordered = [...ops].sort((a, b) => a.xid - b.xid);
     ordered.forEach((sync, i) => {
       if (sync.f !== "sync" || sync.outcome !== "ok") return;
-      for (const read of ordered.slice(i + 1)) {
+      for (let j = i + 1; j < ordered.length; j++) {
+        const read = ordered[j] as ZkHistoryOp;
         if (!READS.includes(read.f)) break;
         for (const expiry of expiries) {
           if (expiry.at >= sync.invoke) continue;
@@ -455,9 +469,10 @@ function syncReadsLinearizable(history: ZkHistory, options: GuaranteeOptions): G
   let pairs = 0;
   for (const ops of byClient(history.ops).values()) {
     const ordered = [...ops].sort((a, b) => a.xid - b.xid);
+    const nextReadOrSync = nextIndexWhere(ordered, (op) => READS.includes(op.f) || op.f === "sync");
     ordered.forEach((sync, i) => {
       if (sync.f !== "sync" || sync.outcome !== "ok") return;
-      const read = ordered.slice(i + 1).find((op) => READS.includes(op.f) || op.f === "sync");
+      const read = ordered[nextReadOrSync[i + 1] ?? -1];
       if (read === undefined || (read.f !== "getData" && read.f !== "exists") || read.outcome !== "ok" || !modelled(read)) return;
       pairs++;
       operations.push(asOperation(read, sync.invoke, read.complete));

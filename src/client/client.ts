@@ -454,10 +454,16 @@ export class ZkClient implements Node<ClientMsg> {
     this.ctx.send(this.server(), { type: "zk-ping", connection: this.connection, next: this.stream.next });
   }
 
-  /** A pong: the server is alive and has our messages below `next`; send again what it lacks. */
+  /**
+   * A pong: the server is alive and has our messages below `next`; send again
+   * what it lacks. Its zxid does not count as seen: a pong is outside the
+   * ordered stream and may overtake watch events the network lost and the
+   * server is about to send again, and a last zxid past them would make the
+   * next server think those events were delivered (ZooKeeper's client, over
+   * TCP, takes lastZxid from in-order replies only).
+   */
   private pong(msg: ServerToClient & { type: "zk-pong" }): void {
     this.lastHeardUs = this.ctx.now();
-    this.lastZxid = Math.max(this.lastZxid, msg.zxid);
     this.stream.acknowledged(msg.next, (lost) => this.ctx.send(this.server(), lost));
   }
 

@@ -35,22 +35,81 @@ function sequenceOf(name: string): number {
   return Number(name.slice(-10));
 }
 
+/** Attempts of one step of a recipe that keeps failing with ConnectionLoss (each attempt waits for a connection). */
+const CONNECTION_TRIES_MAX = 1_000;
+
+/**
+ * Runs one request of a recipe again while its connection breaks: the
+ * session lives on while the client reconnects, and only SessionExpired (or
+ * another ZooKeeper error) ends the recipe. `step` must be safe to repeat:
+ * a read, or a write that checks whether it happened already.
+ */
+async function retrying<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof ZkError && error.code === "ConnectionLoss") || attempt >= CONNECTION_TRIES_MAX) throw error;
+    }
+  }
+}
+
 /** Own node of this session under `dir` with this prefix, if a create whose reply was lost did happen. */
 async function findOwnNode(zk: ZooKeeper, dir: string, prefix: string): Promise<string | null> {
-  const mine = await zk.getEphemerals(`${dir}/${prefix}`);
+  const mine = await retrying(() => zk.getEphemerals(`${dir}/${prefix}`));
   return mine.length > 0 ? (mine.sort()[mine.length - 1] as string) : null;
 }
 
-/** Creates an ephemeral sequential node, surviving a ConnectionLoss on the create itself. */
+/**
+ * Creates an ephemeral sequential node, surviving a ConnectionLoss on the
+ * create itself: a create whose reply was lost may have happened, so before
+ * trying again it looks for a node of its own session (ephemerals are listed
+ * per session). Creating blindly again would leave an orphan of its own
+ * session ahead of it in the queue, and it would wait behind it for ever.
+ */
 async function createSequential(zk: ZooKeeper, dir: string, prefix: string): Promise<string> {
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await zk.create(`${dir}/${prefix}`, null, { mode: "EPHEMERAL_SEQUENTIAL" });
     } catch (error) {
-      if (!(error instanceof ZkError && error.code === "ConnectionLoss")) throw error;
+      if (!(error instanceof ZkError && error.code === "ConnectionLoss") || attempt >= CONNECTION_TRIES_MAX) throw error;
       const own = await findOwnNode(zk, dir, prefix);
       if (own !== null) return own;
     }
+  }
+}
+
+/** Deletes a recipe's own node, whatever the connection does; gone already (or with the session) is fine. */
+async function deleteOwn(zk: ZooKeeper, path: string): Promise<void> {
+  try {
+    await retrying(() => zk.delete(path));
+  } catch (error) {
+    if (!(error instanceof ZkError && (error.code === "NoNode" || error.code === "SessionExpired"))) throw error;
+  }
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof ZkError ? error.code : error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Waits in a queue of sequential nodes under `dir` until `name` is first,
+ * watching only the node just before it (no herd). Throws NoNode when its
+ * own node is gone (the session expired).
+ */
+async function waitFirst(zk: ZooKeeper, dir: string, name: string, prefix: string): Promise<void> {
+  for (;;) {
+    const children = (await retrying(() => zk.getChildren(dir))).filter((c) => c.startsWith(prefix)).sort((a, b) => sequenceOf(a) - sequenceOf(b));
+    const index = children.indexOf(name);
+    if (index < 0) throw new ZkError("NoNode"); // our node is gone: the session expired
+    if (index === 0) return;
+    const { watcher, fired } = oneEvent();
+    // A ConnectionLoss here may have set the watch or not: look again rather than wait for an event that may never come.
+    const predecessor = await zk.exists(`${dir}/${children[index - 1] as string}`, watcher).catch((error: unknown) => {
+      if (error instanceof ZkError && error.code === "ConnectionLoss") return undefined;
+      throw error;
+    });
+    if (predecessor !== null && predecessor !== undefined) await fired;
   }
 }
 
@@ -60,6 +119,13 @@ async function createSequential(zk: ZooKeeper, dir: string, prefix: string): Pro
  * the zxid that created its node: it only grows from holder to holder, so a
  * resource that remembers the highest token it saw can refuse a stale holder
  * (see StorageNode and ClientProcess.store).
+ *
+ * A broken connection does not end an attempt: the session lives on while
+ * the client reconnects, and every step is repeated (the create only after
+ * looking for its own node). An attempt that does end (its session expired,
+ * or another error) deletes its node, so that it never blocks the queue.
+ * The notes say what the client wants and believes: lock-wanted,
+ * lock-acquired, lock-released, lock-abandoned.
  */
 export class Lock {
   private node: string | null = null;
@@ -77,43 +143,42 @@ export class Lock {
   }
 
   async acquire(): Promise<number> {
-    await ensurePath(this.zk, this.dir);
-    const path = await createSequential(this.zk, this.dir, "lock-");
-    this.node = path;
-    const name = path.slice(this.dir.length + 1);
-    for (;;) {
-      const children = (await this.zk.getChildren(this.dir)).filter((c) => c.startsWith("lock-")).sort((a, b) => sequenceOf(a) - sequenceOf(b));
-      const index = children.indexOf(name);
-      if (index < 0) throw new ZkError("NoNode"); // our node is gone: the session expired
-      if (index === 0) break;
-      const { watcher, fired } = oneEvent();
-      const predecessor = await this.zk.exists(`${this.dir}/${children[index - 1] as string}`, watcher);
-      if (predecessor !== null) await fired;
+    this.process.note("lock-wanted", { lock: this.dir });
+    try {
+      await retrying(() => ensurePath(this.zk, this.dir));
+      const path = await createSequential(this.zk, this.dir, "lock-");
+      this.node = path;
+      await waitFirst(this.zk, this.dir, path.slice(this.dir.length + 1), "lock-");
+      const stat = await retrying(() => this.zk.exists(path));
+      if (stat === null) throw new ZkError("NoNode"); // the session expired as it got there
+      this.tokenValue = stat.czxid;
+    } catch (error) {
+      this.process.note("lock-abandoned", { lock: this.dir, error: codeOf(error) });
+      await this.dropNode();
+      throw error;
     }
-    const stat = await this.zk.exists(path);
-    this.tokenValue = stat?.czxid ?? 0;
     this.process.note("lock-acquired", { lock: this.dir, token: this.tokenValue });
     return this.tokenValue;
   }
 
   async release(): Promise<void> {
-    const node = this.node;
-    this.node = null;
     this.process.note("lock-released", { lock: this.dir, token: this.tokenValue });
     this.tokenValue = 0;
-    if (node === null) return;
-    try {
-      await this.zk.delete(node);
-    } catch (error) {
-      if (!(error instanceof ZkError && (error.code === "NoNode" || error.code === "SessionExpired"))) throw error;
-    }
+    await this.dropNode();
+  }
+
+  private async dropNode(): Promise<void> {
+    const node = this.node;
+    this.node = null;
+    if (node !== null) await deleteOwn(this.zk, node).catch(() => undefined);
   }
 }
 
 /**
  * Leader election: the contender with the lowest sequential node leads; each
  * other one watches its predecessor. The term is the zxid of the leader's
- * node, so terms only grow.
+ * node, so terms only grow. Connection losses are ridden out as the lock
+ * does; the notes are election-wanted, elected, resigned, election-abandoned.
  */
 export class Election {
   private node: string | null = null;
@@ -126,27 +191,34 @@ export class Election {
 
   /** Resolves with the term once this client leads. */
   async lead(): Promise<number> {
-    await ensurePath(this.zk, this.dir);
-    this.node = await createSequential(this.zk, this.dir, "n-");
-    const name = this.node.slice(this.dir.length + 1);
-    for (;;) {
-      const children = (await this.zk.getChildren(this.dir)).sort((a, b) => sequenceOf(a) - sequenceOf(b));
-      const index = children.indexOf(name);
-      if (index < 0) throw new ZkError("NoNode");
-      if (index === 0) break;
-      const { watcher, fired } = oneEvent();
-      if ((await this.zk.exists(`${this.dir}/${children[index - 1] as string}`, watcher)) !== null) await fired;
+    this.process.note("election-wanted", { election: this.dir });
+    let term = 0;
+    try {
+      await retrying(() => ensurePath(this.zk, this.dir));
+      const node = await createSequential(this.zk, this.dir, "n-");
+      this.node = node;
+      await waitFirst(this.zk, this.dir, node.slice(this.dir.length + 1), "n-");
+      const stat = await retrying(() => this.zk.exists(node));
+      if (stat === null) throw new ZkError("NoNode");
+      term = stat.czxid;
+    } catch (error) {
+      this.process.note("election-abandoned", { election: this.dir, error: codeOf(error) });
+      await this.dropNode();
+      throw error;
     }
-    const term = (await this.zk.exists(this.node))?.czxid ?? 0;
     this.process.note("elected", { election: this.dir, term });
     return term;
   }
 
   async resign(): Promise<void> {
     this.process.note("resigned", { election: this.dir });
+    await this.dropNode();
+  }
+
+  private async dropNode(): Promise<void> {
     const node = this.node;
     this.node = null;
-    if (node !== null) await this.zk.delete(node).catch(() => undefined);
+    if (node !== null) await deleteOwn(this.zk, node).catch(() => undefined);
   }
 }
 
@@ -165,25 +237,34 @@ export class Barrier {
   ) {}
 
   async enter(name: string): Promise<void> {
-    await ensurePath(this.zk, this.dir);
-    this.node = `${this.dir}/${name}`;
+    const node = `${this.dir}/${name}`;
+    this.node = node;
     this.process.note("barrier-enter", { barrier: this.dir, name, count: this.count });
-    await this.zk.create(this.node, null, { mode: "EPHEMERAL" });
-    for (;;) {
-      const { watcher, fired } = oneEvent();
-      const children = await this.zk.getChildren(this.dir, watcher);
-      if (children.length >= this.count) break;
-      await fired;
+    try {
+      await retrying(() => ensurePath(this.zk, this.dir));
+      // The name is this participant's own: NodeExists after a lost reply means the create happened.
+      await retrying(() => this.zk.create(node, null, { mode: "EPHEMERAL" })).catch((error: unknown) => {
+        if (!(error instanceof ZkError && error.code === "NodeExists")) throw error;
+      });
+      for (;;) {
+        const { watcher, fired } = oneEvent();
+        const children = await retrying(() => this.zk.getChildren(this.dir, watcher));
+        if (children.length >= this.count) break;
+        await fired;
+      }
+    } catch (error) {
+      this.process.note("barrier-abandoned", { barrier: this.dir, name, error: codeOf(error) });
+      throw error;
     }
     this.process.note("barrier-passed", { barrier: this.dir, name, count: this.count });
   }
 
   async leave(): Promise<void> {
-    if (this.node !== null) await this.zk.delete(this.node).catch(() => undefined);
+    if (this.node !== null) await deleteOwn(this.zk, this.node).catch(() => undefined);
     this.node = null;
     for (;;) {
       const { watcher, fired } = oneEvent();
-      const children = await this.zk.getChildren(this.dir, watcher);
+      const children = await retrying(() => this.zk.getChildren(this.dir, watcher));
       if (children.length === 0) break;
       await fired;
     }

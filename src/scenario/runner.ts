@@ -1,5 +1,5 @@
 import { buildZkCluster, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
-import { checkRecipes, checkZkGuarantees, type GuaranteeResult, type NoteRecord, type ZkChange, type ZkHistory } from "../check/index.ts";
+import { checkRecipeProgress, checkRecipes, checkRequestsAnswered, checkZkGuarantees, type GuaranteeResult, type NoteRecord, type ZkChange, type ZkHistory } from "../check/index.ts";
 import { LogServer, paxosConfigSchema, PaxosChecker, PaxosLiveness, serverIds, type LogServerMsg, type PaxosConfigInput, type PaxosViolation, type ScheduledProposal } from "../paxos/index.ts";
 import { Simulation, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceEvent, type TraceSink, type TraceLevel } from "../sim/index.ts";
 import { ZkServer } from "../zk/index.ts";
@@ -60,7 +60,7 @@ export interface ScenarioReport {
 
 const DEFAULT_CHECKS: Readonly<Record<Scenario["system"], readonly CheckName[]>> = {
   paxos: ["paxos-safety", "paxos-liveness"],
-  zookeeper: ["paxos-safety", "replica-agreement", "zk-guarantees", "recipes"],
+  zookeeper: ["paxos-safety", "replica-agreement", "zk-guarantees", "recipes", "zk-liveness"],
 };
 const LIVENESS_BOUND_US = 3_000_000;
 const PROGRESS_EVERY_US = 1_000_000;
@@ -69,7 +69,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const seed = options.seed ?? scenario.seed;
   const servers = serverIds(scenario.servers.count);
   const paxos = paxosConfigSchema.parse(paxosInput(scenario));
-  const checks = scenario.checks ?? DEFAULT_CHECKS[scenario.system];
+  // A workload that threw is a failed run whatever else the scenario asks for.
+  const listed = scenario.checks ?? DEFAULT_CHECKS[scenario.system];
+  const checks: readonly CheckName[] = scenario.system === "zookeeper" && !listed.includes("workloads") ? [...listed, "workloads"] : listed;
   const { staticFaults, dynamicFaults } = splitFaults(scenario.faults ?? []);
   const lastFaultUs = Math.max(0, ...(scenario.faults ?? []).map((f) => f.at), scenario.nemesis?.until ?? 0);
   const calmUs = scenario.calm ?? lastFaultUs;
@@ -229,6 +231,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       case "recipes":
         for (const r of checkRecipes(notes)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null });
         break;
+      case "zk-liveness": {
+        if (zkHistory === null) break;
+        const progress = { calmUs, boundUs: zkLivenessBoundUs(scenario, paxos.electionTimeoutUsMax), endUs: theSim.nowUs };
+        const answered = checkRequestsAnswered(zkHistory, progress);
+        reports.push({ name: answered.name, group, holds: answered.holds, detail: answered.violations[0] ?? null });
+        for (const r of checkRecipeProgress(notes, progress)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null });
+        break;
+      }
+      case "workloads": {
+        const failed = notes.filter((n) => n.kind === "workload-failed");
+        const first = failed[0];
+        const detail = first === undefined ? null : `${first.node}'s workload failed at ${first.t} µs: ${String((first.data as { error?: unknown }).error)}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ""}`;
+        reports.push({ name: "workloads", group, holds: first === undefined, detail });
+        break;
+      }
       default: {
         const unknown: never = group;
         throw new Error(`unknown check ${String(unknown)}`);
@@ -256,6 +273,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     events: summary.events,
     endUs: summary.endUs,
   };
+}
+
+/**
+ * How long a request may wait once the faults stopped (and a recipe for
+ * progress): the scenario's `liveness`, or the longest negotiated session
+ * timeout (a client learns of a broken connection within it), two election
+ * timeouts and a second.
+ */
+function zkLivenessBoundUs(scenario: Scenario, electionTimeoutUsMax: number): number {
+  if (scenario.liveness !== undefined) return scenario.liveness;
+  const tickUs = scenario.servers.tick ?? 500_000;
+  let sessionUs = 0;
+  for (const group of scenario.clients ?? []) {
+    const requestedUs = group.sessionTimeout ?? 4 * tickUs;
+    sessionUs = Math.max(sessionUs, Math.min(20 * tickUs, Math.max(2 * tickUs, requestedUs)));
+  }
+  return sessionUs + 2 * electionTimeoutUsMax + 1_000_000;
 }
 
 function leaderOf(sim: Simulation<unknown>, id: NodeId): boolean {

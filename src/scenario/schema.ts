@@ -123,7 +123,7 @@ const clientGroupSchema = z.strictObject({
   workload: workloadSchema,
 });
 
-export const CHECK_NAMES = ["paxos-safety", "paxos-liveness", "replica-agreement", "zk-guarantees", "linearizable-reads", "recipes"] as const;
+export const CHECK_NAMES = ["paxos-safety", "paxos-liveness", "replica-agreement", "zk-guarantees", "linearizable-reads", "recipes", "zk-liveness", "workloads"] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** What `expect` may name: a check, one of ZooKeeper's guarantees, or a recipe invariant. */
@@ -135,12 +135,19 @@ export const EXPECTABLE: readonly string[] = [
   "monotonic-reads",
   "read-after-sync",
   "watch-before-change",
+  "watches-fire-once",
+  "write-zxids",
+  "sync-reads-linearizable",
   "ephemerals-gone-after-expiry",
   "sequential-names",
   "lock-exclusive",
   "fencing",
   "one-leader-per-term",
   "barrier",
+  "requests-answered",
+  "lock-progress",
+  "election-progress",
+  "barrier-progress",
 ];
 
 export const scenarioSchema = z
@@ -173,6 +180,8 @@ export const scenarioSchema = z
     nemesis: nemesisSchema.optional(),
     /** Judge liveness after this calm point (default: the last fault). */
     calm: durationSchema.optional(),
+    /** zk-liveness: how long after the calm point (or its invocation) a request may wait for its answer, and a recipe for progress (default: the longest session timeout, two election timeouts and 1 s). */
+    liveness: durationSchema.optional(),
     checks: z.array(z.enum(CHECK_NAMES)).min(1).optional(),
     /** "pass", or the name of a check (or a guarantee or invariant) that must fail. */
     expect: z.string().default("pass"),
@@ -215,7 +224,7 @@ export const scenarioSchema = z
         ctx.addIssue({ code: "custom", path: ["proposals", "at", index, "node"], message: `expected a server, s1 to s${s.servers.count}` });
       }
     });
-    const zkOnly = ["replica-agreement", "zk-guarantees", "linearizable-reads", "recipes"];
+    const zkOnly = ["replica-agreement", "zk-guarantees", "linearizable-reads", "recipes", "zk-liveness", "workloads"];
     if (s.system === "paxos") {
       (s.checks ?? []).forEach((check, index) => {
         if (zkOnly.includes(check)) ctx.addIssue({ code: "custom", path: ["checks", index], message: `${check} judges the ZooKeeper service: a paxos scenario has paxos-safety and paxos-liveness` });

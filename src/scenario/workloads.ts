@@ -259,7 +259,30 @@ function pipelineWorkload(spec: WorkloadSpec, place: WorkloadPlace, ops: number,
         if (everyMs > 0) await p.sleep(everyMs);
       }
     };
+    // Beside the lanes, a watcher that keeps a child watch on /pc and a data watch on /p0 set, as a
+    // membership or configuration watcher does, so that a reconnect always finds watches to carry over.
+    let lanesDone = false;
+    const wakes: (() => void)[] = [];
+    const watcher = async (read: (w: () => void) => Promise<unknown>): Promise<void> => {
+      const slot = wakes.push(() => {}) - 1;
+      while (!lanesDone && alive(zk)) {
+        const fired = new Promise<void>((resolve) => {
+          wakes[slot] = resolve;
+        });
+        let set = false;
+        await tolerate(async () => {
+          await read(() => (wakes[slot] as () => void)());
+          set = true;
+        });
+        if (set) await fired;
+        else await p.sleep(everyMs + 1);
+      }
+    };
+    const watchers = [watcher((w) => zk.getChildren("/pc", w)), watcher((w) => zk.getData("/p0", w))];
     await Promise.all(Array.from({ length: inflight }, lane));
+    lanesDone = true;
+    for (const wake of wakes) wake();
+    await Promise.all(watchers);
   };
 }
 

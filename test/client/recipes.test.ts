@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { pausedLockCluster } from "../fixtures/paused-lock.ts";
-import { Barrier, buildZkCluster, ConfigWatcher, Election, Lock, ZkError, type ZkClusterOptions } from "../../src/client/index.ts";
+import { Barrier, ConfigWatcher, Election, Lock, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
 import { runCluster } from "../fixtures/run-cluster.ts";
 
 /** Runs a cluster (failing on a workload that threw); returns the notes, in order, and the cluster. */
@@ -150,5 +150,79 @@ describe("recipes", () => {
     expect(seen.length).toBeGreaterThan(1);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1] as number);
     expect(seen[seen.length - 1]).toBe(finalVersion);
+  });
+
+  /**
+   * A handle whose requests of one kind fail with ConnectionLoss after they
+   * reached the service (`after`), or before (`before`): a reply lost with a
+   * broken connection, at the one place the test aims at.
+   */
+  function losing(zk: ZooKeeper, op: "create" | "getChildren", times: number, when: "after" | "before", pathPrefix = "/"): ZooKeeper {
+    let left = times;
+    const handle = Object.create(zk) as ZooKeeper;
+    const real = zk[op].bind(zk) as (...args: unknown[]) => Promise<unknown>;
+    (handle as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
+      if (left <= 0 || !String(args[0]).startsWith(pathPrefix)) return real(...args);
+      left--;
+      if (when === "after") await real(...args);
+      throw new ZkError("ConnectionLoss");
+    };
+    return handle;
+  }
+
+  test("lock: a create whose reply was lost is not made again; the client finds its own node and takes the lock (seed 24)", async () => {
+    const { cluster, notes } = await run(
+      {
+        engine: engine(24),
+        serverCount: 3,
+        clients: [
+          {
+            workload: async (zk, p) => {
+              const lock = new Lock(losing(zk, "create", 2, "after", "/lk/lock-"), p, "/lk");
+              await lock.acquire();
+              await lock.release();
+            },
+          },
+        ],
+      },
+      5_000_000,
+    );
+    expect(notes.filter((n) => n.kind === "lock-acquired").map((n) => n.node)).toEqual(["c1"]);
+    // Two lock-node creates lost their replies, and one node was made, then released: a blind retry leaves orphans.
+    const children = cluster.server("s1")?.zkState.tree.read({ op: "getChildren", path: "/lk", watch: false, withStat: true }, { sessionId: 0, authIds: ["world:anyone"] });
+    expect(children).toMatchObject({ ok: true, result: { children: [], stat: { cversion: 2 } } });
+  });
+
+  test("lock: a ConnectionLoss after the create does not end the attempt, and an attempt that ends leaves no node behind (seed 25)", async () => {
+    const { notes } = await run(
+      {
+        engine: engine(25),
+        serverCount: 3,
+        clients: [
+          {
+            workload: async (zk, p) => {
+              // The first three getChildren of the wait fail: the attempt goes on.
+              const lock = new Lock(losing(zk, "getChildren", 3, "before"), p, "/lk");
+              await lock.acquire();
+              await lock.release();
+              const again = new Lock(zk, p, "/lk");
+              await again.acquire();
+              await again.release();
+            },
+          },
+          {
+            workload: async (zk, p) => {
+              await p.sleep(2_000);
+              const lock = new Lock(zk, p, "/lk");
+              await lock.acquire();
+              await lock.release();
+            },
+          },
+        ],
+      },
+      8_000_000,
+    );
+    expect(notes.filter((n) => n.kind === "lock-acquired").map((n) => n.node)).toEqual(["c1", "c1", "c2"]);
+    expect(notes.filter((n) => n.kind === "lock-abandoned")).toEqual([]);
   });
 });
