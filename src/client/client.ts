@@ -384,8 +384,10 @@ export class ZkClient implements Node<ClientMsg> {
     this.connect();
   }
 
+  /** The server refused the connection, or stopped serving it: expired, or try the next server. */
   private refused(reason: "expired" | "behind" | "not-serving"): void {
     if (reason === "expired") return this.expire();
+    if (this.state === "SyncConnected") return this.disconnect(); // what was in flight has an unknown outcome
     this.serverIndex++;
     this.connect();
   }

@@ -27,6 +27,11 @@ export interface ZkCase {
   readonly registerClients: number;
   readonly znodeClients: number;
   readonly lockClients: number;
+  /** Clients with many requests in flight (ZooKeeper's asynchronous API), and how many each. */
+  readonly pipelineClients: number;
+  readonly pipelineInflight: number;
+  /** Slots between snapshots: small values make lagging replicas catch up by snapshot. */
+  readonly snapshotEvery: number;
   readonly lossPercent: number;
   /** Disk sync latency: long syncs widen the window in which a crash loses an acceptor's unsynced writes. */
   readonly syncUs: number;
@@ -59,11 +64,14 @@ export function zkCaseArbitrary(): fc.Arbitrary<ZkCase> {
       registerClients: fc.integer({ min: 1, max: 3 }),
       znodeClients: fc.integer({ min: 0, max: 2 }),
       lockClients: fc.integer({ min: 0, max: 2 }),
+      pipelineClients: fc.integer({ min: 0, max: 2 }),
+      pipelineInflight: fc.constantFrom(4, 16),
+      snapshotEvery: fc.constantFrom(2_000, 2_000, 50, 15),
       lossPercent: fc.constantFrom(0, 0, 1, 5),
       syncUs: fc.constantFrom(100, 100, 2_000, 20_000),
     })
     .chain((base) => {
-      const clientCount = base.registerClients + base.znodeClients + base.lockClients;
+      const clientCount = base.registerClients + base.znodeClients + base.lockClients + base.pipelineClients;
       const server = fc.integer({ min: 1, max: base.serverCount }).map((i) => `s${i}`);
       const client = fc.integer({ min: 1, max: clientCount }).map((i) => `c${i}`);
       const fault: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
@@ -97,16 +105,17 @@ export function zkCaseYaml(c: ZkCase, bugs: readonly PaxosBug[] = []): string {
     description: `A fault schedule found by zksim explore zookeeper (engine seed ${c.seed}).`,
     seed: c.seed,
     duration: `${ZK_SEARCH_TIMING.durationMs}ms`,
-    servers: { count: c.serverCount, tick: "200ms", ...(bugs.length > 0 ? { bugs: [...bugs] } : {}) },
+    servers: { count: c.serverCount, tick: "200ms", snapshotEvery: c.snapshotEvery, snapshotChunkChars: 1_024, ...(bugs.length > 0 ? { bugs: [...bugs] } : {}) },
     network: { latency: { kind: "uniform", min: "200us", max: "3ms" }, loss: c.lossPercent / 100 },
     disk: { sync: `${c.syncUs}us` },
     clients: [
       { count: c.registerClients, sessionTimeout: "1200ms", workload: { kind: "register", keys: 2, ops: 80, every: "15ms" } },
       ...(c.znodeClients > 0 ? [{ count: c.znodeClients, sessionTimeout: "1200ms", workload: { kind: "znode", keys: 3, ops: 80, every: "15ms" } }] : []),
       ...(c.lockClients > 0 ? [{ count: c.lockClients, sessionTimeout: "1200ms", workload: { kind: "lock", ops: 10, hold: "20ms", every: "20ms" } }] : []),
+      ...(c.pipelineClients > 0 ? [{ count: c.pipelineClients, sessionTimeout: "1200ms", workload: { kind: "pipeline", keys: 3, ops: 300, inflight: c.pipelineInflight, every: "10ms" } }] : []),
     ],
     faults: [...c.schedule.map(({ atMs, fault }) => ({ at: `${atMs}ms`, ...fault })), ...calm, ...restart.map((s) => ({ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, restart: s }))],
-    checks: ["paxos-safety", "replica-agreement", "zk-guarantees"],
+    checks: ["paxos-safety", "replica-agreement", "zk-guarantees", "recipes", "zk-liveness"],
     expect: "pass",
   };
   return stringify(scenario, { lineWidth: 0 });

@@ -109,6 +109,7 @@ export class ZkServer implements Node<ZkServerMsg> {
       snapshot: () => this.state.toSnapshot(),
       restore: (_slot, snapshot) => {
         this.state = ZkState.fromSnapshot(snapshot, options.extendedTypesEnabled);
+        this.closeConnections();
       },
       roleChanged: (role) => this.roleChanged(role),
     });
@@ -282,6 +283,21 @@ export class ZkServer implements Node<ZkServerMsg> {
     for (const path of set.recursive) this.watches.register(conn.client, "recursive", path);
     for (const event of events) {
       this.toClient(conn, { type: "zk-watch", connection: conn.connection, seq: 0, event: { ...event, zxid: this.state.lastZxid } });
+    }
+  }
+
+  /**
+   * The tree jumped ahead by a snapshot: the transactions inside it were never
+   * applied here one by one, so the requests they answer and the watches they
+   * fire are lost to this server's clients. As a ZooKeeper follower that
+   * resyncs with its leader does, it closes every client connection: each
+   * client fails what was in flight with ConnectionLoss and moves on with its
+   * last zxid and its watches, which the next server fires as due.
+   */
+  private closeConnections(): void {
+    for (const conn of [...this.connections.values()]) {
+      this.ctx.send(conn.client, { type: "zk-refused", connection: conn.connection, reason: "not-serving" });
+      this.dropConnection(conn);
     }
   }
 
