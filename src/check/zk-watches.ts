@@ -81,10 +81,15 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
     return { due: Number.POSITIVE_INFINITY, restricted: false };
   };
 
-  /** The node at `zxid` as far as the changes tell: whether it exists, its mzxid and pzxid. */
-  const nodeAt = (path: string, zxid: number): { exists: boolean; mzxid: number; pzxid: number } => {
-    let state = { exists: path === "/" || path === "/zookeeper" || path.startsWith("/zookeeper/"), mzxid: 0, pzxid: 0 };
-    for (const change of byPath.get(path) ?? []) {
+  /**
+   * The node at `zxid` as far as the changes tell, from what the watch knew
+   * at its baseline (that the node existed, or not; its mzxid and pzxid were
+   * at most the baseline): whether it exists, its mzxid and pzxid.
+   */
+  const nodeAt = (armed: Armed, zxid: number): { exists: boolean; mzxid: number; pzxid: number } => {
+    let state = { exists: armed.kind !== "exist", mzxid: 0, pzxid: 0 };
+    for (const change of byPath.get(armed.path) ?? []) {
+      if (change.zxid <= armed.baseline) continue;
       if (change.zxid > zxid) break;
       if (change.type === "NodeCreated") state = { exists: true, mzxid: change.zxid, pzxid: change.zxid };
       else if (change.type === "NodeDeleted") state = { ...state, exists: false };
@@ -124,7 +129,7 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
     const owed = new Map<string, string>();
     const lastZxid = w.seenZxid;
     for (const [key, armed] of [...w.armed]) {
-      const node = nodeAt(armed.path, serverZxid);
+      const node = nodeAt(armed, serverZxid);
       let event: string | null = null;
       if (armed.kind === "exist") event = node.exists ? "NodeCreated" : null;
       else if (!node.exists) event = "NodeDeleted";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { pausedLockCluster } from "../fixtures/paused-lock.ts";
-import { checkLinearizable, checkRecipes, checkZkGuarantees, makeModel, parseJsonlHistory, toOperations, zkHistoryToEvents, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
+import { checkLinearizable, checkRecipeProgress, checkRecipes, checkRequestsAnswered, checkZkGuarantees, makeModel, parseJsonlHistory, toOperations, zkHistoryToEvents, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
 import { buildZkCluster, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
 import { zkHistoryOf } from "../../src/scenario/index.ts";
 import type { TraceEvent } from "../../src/sim/index.ts";
@@ -203,6 +203,98 @@ describe("each guarantee catches its violation", () => {
       notifications: [],
     };
     expect(failing(h, "sequential-names")?.violations[0]).toMatch(/given twice/);
+  });
+});
+
+describe("the checks for what pipelines, reconnects and the wire show", () => {
+  const guarantee = (history: ZkHistory, name: GuaranteeName) => checkZkGuarantees(history).find((g) => g.name === name);
+  const event = (type: string, path: string, zxid: number, at: number): ZkHistory["notifications"][number] => ({ client: "c1", session: 1, type, path, zxid, state: "SyncConnected", at, atUs: at });
+  const session = (state: string, at: number, zxid: number | null = null): ZkHistory["notifications"][number] => ({ client: "c1", session: 1, type: "None", path: null, zxid, state, at, atUs: at });
+  const change = (zxid: number, type: "NodeCreated" | "NodeDeleted" | "NodeDataChanged" | "NodeChildrenChanged", path: string) => ({ zxid, type, path, restricted: false });
+  const watchRead = op({ id: 0, f: "getData", invoke: 0, complete: 1, watch: true, replyZxid: 3, output: ["a", 0] });
+
+  test("watches-fire-once: one event for the first change holds; a second event, or none, does not", () => {
+    const changes = [change(4, "NodeDataChanged", "/x"), change(6, "NodeDataChanged", "/x")];
+    const once: ZkHistory = { ops: [watchRead], notifications: [event("NodeDataChanged", "/x", 4, 2)], changes };
+    expect(guarantee(once, "watches-fire-once")).toMatchObject({ holds: true, checked: 1 });
+    const twice: ZkHistory = { ...once, notifications: [event("NodeDataChanged", "/x", 4, 2), event("NodeDataChanged", "/x", 6, 3)] };
+    expect(guarantee(twice, "watches-fire-once")?.violations[0]).toMatch(/already fired at zxid 4/);
+    // A reply at zxid 6 shows the change at 4 without its event: the event was lost.
+    const missed: ZkHistory = { ops: [watchRead, op({ id: 1, f: "getData", xid: 2, invoke: 2, complete: 3, replyZxid: 6 })], notifications: [], changes };
+    expect(guarantee(missed, "watches-fire-once")?.violations[0]).toMatch(/never fired for the change at zxid 4/);
+    const late: ZkHistory = { ...once, notifications: [event("NodeDataChanged", "/x", 6, 2)] };
+    expect(guarantee(late, "watches-fire-once")?.violations[0]).toMatch(/not for the first one, at zxid 4/);
+  });
+
+  test("watches-fire-once: a client that moves gets, at once, what its last zxid shows it missed; a child watch re-armed by mzxid misses it", () => {
+    const childRead = op({ id: 0, f: "getChildren", path: "/q", invoke: 0, complete: 1, watch: true, replyZxid: 3 });
+    const changes = [change(5, "NodeCreated", "/q/a"), change(5, "NodeChildrenChanged", "/q"), change(8, "NodeChildrenChanged", "/q")];
+    const disconnected = [session("Disconnected", 2), session("SyncConnected", 3, 6)];
+    const owed: ZkHistory = { ops: [childRead], notifications: [...disconnected, event("NodeChildrenChanged", "/q", 6, 4)], changes };
+    expect(guarantee(owed, "watches-fire-once")).toMatchObject({ holds: true });
+    // No event at the reconnect: the next change fires the watch, which is one change too late.
+    const rearmedByMzxid: ZkHistory = { ops: [childRead], notifications: [...disconnected, event("NodeChildrenChanged", "/q", 8, 4)], changes };
+    expect(guarantee(rearmedByMzxid, "watches-fire-once")?.violations[0]).toMatch(/reconnected at zxid 6 holding a watch \(child:\/q\)/);
+  });
+
+  test("write-zxids: a failed write answered at a zxid the session had already seen took no zxid", () => {
+    const seen = op({ id: 0, f: "getData", invoke: 0, complete: 1, replyZxid: 9 });
+    const took: ZkHistory = { ops: [seen, op({ id: 1, f: "setData", xid: 2, invoke: 2, complete: 3, outcome: "fail", error: "BadVersion", replyZxid: 10 })], notifications: [] };
+    expect(guarantee(took, "write-zxids")).toMatchObject({ holds: true, checked: 1 });
+    const stale: ZkHistory = { ops: [seen, op({ id: 1, f: "setData", xid: 2, invoke: 2, complete: 3, outcome: "fail", error: "BadVersion", replyZxid: 9 })], notifications: [] };
+    expect(guarantee(stale, "write-zxids")?.violations[0]).toMatch(/took no zxid, or the reply hid it/);
+  });
+
+  test("session-order: a read issued after the session's own write must see it, however many are in flight", () => {
+    const write = op({ id: 0, f: "setData", xid: 1, invoke: 0, complete: 4, txnZxid: 7, replyZxid: 7, output: 1 });
+    const overtaking: ZkHistory = { ops: [write, op({ id: 1, f: "getData", xid: 2, invoke: 1, complete: 5, replyZxid: 6 })], notifications: [] };
+    expect(guarantee(overtaking, "session-order")?.violations[0]).toMatch(/before the session's earlier c1 xid 1 setData/);
+  });
+
+  test("sync-reads-linearizable: a read behind a sync that returns a value older than a write completed before the sync", () => {
+    const h: ZkHistory = {
+      ops: [
+        op({ id: 0, client: "c2", session: 2, f: "create", invoke: 0, complete: 1, input: "a", output: "/x" }),
+        op({ id: 1, client: "c2", session: 2, xid: 2, f: "setData", invoke: 2, complete: 3, input: ["b", -1], output: 1 }),
+        op({ id: 2, f: "sync", invoke: 4, complete: 6, xid: 1 }),
+        op({ id: 3, f: "getData", invoke: 5, complete: 7, xid: 2, output: ["a", 0] }),
+      ],
+      notifications: [],
+    };
+    expect(guarantee(h, "sync-reads-linearizable")?.holds).toBe(false);
+    const current = { ...h, ops: h.ops.map((o) => (o.id === 3 ? { ...o, output: ["b", 1] } : o)) };
+    expect(guarantee(current, "sync-reads-linearizable")).toMatchObject({ holds: true, checked: 1 });
+  });
+});
+
+describe("liveness", () => {
+  const options = { calmUs: 1_000, boundUs: 500, endUs: 10_000 };
+
+  test("requests-answered: a request never answered, or answered past the bound after the calm point, breaks it", () => {
+    const answered = op({ id: 0, f: "getData", invoke: 0, invokeUs: 1_200, completeUs: 1_600 });
+    expect(checkRequestsAnswered({ ops: [answered], notifications: [] }, options)).toMatchObject({ holds: true, checked: 1 });
+    const lost = op({ id: 1, f: "setData", xid: 2, invoke: 1, invokeUs: 300, complete: null, completeUs: null });
+    expect(checkRequestsAnswered({ ops: [answered, lost], notifications: [] }, options).violations[0]).toMatch(/c1 xid 2 setData \/x, invoked at 300 µs, was never answered/);
+    const slow = op({ id: 2, f: "getData", xid: 3, invoke: 2, invokeUs: 2_000, completeUs: 2_600 });
+    expect(checkRequestsAnswered({ ops: [slow], notifications: [] }, options).violations[0]).toMatch(/answered only at 2600 µs/);
+    // A request whose bound ends after the run is not judged.
+    const recent = op({ id: 3, f: "getData", xid: 4, invoke: 3, invokeUs: 9_800, complete: null, completeUs: null });
+    expect(checkRequestsAnswered({ ops: [recent], notifications: [] }, options)).toMatchObject({ holds: true, checked: 0 });
+  });
+
+  test("lock-progress: a free lock that someone wants is taken within the bound", () => {
+    const note = (node: string, t: number, kind: string): NoteRecord => ({ node, t, kind, data: { lock: "/lock" } });
+    const moving = [note("c1", 100, "lock-wanted"), note("c1", 200, "lock-acquired"), note("c2", 300, "lock-wanted"), note("c1", 1_200, "lock-released"), note("c2", 1_300, "lock-acquired")];
+    expect(checkRecipeProgress(moving, options)[0]).toMatchObject({ name: "lock-progress", holds: true });
+    // c2 waits behind an orphan of its own: nobody holds the lock, and it never moves again.
+    const stuck = [note("c1", 100, "lock-wanted"), note("c1", 200, "lock-acquired"), note("c2", 300, "lock-wanted"), note("c1", 1_200, "lock-released")];
+    expect(checkRecipeProgress(stuck, options)[0]?.violations[0]).toMatch(/nobody held the lock from 1200 µs to 10000 µs while c2 wanted it/);
+  });
+
+  test("barrier-progress: a barrier everyone entered opens for everyone", () => {
+    const note = (node: string, t: number, kind: string): NoteRecord => ({ node, t, kind, data: { barrier: "/b", count: 2 } });
+    const shut = [note("c1", 100, "barrier-enter"), note("c2", 200, "barrier-enter"), note("c1", 300, "barrier-passed")];
+    expect(checkRecipeProgress(shut, options)[0]?.violations[0]).toMatch(/c2 had not passed/);
   });
 });
 
