@@ -90,6 +90,11 @@ export class ZkServer implements Node<ZkServerMsg> {
   private waiting: ZkCommand[] = [];
   private batchesInFlight = 0;
   private leaderTerm = 0;
+  /** As leader: whether every slot chosen before this term is applied here, so that the tree and the sessions are current. */
+  private leaderReady = false;
+  private leaderReadyAsked = false;
+  /** Requests that reached the leader before it was ready, in arrival order. */
+  private deferred: ServerToServer[] = [];
   private knownLeader: NodeId | null = null;
 
   /** Whether a connection may be told of a change: READ in the trigger's ACL (ZooKeeper 3.8.4/3.9.2). */
@@ -134,12 +139,9 @@ export class ZkServer implements Node<ZkServerMsg> {
         return this.fromClient(from, msg);
       case "zk-forward":
       case "zk-forward-close":
-        return this.leaderChain(msg);
       case "zk-forward-session":
-        this.leaderPropose({ type: "createSession", sessionId: 0, timeoutMs: msg.timeoutMs }, msg.origin); // refused, the origin forwards it again
-        return;
       case "zk-touch":
-        return this.leaderTouch(msg.sessions);
+        return this.toLeader(msg);
       case "zk-connected":
       case "zk-refused":
       case "zk-reply":
@@ -499,19 +501,69 @@ export class ZkServer implements Node<ZkServerMsg> {
     this.waiting = [];
     this.batchesInFlight = 0;
     this.leaderTerm++;
-    if (role === "leader") {
-      // Two proposers may share a round (ballots are (round, node)), never a ballot: the epoch numbers
-      // ballots in their order, so each leader's zxids are its own and above every earlier leader's.
-      const ballot = this.replica.currentBallot;
-      this.epoch = ballot.round * this.options.servers.length + this.serverRanks.indexOf(ballot.node);
-      this.counter = 0;
-      this.chainTail.clear();
-      this.chainBuffer.clear();
-      this.tracker = new SessionTracker(this.options.tickMs * 1000);
-      const nowUs = this.ctx.now();
-      for (const [sessionId, timeoutMs] of this.state.sessions()) this.tracker.touch(sessionId, timeoutMs, nowUs);
-    } else {
-      this.tracker = null;
+    this.tracker = null;
+    this.leaderReady = false;
+    this.leaderReadyAsked = false;
+    this.deferred = [];
+    this.chainTail.clear();
+    this.chainBuffer.clear();
+    if (role !== "leader") return;
+    // Two proposers may share a round (ballots are (round, node)), never a ballot: the epoch numbers
+    // ballots in their order, so each leader's zxids are its own and above every earlier leader's.
+    const ballot = this.replica.currentBallot;
+    this.epoch = ballot.round * this.options.servers.length + this.serverRanks.indexOf(ballot.node);
+    this.counter = 0;
+    this.awaitCurrentLog();
+  }
+
+  /**
+   * A new leader's tree may lack what earlier leaders committed: the slots it
+   * recovers are applied only once its phase 2 completes. Until then it does
+   * not take requests (their session chains, read from a stale tree, would
+   * propose a write again or wait for one that is done) nor track sessions
+   * (one created in a recovered slot would never expire). Its read barrier
+   * says when every earlier slot is applied here.
+   */
+  private awaitCurrentLog(): void {
+    const term = this.leaderTerm;
+    this.leaderReadyAsked = true;
+    this.replica.readIndex(this.ctx, (slot) => {
+      if (term !== this.leaderTerm || this.replica.role !== "leader") return;
+      this.leaderReadyAsked = false; // on failure, the next tick asks again
+      if (slot !== null) this.becomeReady();
+    });
+  }
+
+  private becomeReady(): void {
+    this.leaderReady = true;
+    this.tracker = new SessionTracker(this.options.tickMs * 1000);
+    const nowUs = this.ctx.now();
+    for (const [sessionId, timeoutMs] of this.state.sessions()) this.tracker.touch(sessionId, timeoutMs, nowUs);
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const msg of deferred) this.toLeader(msg);
+  }
+
+  /** A request for the leader: taken at once when it is ready, kept until then (within a bound; its origin resends anyway). */
+  private toLeader(msg: ServerToServer): void {
+    if (this.replica.role !== "leader") return;
+    if (!this.leaderReady) {
+      if (msg.type !== "zk-touch" && this.deferred.length < WAITING_MAX) this.deferred.push(msg);
+      return;
+    }
+    switch (msg.type) {
+      case "zk-forward":
+      case "zk-forward-close":
+        return this.leaderChain(msg);
+      case "zk-forward-session":
+        this.leaderPropose({ type: "createSession", sessionId: 0, timeoutMs: msg.timeoutMs }, msg.origin); // refused, the origin forwards it again
+        return;
+      case "zk-touch":
+        return this.leaderTouch(msg.sessions);
+      default: {
+        const unknown: never = msg;
+        return unknown;
+      }
     }
   }
 
@@ -530,7 +582,7 @@ export class ZkServer implements Node<ZkServerMsg> {
   private leaderChain(msg: ServerToServer & { type: "zk-forward" | "zk-forward-close" }): void {
     if (this.replica.role !== "leader") return;
     const sessionId = msg.origin.sessionId;
-    const tail = this.chainTail.get(sessionId) ?? this.state.lastXid(sessionId);
+    const tail = Math.max(this.chainTail.get(sessionId) ?? 0, this.state.lastXid(sessionId));
     if (msg.origin.xid <= tail) return; // proposed already
     if (msg.prevWriteXid > tail) {
       let buffer = this.chainBuffer.get(sessionId);
@@ -612,6 +664,7 @@ export class ZkServer implements Node<ZkServerMsg> {
       this.touched.clear();
       this.forward({ type: "zk-touch", sessions });
     }
+    if (this.replica.role === "leader" && !this.leaderReady && !this.leaderReadyAsked) this.awaitCurrentLog();
     const tracker = this.tracker;
     if (tracker === null || this.replica.role !== "leader") return;
     const nowUs = this.ctx.now();
