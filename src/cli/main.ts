@@ -11,6 +11,7 @@ import { UsageError } from "./input.ts";
 import { CHECK_HELP, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
 import { HistoryError } from "../check/index.ts";
 import { runScenario, ScenarioError, scenarioJsonSchema } from "../scenario/index.ts";
+import { view } from "./view.ts";
 import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, runLoaded, SCHEMA_HELP } from "./run.ts";
 
 /** Exit statuses: 0 all checks held, 1 a check failed, 2 bad input. */
@@ -23,6 +24,7 @@ Usage: zksim <command> [options]
 Commands:
   run       run a scenario (a file or a bundled one) and judge it
   replay    re-run the scenario and seed a trace recorded, and compare digests
+  view      open a trace, or run a scenario, in the browser viewer
   list      the bundled scenarios
   schema    the JSON Schema of scenario files
   check     check histories (JSON Lines or Jepsen EDN) for linearizability
@@ -95,8 +97,10 @@ async function main(argv: string[]): Promise<number> {
       return list(rest);
     case "schema":
       return schema(rest);
+    case "view":
+      return view(rest);
     default:
-      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, list, schema, check, explore, demo (see zksim --help)`);
+      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, view, list, schema, check, explore, demo (see zksim --help)`);
   }
 }
 

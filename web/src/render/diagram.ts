@@ -73,6 +73,8 @@ export class Diagram {
   private drawnCount = 0;
   /** One cell per (lane pair, pixel row): marks an arrow drawn there in this frame. */
   private cells = new Uint8Array(0);
+  /** Per lane, where the last fault label went in this frame (labels closer than a line are left out). */
+  private labelY = new Float64Array(64);
 
   constructor(
     readonly container: HTMLElement,
@@ -109,6 +111,7 @@ export class Diagram {
   setScene(scene: DiagramScene, keepView: boolean): void {
     const before = this.scene;
     this.scene = scene;
+    if (this.labelY.length < scene.model.lanes.length) this.labelY = new Float64Array(scene.model.lanes.length);
     this.xs = laneXs(scene.model.lanes.length, (lane) => scene.view.laneVisible(lane), MARGIN.left + 24, Math.max(MARGIN.left + 25, this.width - MARGIN.right - 24));
     this.zoom.scaleExtent([1, this.maxScale()]);
     if (!keepView || before === null || before.coords !== scene.coords) {
@@ -197,6 +200,7 @@ export class Diagram {
     this.drawLanes(scene, y, c0, c1);
     this.drawSpans(scene, y, c0, c1);
     this.drawMessages(scene, y, c0, c1);
+    this.drawRoles(scene, y, c0, c1);
     this.drawMarks(scene, y, c0, c1);
     this.drawChain(scene, y);
     this.drawCursor(scene, y);
@@ -250,6 +254,8 @@ export class Diagram {
   }
 
   private resize(): void {
+    // Keep the stretch in view across a resize (a banner appearing shrinks the diagram).
+    const kept = this.scene !== null && this.height > 0 && this.transform.k > 1 ? this.visibleRange() : null;
     const rect = this.container.getBoundingClientRect();
     this.width = Math.max(200, Math.floor(rect.width));
     this.height = Math.max(200, Math.floor(rect.height));
@@ -267,6 +273,7 @@ export class Diagram {
       const scene = this.scene;
       this.xs = laneXs(scene.model.lanes.length, (lane) => scene.view.laneVisible(lane), MARGIN.left + 24, Math.max(MARGIN.left + 25, this.width - MARGIN.right - 24));
       this.zoom.scaleExtent([1, this.maxScale()]);
+      if (kept !== null) this.showRange(kept[0], kept[1]);
     }
     this.requestDraw();
   }
@@ -326,21 +333,8 @@ export class Diagram {
       const y0 = Math.max(top - 4, y(s));
       const y1 = Math.min(bottom + 4, y(e));
       switch (interval.kind) {
-        case "leader": {
-          ctx.fillStyle = ballotColor(interval.label);
-          ctx.globalAlpha = 0.75;
-          ctx.fillRect(x - 5, y0, 10, Math.max(2, y1 - y0));
-          ctx.globalAlpha = 1;
-          ctx.fillStyle = "#333";
-          ctx.font = "bold 10px system-ui, sans-serif";
-          if (y1 - y0 > 16) ctx.fillText(`leader ${interval.label}`, x + 7, Math.max(top + 10, y0 + 11));
-          break;
-        }
+        case "leader":
         case "candidate":
-          ctx.strokeStyle = "#9e9e9e";
-          ctx.setLineDash([2, 2]);
-          ctx.strokeRect(x - 4, y0, 8, Math.max(1, y1 - y0));
-          ctx.setLineDash([]);
           break;
         case "crashed":
         case "paused":
@@ -356,6 +350,46 @@ export class Diagram {
           break;
         default:
           break;
+      }
+    }
+  }
+
+  /** Leader terms as a band left of the lane, with the ballot; candidacies as a dashed outline. */
+  private drawRoles(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
+    const ctx = this.context;
+    const top = MARGIN.top;
+    const bottom = this.height - MARGIN.bottom;
+    for (const interval of scene.model.laneIntervals) {
+      if (interval.kind !== "leader" && interval.kind !== "candidate") continue;
+      const x = this.xs[interval.lane] as number;
+      if (Number.isNaN(x)) continue;
+      const s = scene.coords.y(interval.startEv);
+      const e = scene.coords.yEnd(interval.endEv);
+      if (e < c0 || s > c1) continue;
+      const y0 = Math.max(top - 4, y(s));
+      const y1 = Math.min(bottom + 4, y(e));
+      if (interval.kind === "candidate") {
+        ctx.strokeStyle = "#757575";
+        ctx.lineWidth = 1;
+        ctx.setLineDash([2, 2]);
+        ctx.strokeRect(x - 10.5, y0, 6, Math.max(1, y1 - y0));
+        ctx.setLineDash([]);
+        continue;
+      }
+      ctx.fillStyle = ballotColor(interval.label);
+      ctx.strokeStyle = "#37474f";
+      ctx.lineWidth = 1;
+      ctx.fillRect(x - 11, y0, 7, Math.max(2, y1 - y0));
+      ctx.strokeRect(x - 11.5, y0, 8, Math.max(2, y1 - y0));
+      if (y1 - y0 > 16) {
+        const label = `leader ${interval.label}`;
+        ctx.font = "bold 10px system-ui, sans-serif";
+        const width = ctx.measureText(label).width;
+        const ly = Math.max(top + 12, y0 + 12);
+        ctx.fillStyle = "rgba(255,255,255,0.85)";
+        ctx.fillRect(x - 14 - width, ly - 10, width + 2, 13);
+        ctx.fillStyle = "#263238";
+        ctx.fillText(label, x - 13 - width, ly);
       }
     }
   }
@@ -476,6 +510,7 @@ export class Diagram {
     const ev = model.events;
     const [first, last] = scene.coords.eventRange(c0, c1);
     let marks = 0;
+    this.labelY.fill(Number.NEGATIVE_INFINITY);
     const ticks = last - first <= TICKS_MAX * 4;
     ctx.font = "11px system-ui, sans-serif";
     for (let i = first; i < last; i++) {
@@ -521,8 +556,12 @@ export class Diagram {
         ctx.font = "bold 13px system-ui, sans-serif";
         const glyph = type === "crash" ? "✕" : type === "restart" ? "↻" : type === "pause" ? "⏸" : type === "resume" ? "▶" : type === "clock" ? "⏱" : "⚡";
         ctx.fillText(glyph, x - 5, yy + 5);
-        ctx.font = "10px system-ui, sans-serif";
-        ctx.fillText(type, x + 8, yy + 4);
+        const lane = model.events.lane[i] as number;
+        if (yy - (this.labelY[lane] as number) >= 11) {
+          ctx.font = "10px system-ui, sans-serif";
+          ctx.fillText(type, x + 8, yy + 4);
+          this.labelY[lane] = yy;
+        }
         return;
       }
       case EV.violation:
