@@ -26,7 +26,7 @@ that seed). With neither, the page waits for a trace to be dropped on it.
 
 Options:
   --seed N     run the scenario with this seed instead of its own
-  --port P     the port (0: any free one; default 5173, or the next free one)
+  --port P     the port (0 picks a free one; default 5173, or the next free one)
   --no-open    do not start a browser (without it, xdg-open or open is tried)
   -h, --help   this text
 

@@ -82,6 +82,8 @@ export class TraceReader {
   private tail = "";
   private lineCount = 0;
   private eventCount = 0;
+  /** The number the next event must have (after a bad line, the one after its number: one problem per line). */
+  private nextIndex = 0;
   private lastUs = 0;
   private headerValue: TraceHeader | undefined;
   private summaryValue: TraceSummary | undefined;
@@ -200,6 +202,8 @@ export class TraceReader {
     const result = traceEventSchema.safeParse(value);
     if (!result.success) {
       for (const p of problemsFromZod(result.error)) this.problem(lineNumber, p.path, p.message);
+      const i = (value as { i?: unknown }).i;
+      if (Number.isSafeInteger(i) && (i as number) >= this.nextIndex) this.nextIndex = (i as number) + 1;
       return;
     }
     if (!this.place(result.data.i, result.data.t, lineNumber)) return;
@@ -222,10 +226,12 @@ export class TraceReader {
 
   /** Checks an event's number and time against the stream so far; counts it when they fit. */
   private place(i: number, t: number, lineNumber: number): boolean {
-    if (i !== this.eventCount) {
-      this.problem(lineNumber, "i", `expected event number ${this.eventCount} (events are numbered from 0, in order), found ${i}`);
+    if (i !== this.nextIndex) {
+      this.problem(lineNumber, "i", `expected event number ${this.nextIndex} (events are numbered from 0, in order), found ${i}`);
+      this.nextIndex = Math.max(this.nextIndex, i + 1);
       return false;
     }
+    this.nextIndex++;
     if (t < this.lastUs) {
       this.problem(lineNumber, "t", `expected a time of at least ${this.lastUs} µs (the previous event's; time never goes back), found ${t}`);
       return false;
@@ -255,8 +261,8 @@ export class TraceReader {
     const summary = this.summaryValue;
     // Only a full trace writes every event; the other levels write the header and the summary.
     if (summary === undefined || this.headerValue?.level !== "full") return;
-    if (summary.events !== this.eventCount) {
-      this.problem(this.summaryLine, "events", `expected ${this.eventCount} (the events in the trace), found ${summary.events}`);
+    if (summary.events !== this.nextIndex) {
+      this.problem(this.summaryLine, "events", `expected ${this.nextIndex} (the events in the trace), found ${summary.events}`);
     }
     if (summary.endUs < this.lastUs) {
       this.problem(this.summaryLine, "endUs", `expected at least ${this.lastUs} (the last event's time), found ${summary.endUs}`);

@@ -6,8 +6,10 @@ import { EV, type TraceModel } from "./trace-model.ts";
  * names, when the trace has one. Otherwise, an event is caused by the event
  * that started the handler it belongs to: the engine records a handler's
  * events one after the other, at one instant, on one node, starting with
- * the delivery, timer, start or sync that ran it. A violation names its
- * causes itself.
+ * the delivery, timer, start or sync that ran it. A disk sync completes a
+ * fixed latency after it was asked for (the header's disk.syncLatencyUs), so
+ * its cause is taken to be the last handler on its node by then. A violation
+ * names its causes itself.
  */
 
 /** Kinds of event that start a handler. */
@@ -48,8 +50,32 @@ export function causesOf(model: TraceModel, ev: number): number[] {
     const cause = model.messages.causeEv[m] as number;
     if (cause >= 0 && cause < ev) return [cause];
   }
+  if (k === EV.sync) {
+    const requester = syncRequester(model, ev);
+    return requester >= 0 ? [requester] : [];
+  }
   const start = handlerStartOf(model, ev);
   return start >= 0 ? [start] : [];
+}
+
+/** The handler that asked for a sync: the last one to start on its node at or before (completion - sync latency). */
+function syncRequester(model: TraceModel, ev: number): number {
+  const { t, lane, kind } = model.events;
+  const node = lane[ev] as number;
+  const askedUs = (t[ev] as number) - syncLatencyUs(model);
+  for (let j = ev - 1; j >= 0 && ev - j <= HANDLER_EVENTS_MAX * 10; j--) {
+    if (lane[j] !== node || (t[j] as number) > askedUs) continue;
+    const k = kind[j] as number;
+    if (k === EV.deliver || k === EV.timer || k === EV.start || k === EV.sync) return j;
+  }
+  return -1;
+}
+
+function syncLatencyUs(model: TraceModel): number {
+  const config = model.header.config;
+  const disk = typeof config === "object" && config !== null ? (config as { disk?: unknown }).disk : undefined;
+  const latency = typeof disk === "object" && disk !== null ? (disk as { syncLatencyUs?: unknown }).syncLatencyUs : undefined;
+  return typeof latency === "number" ? latency : 0;
 }
 
 export interface CauseChain {

@@ -202,6 +202,8 @@ export class TraceModelBuilder {
   private readonly requestSpans = new SpanBuilder();
   private readonly invokeSpans = new SpanBuilder();
   private readonly openRequests = new Map<string, number>();
+  /** Requests cut off by a new connection: ended as unknown, unless a reply still comes (a resend on the new connection). */
+  private readonly interruptedRequests = new Map<string, number>();
   private readonly openInvocations = new Map<string, number>();
   private readonly sessionOfLane = new Map<number, number>();
 
@@ -210,7 +212,7 @@ export class TraceModelBuilder {
   private readonly openRole = new Map<number, { kind: "leader" | "candidate"; startEv: number; label: string }>();
   private readonly network: NetworkInterval[] = [];
   private cutLinks = new Set<string>();
-  private openNetwork: { startEv: number; label: string } | null = null;
+  private openNetwork: { startEv: number; label: string; groupOf: number[]; cuts: [number, number][] } | null = null;
   private readonly violations: ViolationInfo[] = [];
 
   private headerValue: TraceHeader | null = null;
@@ -497,6 +499,14 @@ export class TraceModelBuilder {
     if (xid === undefined) return;
     const key = `${lane}:${xid}`;
     if (this.openRequests.has(key)) return;
+    const interrupted = this.interruptedRequests.get(key);
+    if (interrupted !== undefined) {
+      // The same request sent again on the new connection: it is still the one operation.
+      this.interruptedRequests.delete(key);
+      this.requestSpans.reopen(interrupted);
+      this.openRequests.set(key, interrupted);
+      return;
+    }
     const op = typeName === "zk-close" ? "close" : (fieldString(field(msg, "op"), "op") ?? "?");
     this.openRequests.set(key, this.requestSpans.open(ev, lane, this.opNames.intern(op), xid));
   }
@@ -505,9 +515,10 @@ export class TraceModelBuilder {
   private reply(ev: number, row: number, lane: number): void {
     const xid = this.mXid.get(row);
     const key = `${lane}:${xid}`;
-    const span = this.openRequests.get(key);
+    const span = this.openRequests.get(key) ?? this.interruptedRequests.get(key);
     if (span === undefined) return;
     this.openRequests.delete(key);
+    this.interruptedRequests.delete(key);
     this.requestSpans.close(span, ev, this.mOutcome.get(row) as Outcome);
   }
 
@@ -520,11 +531,22 @@ export class TraceModelBuilder {
     if (types.size < 64) types.add(typeName);
   }
 
-  /** A new connection attempt: requests still in flight on the old one fail with ConnectionLoss (unknown outcome). */
+  /**
+   * A new connection attempt: what was in flight on the old one ends here as
+   * unknown (the client may fail it with ConnectionLoss), unless its reply
+   * still comes on the new connection.
+   */
   private connectionRestarted(ev: number, lane: number): void {
-    this.closeRequests(lane, ev, OUTCOME.unknown);
+    const prefix = `${lane}:`;
+    for (const [key, span] of this.openRequests) {
+      if (!key.startsWith(prefix)) continue;
+      this.openRequests.delete(key);
+      this.requestSpans.close(span, ev, OUTCOME.unknown);
+      this.interruptedRequests.set(key, span);
+    }
   }
 
+  /** The client crashed or its session expired: nothing in flight will be answered. */
   private closeRequests(lane: number, ev: number, outcome: Outcome): void {
     if (lane < 0) return;
     const prefix = `${lane}:`;
@@ -533,6 +555,7 @@ export class TraceModelBuilder {
       this.openRequests.delete(key);
       this.requestSpans.close(span, ev, outcome);
     }
+    for (const key of this.interruptedRequests.keys()) if (key.startsWith(prefix)) this.interruptedRequests.delete(key);
   }
 
   private invoke(ev: number, lane: number, fields: Readonly<Record<string, unknown>>): void {
@@ -595,22 +618,23 @@ export class TraceModelBuilder {
     if (!oneWay) this.cutLinks.add(`${to}>${from}`);
   }
 
+  /** The links changed: the stretch with the old cuts ends here, and one with the new cuts (if any) begins. */
   private networkChanged(ev: number, label: string): void {
     if (this.openNetwork !== null) this.closeNetwork(ev);
-    if (this.cutLinks.size > 0) this.openNetwork = { startEv: ev, label };
+    if (this.cutLinks.size === 0) return;
+    const cuts: [number, number][] = [];
+    for (const key of this.cutLinks) {
+      const [a, b] = key.split(">").map(Number);
+      cuts.push([a as number, b as number]);
+    }
+    this.openNetwork = { startEv: ev, label, groupOf: groupsOf(this.laneIds.length, this.cutLinks), cuts };
   }
 
   private closeNetwork(endEv: number): void {
     const open = this.openNetwork;
     if (open === null) return;
     this.openNetwork = null;
-    const n = this.laneIds.length;
-    const cuts: [number, number][] = [];
-    for (const key of this.cutLinks) {
-      const [a, b] = key.split(">").map(Number);
-      cuts.push([a as number, b as number]);
-    }
-    this.network.push({ startEv: open.startEv, endEv, groupOf: groupsOf(n, this.cutLinks), cuts, label: open.label });
+    this.network.push({ startEv: open.startEv, endEv, groupOf: open.groupOf, cuts: open.cuts, label: open.label });
   }
 
   // ------------------------------------------------------------ lanes
@@ -664,6 +688,11 @@ class SpanBuilder {
   close(span: number, ev: number, outcome: Outcome): void {
     this.endEv.set(span, ev);
     this.outcome.set(span, outcome);
+  }
+
+  reopen(span: number): void {
+    this.endEv.set(span, -1);
+    this.outcome.set(span, OUTCOME.pending);
   }
 
   finish(): SpanColumns {
