@@ -1,0 +1,217 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { describeInBrowser, diagramNumber, launchBrowser, screenshot, startView, waitOpened, type Browser, type ViewServer } from "./browser.ts";
+import { ROOT } from "./fixtures.ts";
+
+/**
+ * The viewer end to end, as a person uses it: `zksim view TRACE` serves the
+ * page; the page reads the trace, draws it, re-runs its scenario, steps and
+ * inspects; bad files are refused with the line and what was expected.
+ * Counts drawn are checked against the trace file itself.
+ */
+
+const HEARTBEATS = new Set(["heartbeat", "heartbeat-ack", "zk-ping", "zk-pong"]);
+
+interface TraceFacts {
+  readonly nodes: readonly string[];
+  readonly events: number;
+  readonly messages: number;
+  readonly shownMessages: number;
+  readonly requests: number;
+  readonly digest: string;
+}
+
+/** What the trace file says, counted here without the viewer's code. */
+function factsOf(path: string): TraceFacts {
+  const lines = readFileSync(path, "utf8").trim().split("\n");
+  const header = JSON.parse(lines[0] as string) as { config: { nodes: string[] } };
+  const summary = JSON.parse(lines[lines.length - 1] as string) as { digest: string };
+  const types = new Map<number, string>();
+  let messages = 0;
+  let shownMessages = 0;
+  const requests = new Set<string>();
+  for (const line of lines.slice(1, -1)) {
+    const e = JSON.parse(line) as { type: string; id?: number; of?: number; from?: string; msg?: { type: string; xid?: number } };
+    if (e.type !== "send" && e.type !== "duplicate") continue;
+    messages++;
+    const type = e.type === "send" ? (e.msg?.type ?? "?") : (types.get(e.of ?? -1) ?? "?");
+    types.set(e.id ?? -1, type);
+    if (!HEARTBEATS.has(type)) shownMessages++;
+    if (type === "zk-request" || type === "zk-close") requests.add(`${e.from}:${e.msg?.xid}`);
+  }
+  return { nodes: header.config.nodes, events: lines.length - 2, messages, shownMessages, requests: requests.size, digest: summary.digest };
+}
+
+describeInBrowser("the viewer in Chromium", () => {
+  let dir = "";
+  let tracePath = "";
+  let facts: TraceFacts;
+  let browser: Browser;
+  let server: ViewServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "zksim-viewer-"));
+    tracePath = join(dir, "default-1.trace.jsonl");
+    execFileSync(process.execPath, [join(ROOT, "bin", "zksim.js"), "run", "default", "--trace", tracePath, "--quiet"], { cwd: ROOT });
+    facts = factsOf(tracePath);
+    browser = await launchBrowser();
+    server = await startView([tracePath]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("zksim view serves the page on 127.0.0.1, and it draws the trace: a lane per node, an arrow per message, a span per request", async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?trace=/);
+    const page = await browser.page();
+    await page.goto(server.url);
+    expect(await waitOpened(page)).toBe("ready");
+    expect(await diagramNumber(page, "lanes")).toBe(facts.nodes.length);
+    expect(await diagramNumber(page, "events")).toBe(facts.events);
+    expect(await diagramNumber(page, "messages")).toBe(facts.messages);
+    // Heartbeats are hidden by default; at the whole-run view every other message is one arrow.
+    expect(await diagramNumber(page, "arrows-shown")).toBe(facts.shownMessages);
+    expect(await diagramNumber(page, "arrows")).toBe(facts.shownMessages);
+    const state = await page.evaluate(() => window.zksimViewer?.state());
+    expect(state?.spans).toBe(facts.requests);
+    expect(state?.spansDrawn).toBe(facts.requests);
+    expect(state?.digestRead).toBe(facts.digest);
+    // One click brings the heartbeats back.
+    await page.click("#show-heartbeats");
+    await page.waitForFunction((n) => Number(document.getElementById("diagram")?.dataset["arrowsShown"]) === n, facts.messages);
+    await page.click("#show-heartbeats");
+    // The scenario is re-run here, and gives the trace's digest.
+    await page.waitForFunction(() => document.getElementById("diagram")?.dataset["resim"] === "done", null, { timeout: 120_000 });
+    expect(await page.getAttribute("#diagram", "data-digest-resim")).toBe(facts.digest);
+    expect(await page.locator('[data-banner="resim-ok"]').count()).toBe(1);
+    await screenshot(page, "trace-opened");
+    expect(browser.errors).toEqual([]);
+    await page.close();
+  });
+
+  test("stepping moves the cursor, and the inspector shows every node after it, with what changed", async () => {
+    const page = await browser.page();
+    await page.goto(server.url);
+    await waitOpened(page);
+    await page.waitForFunction(() => document.getElementById("panel-inspector")?.dataset["target"] === "0", null, { timeout: 60_000 });
+    // To the first fault (the leader's crash at 2 s): choose "fault", then n.
+    await page.selectOption("#match-kind", { label: "fault" });
+    await page.locator("#diagram canvas").focus();
+    await page.keyboard.press("n");
+    const crash = await diagramNumber(page, "cursor");
+    expect(crash).toBeGreaterThan(0);
+    await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), crash, { timeout: 60_000 });
+    const crashed = await page.locator('.inspect-node[data-node="s5"] .badge').textContent();
+    expect(crashed).toBe("crashed");
+    const before = await page.locator("#panel-inspector").innerText();
+    // Three events on: the cursor moves, and so does the inspector.
+    for (let k = 0; k < 3; k++) await page.keyboard.press("ArrowRight");
+    const after = await diagramNumber(page, "cursor");
+    expect(after).toBeGreaterThan(crash);
+    await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), after, { timeout: 60_000 });
+    expect(await page.locator("#panel-inspector").innerText()).not.toBe(before);
+    // To the last event: every server has written to its disk since, and the changes are marked.
+    await page.keyboard.press("End");
+    const last = await diagramNumber(page, "cursor");
+    expect(last).toBe(facts.events - 1);
+    await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), last, { timeout: 60_000 });
+    expect(await page.locator(".inspect-node.contains-change").count()).toBeGreaterThan(0);
+    await page.keyboard.press("Home");
+    await page.selectOption("#match-kind", { label: "fault" });
+    await page.locator("#diagram canvas").focus();
+    await page.keyboard.press("n");
+    await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), crash, { timeout: 60_000 });
+    await screenshot(page, "inspector");
+    // Back one step, and to event order.
+    await page.keyboard.press("ArrowLeft");
+    expect(await diagramNumber(page, "cursor")).toBeLessThan(crash);
+    await page.keyboard.press("m");
+    expect(await page.getAttribute("#diagram", "data-mode")).toBe("order");
+    await page.waitForTimeout(300);
+    await screenshot(page, "event-order");
+    // ? lists the shortcuts.
+    await page.keyboard.press("?");
+    await page.waitForSelector("#help-dialog[open]");
+    expect(await page.locator("#help-dialog").innerText()).toContain("next event of the chosen kind");
+    await screenshot(page, "shortcuts");
+    expect(browser.errors).toEqual([]);
+    await page.close();
+  });
+
+  test("search finds a message; its payload and causes show, and its causes are drawn back through the diagram", async () => {
+    const page = await browser.page();
+    await page.goto(server.url);
+    await waitOpened(page);
+    await page.fill("#search", "/lock");
+    const hits = await diagramNumber(page, "search-hits");
+    expect(hits).toBeGreaterThan(10);
+    await page.fill("#search", "#82");
+    expect(await diagramNumber(page, "search-hits")).toBe(1);
+    await page.click('#tabs button[data-tab="details"]');
+    await page.waitForFunction(() => (document.querySelector("#panel-details .payload")?.textContent ?? "").includes("zk-request"));
+    const payload = await page.locator("#panel-details .payload").innerText();
+    expect(payload).toContain('"path": "/q"');
+    await page.click("#panel-details .trace-back");
+    expect(await diagramNumber(page, "chain-events")).toBeGreaterThan(1);
+    await screenshot(page, "details");
+    await page.close();
+  });
+
+  test("a trace with a bad line shows the line and what was expected, dropped on the page or picked in the file dialog", async () => {
+    const lines = readFileSync(tracePath, "utf8").split("\n");
+    lines[2] = (lines[2] as string).replace(/"t":\d+/, '"t":"later"');
+    const bad = lines.join("\n");
+    const page = await browser.page();
+    await page.goto(server.url.replace(/\?.*$/, ""));
+    expect(await page.getAttribute("#diagram", "data-state")).toBe("empty");
+    // Dropped on the page.
+    const transfer = await page.evaluateHandle((text) => {
+      const data = new DataTransfer();
+      data.items.add(new File([text], "broken.trace.jsonl", { type: "application/x-ndjson" }));
+      return data;
+    }, bad);
+    await page.dispatchEvent("body", "drop", { dataTransfer: transfer });
+    expect(await waitOpened(page)).toBe("error");
+    const error = await page.locator("#error-panel").innerText();
+    expect(error).toContain("Could not open broken.trace.jsonl");
+    expect(error).toContain("line 3, t: Invalid input: expected number, received string");
+    await screenshot(page, "bad-trace");
+    // A file that is no trace at all, picked in the file dialog.
+    const chooser = page.waitForEvent("filechooser");
+    await page.click("#open-file");
+    await (await chooser).setFiles({ name: "package.json", mimeType: "application/json", buffer: readFileSync(join(ROOT, "package.json")) });
+    await page.waitForFunction(() => (document.getElementById("error-panel")?.innerText ?? "").includes("package.json"));
+    const foreign = await page.locator("#error-panel").innerText();
+    expect(foreign).toContain("package.json is not a zksim trace");
+    expect(foreign).toContain("line 1");
+    await page.close();
+  });
+
+  test("a broken check jumps to its first violation and draws the messages that led to it", async () => {
+    const bug = await startView(["bug-accept-lower-ballot"]);
+    try {
+      const page = await browser.page();
+      await page.goto(bug.url);
+      expect(await waitOpened(page)).toBe("ready");
+      await page.click('#tabs button[data-tab="checks"]');
+      const failed = page.locator('.check.failed[data-check="paxos-safety"]');
+      await failed.waitFor();
+      await failed.click();
+      const cursor = await diagramNumber(page, "cursor");
+      const violation = await page.evaluate(() => document.getElementById("diagram")?.dataset["selected"]);
+      expect(String(cursor)).toBe(violation);
+      expect(await page.locator("#panel-details").innerText()).toContain("violation");
+      expect(await diagramNumber(page, "chain-messages")).toBeGreaterThan(0);
+      await screenshot(page, "violation");
+      await page.close();
+    } finally {
+      await bug.stop();
+    }
+  });
+});
