@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { parseScenario, runScenario } from "../../src/scenario/index.ts";
-import { CheckpointPlan, chooseRun, nextSlotToFill } from "../../web/src/model/checkpoints.ts";
+import { CheckpointPlan, checkpointOptionsFor, chooseRun, nextSlotToFill } from "../../web/src/model/checkpoints.ts";
 import { inspectNodes, plainData } from "../../web/src/resim/inspect-nodes.ts";
 import { PausableRun } from "../../web/src/resim/pausable-run.ts";
 import { scenarioSource, traceOf } from "./fixtures.ts";
@@ -16,6 +16,12 @@ describe("the checkpoint plan", () => {
     expect(big.slots).toHaveLength(24);
     expect(big.spacing).toBe(40_000);
     expect(new CheckpointPlan(1_000).slots).toEqual([]);
+  });
+
+  test("long traces keep fewer runs parked (each holds a cluster in memory)", () => {
+    expect(checkpointOptionsFor(34_335).slotsMax).toBe(24);
+    expect(checkpointOptionsFor(100_000).slotsMax).toBe(20);
+    expect(checkpointOptionsFor(1_000_000).slotsMax).toBe(4);
   });
 
   test("a question goes to a run already there, else to the nearest run before it, else to a fresh run", () => {

@@ -14,6 +14,7 @@ import { byId, formatMs, h, plural, replaceChildren } from "./ui/dom.ts";
 import { FiltersPanel } from "./ui/filters-panel.ts";
 import { helpContent } from "./ui/help.ts";
 import { InspectorPanel } from "./ui/inspector-panel.ts";
+import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
 
 /**
@@ -128,6 +129,7 @@ export class App {
 
   async open(source: TraceSource): Promise<void> {
     const generation = ++this.openGeneration;
+    const openedAt = performance.now();
     this.stopPlaying();
     this.resimulator.stop();
     this.inspector.stop();
@@ -159,6 +161,7 @@ export class App {
     this.searchMessagesSet = null;
     this.rebuild(false);
     this.setState("ready");
+    this.diagramElement.dataset["openMs"] = String(Math.round(performance.now() - openedAt));
     this.diagramElement.dataset["events"] = String(result.model.eventCount);
     this.diagramElement.dataset["messages"] = String(result.model.messages.count);
     this.diagramElement.dataset["loadMs"] = String(Math.round(result.read.wallMs));
@@ -173,12 +176,22 @@ export class App {
       loaded.resimDigest = result.report.digest;
       loaded.resimNote = "run here in the page";
       this.checks.show(result.report, result.read.wallMs);
+    } else if (this.rerunsOff()) {
+      loaded.resimState = "unavailable";
+      loaded.resimNote = "re-runs are off (?reruns=off in the address)";
+      this.checks.clear(`No checks: ${loaded.resimNote}.`);
     } else {
       void this.resimulate(loaded, generation);
     }
-    this.startInspector(loaded);
+    if (this.rerunsOff()) this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
+    else this.startInspector(loaded);
     this.updateRunPanel();
     this.updateBanners();
+  }
+
+  /** ?reruns=off: neither the re-run for the checks nor the inspector's (a huge trace on a small machine). */
+  private rerunsOff(): boolean {
+    return new URLSearchParams(window.location.search).get("reruns") === "off";
   }
 
   private async resimulate(loaded: Loaded, generation: number): Promise<void> {
@@ -848,35 +861,7 @@ export class App {
       setView: (k, y0) => this.diagram.setView(k, y0),
       extent: () => (this.coords === null ? [0, 1] : [this.coords.extent[0], this.coords.extent[1]]),
       panBy: (dy) => this.diagram.panBy(dy),
+      lastFrame: () => ({ drawMs: this.diagram.stats.drawMs, frames: this.diagram.stats.frames }),
     };
   }
-}
-
-export interface ViewerState {
-  readonly state: string;
-  readonly events: number;
-  readonly messages: number;
-  readonly lanes: number;
-  readonly arrowsShown: number;
-  readonly arrowsDrawn: number;
-  readonly spans: number;
-  readonly spansDrawn: number;
-  readonly cursor: number;
-  readonly mode: AxisMode;
-  readonly loadMs: number;
-  readonly digestRead: string | null;
-  readonly digestSummary: string | null;
-  readonly digestResim: string | null;
-  readonly resim: string;
-}
-
-export interface ViewerHook {
-  state(): ViewerState;
-  setCursor(ev: number): void;
-  key(key: string, shift?: boolean): boolean;
-  /** Draws one frame now and returns how long it took (ms). */
-  drawMs(): number;
-  setView(k: number, y0: number): void;
-  extent(): [number, number];
-  panBy(dyPx: number): void;
 }

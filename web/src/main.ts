@@ -1,13 +1,7 @@
-import { App, type ViewerHook } from "./app.ts";
+import { App } from "./app.ts";
+import "./hook.ts";
 
 /** The viewer's entry: builds the page and opens what the address asks for. */
-
-declare global {
-  interface Window {
-    /** Read and driven by the end-to-end tests and the benchmark. */
-    zksimViewer?: ViewerHook;
-  }
-}
 
 const app = new App();
 window.zksimViewer = app.hook();

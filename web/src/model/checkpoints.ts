@@ -25,6 +25,16 @@ export interface CheckpointOptions {
 
 export const CHECKPOINT_DEFAULTS: CheckpointOptions = { spacingMin: 1_500, slotsMax: 24 };
 
+/**
+ * Fewer parked runs for longer traces: every run holds a whole cluster in
+ * memory, and a long run's state is large. Up to 24 runs for traces of up to
+ * 80,000 events, then fewer, down to 4 for a few hundred thousand or more.
+ */
+export function checkpointOptionsFor(eventCount: number): CheckpointOptions {
+  const slotsMax = Math.max(4, Math.min(CHECKPOINT_DEFAULTS.slotsMax, Math.floor(2_000_000 / Math.max(1, eventCount))));
+  return { spacingMin: CHECKPOINT_DEFAULTS.spacingMin, slotsMax };
+}
+
 export class CheckpointPlan {
   readonly spacing: number;
   /** The event counts the slots hold runs at, ascending. */

@@ -44,11 +44,31 @@ export interface FrameStats {
   inflight: number;
   drawMs: number;
   frames: number;
+  /** Base layers drawn (the arrows themselves); the other frames reuse the last one. */
+  bases: number;
 }
+
+/** A drawn base layer: coordinates [c0, c1] at `scale` px per unit, for one scene and width. */
+interface BaseLayer {
+  readonly canvas: HTMLCanvasElement;
+  readonly c0: number;
+  readonly c1: number;
+  readonly scale: number;
+  readonly heightCss: number;
+  readonly width: number;
+  readonly version: number;
+}
+
+/** How long after the view last moved it counts as resting (ms). */
+const SETTLE_MS = 140;
+/** While moving, a base layer is stretched up to this factor before it is drawn again. */
+const STRETCH_MAX = 2.5;
+/** The tallest base layer, in CSS pixels (a canvas has limits). */
+const BASE_HEIGHT_MAX = 8_000;
 
 const MARGIN = { top: 38, right: 28, bottom: 12, left: 76 } as const;
 /** Arrows drawn one by one up to this many; past it, one per pixel row and lane pair. */
-const ARROWS_BUDGET = 25_000;
+const ARROWS_BUDGET = Number(new URLSearchParams(window.location.search).get("budget") ?? "25000");
 /** Arrowheads and event ticks only when this few are in view. */
 const DETAIL_ARROWS_MAX = 2_500;
 const TICKS_MAX = 6_000;
@@ -57,10 +77,22 @@ const HIT_PX = 5;
 
 export class Diagram {
   readonly canvas: HTMLCanvasElement;
-  readonly stats: FrameStats = { lanes: 0, arrowsShown: 0, arrowsInView: 0, arrowsDrawn: 0, spansDrawn: 0, marksDrawn: 0, inflight: 0, drawMs: 0, frames: 0 };
+  readonly stats: FrameStats = { lanes: 0, arrowsShown: 0, arrowsInView: 0, arrowsDrawn: 0, spansDrawn: 0, marksDrawn: 0, inflight: 0, drawMs: 0, frames: 0, bases: 0 };
   private readonly axisSvg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
   private readonly axisGroup: d3.Selection<SVGGElement, unknown, null, undefined>;
-  private readonly context: CanvasRenderingContext2D;
+  /** The context layers draw into: the screen's, or the base layer's while it is drawn. */
+  private context: CanvasRenderingContext2D;
+  private readonly screen: CanvasRenderingContext2D;
+  /** The drawn layer under the overlays (see renderBase), and what it was drawn for. */
+  private base: BaseLayer | null = null;
+  private sceneVersion = 0;
+  /** When the view last moved (a zoom or pan), to tell a gesture from a still view. */
+  private movedMs = Number.NEGATIVE_INFINITY;
+  private crispTimer: ReturnType<typeof setTimeout> | null = null;
+  private axisDomain = "";
+  /** Where the layer being drawn starts and ends, in its own pixels. */
+  private layerTop: number = MARGIN.top;
+  private layerBottom = 0;
   private readonly zoom: d3.ZoomBehavior<HTMLCanvasElement, unknown>;
   private scene: DiagramScene | null = null;
   private transform: d3.ZoomTransform = d3.zoomIdentity;
@@ -89,6 +121,7 @@ export class Diagram {
     const context = this.canvas.getContext("2d", { alpha: false });
     if (context === null) throw new Error("this browser gives no 2D canvas");
     this.context = context;
+    this.screen = context;
     this.zoom = d3
       .zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([1, 1])
@@ -96,6 +129,7 @@ export class Diagram {
       .filter((event: Event) => (event.type === "wheel" || event.type.startsWith("mouse") || event.type.startsWith("touch") || event.type.startsWith("pointer")) && !(event as MouseEvent).button)
       .on("zoom", (event: d3.D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         this.transform = event.transform;
+        this.movedMs = performance.now();
         this.requestDraw();
         this.callbacks.viewChanged();
       });
@@ -111,6 +145,7 @@ export class Diagram {
   setScene(scene: DiagramScene, keepView: boolean): void {
     const before = this.scene;
     this.scene = scene;
+    if (before === null || before.coords !== scene.coords || before.model !== scene.model) this.sceneVersion++;
     if (this.labelY.length < scene.model.lanes.length) this.labelY = new Float64Array(scene.model.lanes.length);
     this.xs = laneXs(scene.model.lanes.length, (lane) => scene.view.laneVisible(lane), MARGIN.left + 24, Math.max(MARGIN.left + 25, this.width - MARGIN.right - 24));
     this.zoom.scaleExtent([1, this.maxScale()]);
@@ -177,10 +212,17 @@ export class Diagram {
     });
   }
 
-  /** Draws now (benchmarks time this). */
+  /**
+   * Draws a frame: the base layer (everything but the cursor and the
+   * highlights), then the overlays. The base layer is redrawn only when the
+   * scene or the view changed: stepping the cursor does not redraw a single
+   * arrow. While the view moves, the last base layer is stretched into place
+   * when it covers the view, and drawn again crisp once the view rests, so
+   * panning and zooming stay fluid however many arrows are in view.
+   */
   draw(): void {
     const started = performance.now();
-    const ctx = this.context;
+    const ctx = this.screen;
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#ffffff";
@@ -188,20 +230,24 @@ export class Diagram {
     const scene = this.scene;
     if (scene === null) {
       this.axisGroup.selectAll("*").remove();
+      this.axisDomain = "";
       return;
     }
     const y = this.yScale();
     const [c0, c1] = this.visibleRange();
+    const base = this.baseFor(c0, c1);
     ctx.save();
     ctx.beginPath();
     ctx.rect(0, MARGIN.top - 4, this.width, this.height - MARGIN.top + 4);
     ctx.clip();
-    this.drawNetwork(scene, y, c0, c1);
-    this.drawLanes(scene, y, c0, c1);
-    this.drawSpans(scene, y, c0, c1);
-    this.drawMessages(scene, y, c0, c1);
-    this.drawRoles(scene, y, c0, c1);
-    this.drawMarks(scene, y, c0, c1);
+    const top = y(base.c0);
+    const height = y(base.c1) - top;
+    ctx.imageSmoothingEnabled = Math.abs(height - base.heightCss) > 0.5;
+    ctx.drawImage(base.canvas, 0, 0, base.canvas.width, base.canvas.height, 0, top, this.width, height);
+    this.context = ctx;
+    this.layerTop = MARGIN.top;
+    this.layerBottom = this.height - MARGIN.bottom;
+    this.drawHighlights(scene, y);
     this.drawChain(scene, y);
     this.drawCursor(scene, y);
     ctx.restore();
@@ -216,6 +262,77 @@ export class Diagram {
     this.container.dataset["lanes"] = String(this.stats.lanes);
     this.container.dataset["inflight"] = String(this.stats.inflight);
     this.container.dataset["frames"] = String(this.stats.frames);
+    this.container.dataset["bases"] = String(this.stats.bases);
+  }
+
+  /** The base layer for the view [c0, c1]: the last one if it still serves, else a new one. */
+  private baseFor(c0: number, c1: number): BaseLayer {
+    const scene = this.scene as DiagramScene;
+    const pixels = Math.max(1, this.height - MARGIN.top - MARGIN.bottom);
+    const scale = pixels / Math.max(1e-12, c1 - c0);
+    const base = this.base;
+    const moving = performance.now() - this.movedMs < SETTLE_MS;
+    if (base !== null && base.version === this.sceneVersion && base.width === this.width) {
+      const slack = (c1 - c0) * 1e-9;
+      const covers = base.c0 <= c0 + slack && base.c1 >= c1 - slack;
+      const ratio = scale / base.scale;
+      const exact = Math.abs(ratio - 1) < 1e-9;
+      if (covers && exact) return base;
+      if (covers && moving && ratio < STRETCH_MAX && ratio > 1 / STRETCH_MAX) {
+        this.settleLater();
+        return base;
+      }
+    }
+    // Draw the view and as much again above and below (clipped to the run), so a pan has room.
+    const [e0, e1] = scene.coords.extent;
+    const span = c1 - c0;
+    const b0 = moving ? Math.max(e0, c0 - span) : c0;
+    const b1 = moving ? Math.min(e1, c1 + span) : c1;
+    this.base = this.renderBase(b0, b1, scale, base);
+    if (moving) this.settleLater();
+    return this.base;
+  }
+
+  /** Draws the view again, crisp, once it has rested. */
+  private settleLater(): void {
+    if (this.crispTimer !== null) clearTimeout(this.crispTimer);
+    this.crispTimer = setTimeout(() => {
+      this.crispTimer = null;
+      this.requestDraw();
+    }, SETTLE_MS + 10);
+  }
+
+  /** Draws every layer under the overlays for coordinates [b0, b1] at `scale` px per unit, into an offscreen canvas. */
+  private renderBase(b0: number, b1: number, scale: number, reuse: BaseLayer | null): BaseLayer {
+    const scene = this.scene as DiagramScene;
+    const dpr = window.devicePixelRatio || 1;
+    const heightCss = Math.max(1, Math.min(BASE_HEIGHT_MAX, (b1 - b0) * scale));
+    const canvas = reuse?.canvas ?? document.createElement("canvas");
+    const widthPx = Math.floor(this.width * dpr);
+    const heightPx = Math.max(1, Math.floor(heightCss * dpr));
+    if (canvas.width !== widthPx) canvas.width = widthPx;
+    if (canvas.height !== heightPx) canvas.height = heightPx;
+    const ctx = canvas.getContext("2d");
+    if (ctx === null) throw new Error("this browser gives no 2D canvas");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, this.width, heightCss);
+    const y = d3.scaleLinear().domain([b0, b1]).range([0, heightCss]);
+    this.context = ctx;
+    this.layerTop = 0;
+    this.layerBottom = heightCss;
+    try {
+      this.drawNetwork(scene, y, b0, b1);
+      this.drawLanes(scene, y, b0, b1);
+      this.drawSpans(scene, y, b0, b1);
+      this.drawMessages(scene, y, b0, b1, heightCss);
+      this.drawRoles(scene, y, b0, b1);
+      this.drawMarks(scene, y, b0, b1);
+    } finally {
+      this.context = this.screen;
+    }
+    this.stats.bases++;
+    return { canvas, c0: b0, c1: b1, scale: heightCss / Math.max(1e-12, b1 - b0), heightCss, width: this.width, version: this.sceneVersion };
   }
 
   // ------------------------------------------------------------ scales
@@ -303,14 +420,14 @@ export class Diagram {
       });
       ctx.fillStyle = "#6a1b9a";
       ctx.font = "11px system-ui, sans-serif";
-      ctx.fillText(`✂ ${interval.label}`, MARGIN.left + 4, Math.max(MARGIN.top + 10, top + 12));
+      ctx.fillText(`✂ ${interval.label}`, MARGIN.left + 4, Math.max(this.layerTop + 10, top + 12));
     }
   }
 
   private drawLanes(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
     const ctx = this.context;
-    const top = MARGIN.top;
-    const bottom = this.height - MARGIN.bottom;
+    const top = this.layerTop;
+    const bottom = this.layerBottom;
     ctx.lineWidth = 1;
     ctx.strokeStyle = COLORS.lane;
     ctx.beginPath();
@@ -357,8 +474,8 @@ export class Diagram {
   /** Leader terms as a band left of the lane, with the ballot; candidacies as a dashed outline. */
   private drawRoles(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
     const ctx = this.context;
-    const top = MARGIN.top;
-    const bottom = this.height - MARGIN.bottom;
+    const top = this.layerTop;
+    const bottom = this.layerBottom;
     for (const interval of scene.model.laneIntervals) {
       if (interval.kind !== "leader" && interval.kind !== "candidate") continue;
       const x = this.xs[interval.lane] as number;
@@ -416,7 +533,7 @@ export class Diagram {
     this.stats.spansDrawn = drawn;
   }
 
-  private drawMessages(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
+  private drawMessages(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number, heightCss: number): void {
     const ctx = this.context;
     const model = scene.model;
     const msgs = model.messages;
@@ -425,9 +542,10 @@ export class Diagram {
     const inView = coords.messages.count(c0, c1);
     this.stats.arrowsShown = coords.messages.size;
     this.stats.arrowsInView = inView;
-    const thinned = inView > ARROWS_BUDGET;
+    const budget = Math.round((ARROWS_BUDGET * heightCss) / Math.max(1, this.height - MARGIN.top - MARGIN.bottom));
+    const thinned = inView > Math.max(ARROWS_BUDGET, budget);
     const detail = inView <= DETAIL_ARROWS_MAX;
-    const rows = Math.max(1, Math.ceil(this.height));
+    const rows = Math.max(1, Math.ceil(heightCss));
     const lanes = model.lanes.length;
     if (thinned) {
       const size = lanes * lanes * rows;
@@ -530,7 +648,12 @@ export class Diagram {
       marks++;
     }
     this.stats.marksDrawn = marks;
-    // Selection and search results on top.
+  }
+
+  /** Search results and the selection, over the base layer. */
+  private drawHighlights(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
+    const ctx = this.context;
+    const ev = scene.model.events;
     if (scene.searchHits !== null) this.outlineMessages(scene, y, scene.searchHits, COLORS.search, 5);
     if (scene.selectedMessage >= 0) this.outlineMessages(scene, y, new Set([scene.selectedMessage]), COLORS.selection, 3);
     if (scene.selectedEvent >= 0) {
@@ -728,6 +851,10 @@ export class Diagram {
   private drawAxis(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
     const mode = scene.coords.mode;
     const [d0, d1] = y.domain() as [number, number];
+    // The axis is DOM: leave it alone while the cursor moves and the view does not.
+    const key = `${mode}:${d0}:${d1}:${this.height}:${this.sceneVersion}`;
+    if (key === this.axisDomain) return;
+    this.axisDomain = key;
     const span = Math.abs(d1 - d0);
     const shown = scene.view.shownEvents;
     const axis = d3

@@ -1,5 +1,5 @@
 import { parseScenario, type Scenario } from "../../../src/scenario/index.ts";
-import { CheckpointPlan, chooseRun, nextSlotToFill, type RunPosition } from "../model/checkpoints.ts";
+import { CheckpointPlan, checkpointOptionsFor, chooseRun, nextSlotToFill, type RunPosition } from "../model/checkpoints.ts";
 import type { InspectRequest, InspectResponse } from "../protocol.ts";
 import { inspectNodes } from "../resim/inspect-nodes.ts";
 import { PausableRun } from "../resim/pausable-run.ts";
@@ -44,7 +44,7 @@ scope.onmessage = (message: MessageEvent<InspectRequest>) => {
     case "init": {
       try {
         const scenario = parseScenario(request.source, `${request.name}.yaml`);
-        session = { generation: ++generation, scenario, seed: request.seed, plan: new CheckpointPlan(request.eventCount), runs: new Map(), nextId: 1, pending: null, wake: null };
+        session = { generation: ++generation, scenario, seed: request.seed, plan: new CheckpointPlan(request.eventCount, checkpointOptionsFor(request.eventCount)), runs: new Map(), nextId: 1, pending: null, wake: null };
         void loop(session);
       } catch (error) {
         session = null;

@@ -1,4 +1,4 @@
-import { parseScenario, runScenario, type ScenarioReport } from "../../../src/scenario/index.ts";
+import type { ScenarioReport } from "../../../src/scenario/index.ts";
 import { TraceReader, type TraceReadResult } from "../../../src/sim/index.ts";
 import { Column } from "../model/growable.ts";
 import { modelTransferables, TraceModelBuilder } from "../model/trace-model.ts";
@@ -139,8 +139,13 @@ async function open(source: TraceSource): Promise<void> {
   post({ kind: "model", model, read, report }, modelTransferables(model));
 }
 
-/** Runs a scenario here, its trace lines going to `line` as they are written. */
+/**
+ * Runs a scenario here, its trace lines going to `line` as they are written.
+ * The runner (and with it the whole service) is loaded only for this: opening
+ * a trace file needs the reader alone.
+ */
 async function runHere(source: Extract<TraceSource, { kind: "scenario" }>, line: (text: string) => void): Promise<ScenarioReport> {
+  const { parseScenario, runScenario } = await import("../../../src/scenario/index.ts");
   const scenario = parseScenario(source.source, `${source.name}.yaml`);
   return runScenario(scenario, {
     ...(source.seed === null ? {} : { seed: source.seed }),
