@@ -4,14 +4,21 @@ import type { FilterView } from "../model/filters.ts";
 import { laneXs, segmentDistance, type Coordinates } from "../model/layout.ts";
 import { EV, MSG_DROPPED, MSG_DUPLICATE, type TraceModel } from "../model/trace-model.ts";
 import { ballotColor, COLORS, groupShade, messageColor, OUTCOME_COLORS } from "./palette.ts";
+import { TILE_HEIGHT, TileCache, type Tile } from "./tiles.ts";
 
 /**
  * The space-time diagram, drawn on a canvas: a lane per node, virtual time
  * (or event order) running down, messages as arrows from send to delivery.
- * d3 gives the vertical scale, the axis and zoom/pan; every frame draws only
- * what the visible stretch holds (the layout's interval index finds it), in
- * one path per colour. Past a budget of arrows, one arrow per pixel row and
- * lane pair stands for the others.
+ * d3 gives the vertical scale, the axis and zoom/pan.
+ *
+ * Arrows, spans, lanes and shading are drawn in horizontal tiles, each a
+ * small offscreen canvas kept in a cache: a frame only places tiles and
+ * draws the overlays (cursor, in-flight messages, labels, selection), so
+ * stepping the cursor redraws no arrow. While the view moves, tiles of a
+ * nearby scale are stretched into place and at most a few new ones are drawn
+ * per frame; once the view rests, it is drawn crisp. Within a tile, past a
+ * budget of arrows, one arrow per pixel row and lane pair stands for the
+ * others.
  */
 
 export type Hit = { readonly kind: "message"; readonly m: number } | { readonly kind: "span"; readonly s: number } | { readonly kind: "event"; readonly ev: number };
@@ -33,80 +40,70 @@ export interface DiagramCallbacks {
   viewChanged(): void;
 }
 
-/** What the last frame drew (for tests and the status line). */
+/** What the last frame drew (for tests and the benchmark). */
 export interface FrameStats {
   lanes: number;
+  /** Messages that pass the filters. */
   arrowsShown: number;
+  /** Of those, the ones in view. */
   arrowsInView: number;
+  /** Arrows drawn for the view: all in view, unless tiles stood one arrow for several. */
   arrowsDrawn: number;
   spansDrawn: number;
-  marksDrawn: number;
   inflight: number;
+  /** Main-thread time of the last frame, ms (placing tiles, drawing new ones, the overlays). */
   drawMs: number;
   frames: number;
-  /** Base layers drawn (the arrows themselves); the other frames reuse the last one. */
-  bases: number;
+  /** Tiles drawn so far. */
+  tiles: number;
 }
-
-/** A drawn base layer: coordinates [c0, c1] at `scale` px per unit, for one scene and width. */
-interface BaseLayer {
-  readonly canvas: HTMLCanvasElement;
-  readonly c0: number;
-  readonly c1: number;
-  readonly scale: number;
-  readonly heightCss: number;
-  readonly width: number;
-  readonly version: number;
-}
-
-/** How long after the view last moved it counts as resting (ms). */
-const SETTLE_MS = 140;
-/** While moving, a base layer is stretched up to this factor before it is drawn again. */
-const STRETCH_MAX = 2.5;
-/** The tallest base layer, in CSS pixels (a canvas has limits). */
-const BASE_HEIGHT_MAX = 8_000;
 
 const MARGIN = { top: 38, right: 28, bottom: 12, left: 76 } as const;
-/** Arrows drawn one by one up to this many; past it, one per pixel row and lane pair. */
-const ARROWS_BUDGET = Number(new URLSearchParams(window.location.search).get("budget") ?? "25000");
-/** Arrowheads and event ticks only when this few are in view. */
-const DETAIL_ARROWS_MAX = 2_500;
+/** Arrows per screen height drawn one by one; past it a tile draws one per pixel row and lane pair. */
+const ARROWS_PER_SCREEN = 20_000;
+/** Arrowheads only where a tile holds this few arrows (heads on dense arrows are a smudge). */
+const DETAIL_ARROWS_PER_TILE = 120;
 const TICKS_MAX = 6_000;
 /** The hit-test radius, px. */
 const HIT_PX = 5;
+/** How long after the view last moved it counts as resting (ms). */
+const SETTLE_MS = 140;
+/** While moving, tiles of another scale are stretched up to this factor. */
+const STRETCH_MAX = 2.5;
+/** New tiles drawn per frame while the view moves (the rest come in the next frames). */
+const TILES_PER_MOVING_FRAME = 2;
+/** Items this close to a tile's edge (px) are drawn in it too, so shapes that cross the edge join up. */
+const TILE_OVERLAP_PX = 10;
 
 export class Diagram {
   readonly canvas: HTMLCanvasElement;
-  readonly stats: FrameStats = { lanes: 0, arrowsShown: 0, arrowsInView: 0, arrowsDrawn: 0, spansDrawn: 0, marksDrawn: 0, inflight: 0, drawMs: 0, frames: 0, bases: 0 };
+  readonly stats: FrameStats = { lanes: 0, arrowsShown: 0, arrowsInView: 0, arrowsDrawn: 0, spansDrawn: 0, inflight: 0, drawMs: 0, frames: 0, tiles: 0 };
   private readonly axisSvg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
   private readonly axisGroup: d3.Selection<SVGGElement, unknown, null, undefined>;
-  /** The context layers draw into: the screen's, or the base layer's while it is drawn. */
-  private context: CanvasRenderingContext2D;
   private readonly screen: CanvasRenderingContext2D;
-  /** The drawn layer under the overlays (see renderBase), and what it was drawn for. */
-  private base: BaseLayer | null = null;
-  private sceneVersion = 0;
-  /** When the view last moved (a zoom or pan), to tell a gesture from a still view. */
-  private movedMs = Number.NEGATIVE_INFINITY;
-  private crispTimer: ReturnType<typeof setTimeout> | null = null;
-  private axisDomain = "";
-  /** Where the layer being drawn starts and ends, in its own pixels. */
-  private layerTop: number = MARGIN.top;
-  private layerBottom = 0;
+  /** The context the layers draw into: the screen's, or a tile's while it is drawn. */
+  private context: CanvasRenderingContext2D;
   private readonly zoom: d3.ZoomBehavior<HTMLCanvasElement, unknown>;
+  private readonly tiles = new TileCache();
   private scene: DiagramScene | null = null;
+  private sceneVersion = 0;
   private transform: d3.ZoomTransform = d3.zoomIdentity;
   private width = 0;
   private height = 0;
   private xs: Float64Array = new Float64Array(0);
   private frameRequested = false;
-  /** The messages the last frame drew, for hit tests. */
-  private drawn = new Int32Array(ARROWS_BUDGET * 2);
-  private drawnCount = 0;
-  /** One cell per (lane pair, pixel row): marks an arrow drawn there in this frame. */
-  private cells = new Uint8Array(0);
+  /** When the view last moved, to tell a gesture from a still view. */
+  private movedMs = Number.NEGATIVE_INFINITY;
+  /** The scale tiles were last drawn at while moving (reused, stretched, until too far off). */
+  private movingScale = 0;
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  private axisKey = "";
+  /** The tiles placed in the last frame (for hit tests). */
+  private placed: Tile[] = [];
   /** Per lane, where the last fault label went in this frame (labels closer than a line are left out). */
   private labelY = new Float64Array(64);
+  /** One cell per (lane pair, pixel row) of a tile: an arrow drawn there already. */
+  private cells = new Uint8Array(0);
 
   constructor(
     readonly container: HTMLElement,
@@ -120,12 +117,12 @@ export class Diagram {
     this.axisGroup = this.axisSvg.append("g").attr("transform", `translate(${MARGIN.left - 6},0)`);
     const context = this.canvas.getContext("2d", { alpha: false });
     if (context === null) throw new Error("this browser gives no 2D canvas");
-    this.context = context;
     this.screen = context;
+    this.context = context;
     this.zoom = d3
       .zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([1, 1])
-      .constrain((transform, extent) => this.constrain(transform, extent))
+      .constrain((transform) => this.constrain(transform))
       .filter((event: Event) => (event.type === "wheel" || event.type.startsWith("mouse") || event.type.startsWith("touch") || event.type.startsWith("pointer")) && !(event as MouseEvent).button)
       .on("zoom", (event: d3.D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         this.transform = event.transform;
@@ -145,13 +142,14 @@ export class Diagram {
   setScene(scene: DiagramScene, keepView: boolean): void {
     const before = this.scene;
     this.scene = scene;
-    if (before === null || before.coords !== scene.coords || before.model !== scene.model) this.sceneVersion++;
-    if (this.labelY.length < scene.model.lanes.length) this.labelY = new Float64Array(scene.model.lanes.length);
-    this.xs = laneXs(scene.model.lanes.length, (lane) => scene.view.laneVisible(lane), MARGIN.left + 24, Math.max(MARGIN.left + 25, this.width - MARGIN.right - 24));
-    this.zoom.scaleExtent([1, this.maxScale()]);
-    if (!keepView || before === null || before.coords !== scene.coords) {
-      if (!keepView || before === null) d3.select(this.canvas).call(this.zoom.transform, d3.zoomIdentity);
+    if (before === null || before.coords !== scene.coords || before.model !== scene.model) {
+      this.sceneVersion++;
+      this.tiles.clear();
     }
+    if (this.labelY.length < scene.model.lanes.length) this.labelY = new Float64Array(scene.model.lanes.length);
+    this.layoutLanes();
+    this.zoom.scaleExtent([1, this.maxScale()]);
+    if (!keepView || before === null) d3.select(this.canvas).call(this.zoom.transform, d3.zoomIdentity);
     this.requestDraw();
   }
 
@@ -169,10 +167,10 @@ export class Diagram {
     const span = Math.max(1e-9, y1 - y0);
     const k = Math.min(this.maxScale(), Math.max(1, (e1 - e0) / span));
     // The top of the view at y0: base(y0) * k + ty = top.
-    const fixed = d3.zoomIdentity.translate(0, MARGIN.top - k * this.baseScale()(y0)).scale(k);
+    const transform = d3.zoomIdentity.translate(0, MARGIN.top - k * this.baseScale()(y0)).scale(k);
     const selection = d3.select(this.canvas);
-    if (animate) selection.transition().duration(250).call(this.zoom.transform, fixed);
-    else selection.call(this.zoom.transform, fixed);
+    if (animate) selection.transition().duration(250).call(this.zoom.transform, transform);
+    else selection.call(this.zoom.transform, transform);
   }
 
   /** Moves the view so that coordinate y is visible (centred if it was off screen). */
@@ -192,15 +190,14 @@ export class Diagram {
     d3.select(this.canvas).transition().duration(200).call(this.zoom.transform, d3.zoomIdentity);
   }
 
-  /** Moves the view by `dy` pixels (for benchmarks and keys). */
+  /** Moves the view by `dy` pixels. */
   panBy(dyPx: number): void {
     d3.select(this.canvas).call(this.zoom.translateBy, 0, dyPx / this.transform.k);
   }
 
-  /** Sets the zoom directly (for benchmarks): scale k, top of the view at coordinate y0. */
+  /** Sets the zoom directly (benchmarks): scale k, the top of the view at coordinate y0. */
   setView(k: number, y0: number): void {
-    const base = this.baseScale();
-    d3.select(this.canvas).call(this.zoom.transform, d3.zoomIdentity.translate(0, MARGIN.top - k * base(y0)).scale(k));
+    d3.select(this.canvas).call(this.zoom.transform, d3.zoomIdentity.translate(0, MARGIN.top - k * this.baseScale()(y0)).scale(k));
   }
 
   requestDraw(): void {
@@ -212,14 +209,7 @@ export class Diagram {
     });
   }
 
-  /**
-   * Draws a frame: the base layer (everything but the cursor and the
-   * highlights), then the overlays. The base layer is redrawn only when the
-   * scene or the view changed: stepping the cursor does not redraw a single
-   * arrow. While the view moves, the last base layer is stretched into place
-   * when it covers the view, and drawn again crisp once the view rests, so
-   * panning and zooming stay fluid however many arrows are in view.
-   */
+  /** Draws a frame now: the tiles for the view, then the overlays. */
   draw(): void {
     const started = performance.now();
     const ctx = this.screen;
@@ -230,109 +220,155 @@ export class Diagram {
     const scene = this.scene;
     if (scene === null) {
       this.axisGroup.selectAll("*").remove();
-      this.axisDomain = "";
+      this.axisKey = "";
       return;
     }
     const y = this.yScale();
     const [c0, c1] = this.visibleRange();
-    const base = this.baseFor(c0, c1);
     ctx.save();
     ctx.beginPath();
     ctx.rect(0, MARGIN.top - 4, this.width, this.height - MARGIN.top + 4);
     ctx.clip();
-    const top = y(base.c0);
-    const height = y(base.c1) - top;
-    ctx.imageSmoothingEnabled = Math.abs(height - base.heightCss) > 0.5;
-    ctx.drawImage(base.canvas, 0, 0, base.canvas.width, base.canvas.height, 0, top, this.width, height);
+    const complete = this.placeTiles(scene, y, c0, c1);
     this.context = ctx;
-    this.layerTop = MARGIN.top;
-    this.layerBottom = this.height - MARGIN.bottom;
+    this.drawLabels(scene, y, c0, c1);
     this.drawHighlights(scene, y);
     this.drawChain(scene, y);
     this.drawCursor(scene, y);
     ctx.restore();
     this.drawLaneLabels(scene);
     this.drawAxis(scene, y);
+    this.countArrows(scene, c0, c1);
+    if (!complete) this.requestDraw();
     this.stats.drawMs = performance.now() - started;
     this.stats.frames++;
-    this.container.dataset["arrows"] = String(this.stats.arrowsDrawn);
-    this.container.dataset["arrowsShown"] = String(this.stats.arrowsShown);
-    this.container.dataset["arrowsInView"] = String(this.stats.arrowsInView);
-    this.container.dataset["spans"] = String(this.stats.spansDrawn);
-    this.container.dataset["lanes"] = String(this.stats.lanes);
-    this.container.dataset["inflight"] = String(this.stats.inflight);
-    this.container.dataset["frames"] = String(this.stats.frames);
-    this.container.dataset["bases"] = String(this.stats.bases);
+    const data = this.container.dataset;
+    data["arrows"] = String(this.stats.arrowsDrawn);
+    data["arrowsShown"] = String(this.stats.arrowsShown);
+    data["arrowsInView"] = String(this.stats.arrowsInView);
+    data["spans"] = String(this.stats.spansDrawn);
+    data["lanes"] = String(this.stats.lanes);
+    data["inflight"] = String(this.stats.inflight);
+    data["frames"] = String(this.stats.frames);
+    data["tiles"] = String(this.stats.tiles);
   }
 
-  /** The base layer for the view [c0, c1]: the last one if it still serves, else a new one. */
-  private baseFor(c0: number, c1: number): BaseLayer {
-    const scene = this.scene as DiagramScene;
+  // ------------------------------------------------------------ tiles
+
+  /**
+   * Puts the tiles covering [c0, c1] on the screen, drawing missing ones (a
+   * few per frame while moving). Returns false when some are still missing.
+   */
+  private placeTiles(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): boolean {
+    const ctx = this.screen;
     const pixels = Math.max(1, this.height - MARGIN.top - MARGIN.bottom);
-    const scale = pixels / Math.max(1e-12, c1 - c0);
-    const base = this.base;
+    const viewScale = pixels / Math.max(1e-12, c1 - c0);
     const moving = performance.now() - this.movedMs < SETTLE_MS;
-    if (base !== null && base.version === this.sceneVersion && base.width === this.width) {
-      const slack = (c1 - c0) * 1e-9;
-      const covers = base.c0 <= c0 + slack && base.c1 >= c1 - slack;
-      const ratio = scale / base.scale;
-      const exact = Math.abs(ratio - 1) < 1e-9;
-      if (covers && exact) return base;
-      if (covers && moving && ratio < STRETCH_MAX && ratio > 1 / STRETCH_MAX) {
-        this.settleLater();
-        return base;
-      }
+    let scale = viewScale;
+    if (moving) {
+      const ratio = this.movingScale === 0 ? 0 : viewScale / this.movingScale;
+      if (ratio > 1 / STRETCH_MAX && ratio < STRETCH_MAX) scale = this.movingScale;
+      else this.movingScale = viewScale;
+      this.settleLater();
+    } else {
+      this.movingScale = viewScale;
     }
-    // Draw the view and as much again above and below (clipped to the run), so a pan has room.
-    const [e0, e1] = scene.coords.extent;
-    const span = c1 - c0;
-    const b0 = moving ? Math.max(e0, c0 - span) : c0;
-    const b1 = moving ? Math.min(e1, c1 + span) : c1;
-    this.base = this.renderBase(b0, b1, scale, base);
-    if (moving) this.settleLater();
-    return this.base;
+    const origin = scene.coords.extent[0];
+    const first = Math.floor(((c0 - origin) * scale) / TILE_HEIGHT);
+    const last = Math.floor(((c1 - origin) * scale) / TILE_HEIGHT);
+    let drawnNow = 0;
+    let complete = true;
+    this.placed = [];
+    ctx.imageSmoothingEnabled = scale !== viewScale;
+    for (let index = first; index <= last; index++) {
+      let tile = this.tiles.get(this.sceneVersion, scale, this.width, index);
+      if (tile === undefined && (!moving || drawnNow < TILES_PER_MOVING_FRAME)) {
+        tile = this.renderTile(scene, scale, index);
+        this.tiles.put(tile);
+        drawnNow++;
+      }
+      if (tile === undefined) {
+        complete = false;
+        this.placeStandIn(y, origin + (index * TILE_HEIGHT) / scale, origin + ((index + 1) * TILE_HEIGHT) / scale);
+        continue;
+      }
+      this.placed.push(tile);
+      const top = y(tile.c0);
+      ctx.drawImage(tile.canvas, 0, 0, tile.canvas.width, tile.canvas.height, 0, top, this.width, y(tile.c1) - top);
+    }
+    return complete;
   }
 
-  /** Draws the view again, crisp, once it has rested. */
-  private settleLater(): void {
-    if (this.crispTimer !== null) clearTimeout(this.crispTimer);
-    this.crispTimer = setTimeout(() => {
-      this.crispTimer = null;
-      this.requestDraw();
-    }, SETTLE_MS + 10);
+  /** A tile not drawn yet: any tile of another scale that covers the stretch, stretched; else it stays blank a frame. */
+  private placeStandIn(y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
+    const ctx = this.screen;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, y(c0), this.width, y(c1) - y(c0));
+    ctx.clip();
+    for (const tile of this.tiles.covering(this.sceneVersion, this.width, c0, c1)) {
+      const top = y(tile.c0);
+      ctx.drawImage(tile.canvas, 0, 0, tile.canvas.width, tile.canvas.height, 0, top, this.width, y(tile.c1) - top);
+    }
+    ctx.restore();
   }
 
-  /** Draws every layer under the overlays for coordinates [b0, b1] at `scale` px per unit, into an offscreen canvas. */
-  private renderBase(b0: number, b1: number, scale: number, reuse: BaseLayer | null): BaseLayer {
-    const scene = this.scene as DiagramScene;
+  /** Draws tile `index` at `scale` px per unit: shading, lanes, spans, arrows, leader bands and marks. */
+  private renderTile(scene: DiagramScene, scale: number, index: number): Tile {
     const dpr = window.devicePixelRatio || 1;
-    const heightCss = Math.max(1, Math.min(BASE_HEIGHT_MAX, (b1 - b0) * scale));
-    const canvas = reuse?.canvas ?? document.createElement("canvas");
-    const widthPx = Math.floor(this.width * dpr);
-    const heightPx = Math.max(1, Math.floor(heightCss * dpr));
-    if (canvas.width !== widthPx) canvas.width = widthPx;
-    if (canvas.height !== heightPx) canvas.height = heightPx;
+    const origin = scene.coords.extent[0];
+    const c0 = origin + (index * TILE_HEIGHT) / scale;
+    const c1 = origin + ((index + 1) * TILE_HEIGHT) / scale;
+    const canvas = this.tiles.spareCanvas() ?? document.createElement("canvas");
+    canvas.width = Math.floor(this.width * dpr);
+    canvas.height = Math.floor(TILE_HEIGHT * dpr);
     const ctx = canvas.getContext("2d");
     if (ctx === null) throw new Error("this browser gives no 2D canvas");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, this.width, heightCss);
-    const y = d3.scaleLinear().domain([b0, b1]).range([0, heightCss]);
+    ctx.fillRect(0, 0, this.width, TILE_HEIGHT);
+    const y = d3.scaleLinear().domain([c0, c1]).range([0, TILE_HEIGHT]);
+    // Items a little outside the tile are drawn too (clipped), so arrowheads and marks join across edges.
+    const overlap = TILE_OVERLAP_PX / scale;
+    const q0 = c0 - overlap;
+    const q1 = c1 + overlap;
     this.context = ctx;
-    this.layerTop = 0;
-    this.layerBottom = heightCss;
+    let arrows: ArrowsDrawn;
     try {
-      this.drawNetwork(scene, y, b0, b1);
-      this.drawLanes(scene, y, b0, b1);
-      this.drawSpans(scene, y, b0, b1);
-      this.drawMessages(scene, y, b0, b1, heightCss);
-      this.drawRoles(scene, y, b0, b1);
-      this.drawMarks(scene, y, b0, b1);
+      this.drawNetwork(scene, y, q0, q1);
+      this.drawLanes(scene, y, q0, q1);
+      this.drawSpans(scene, y, q0, q1);
+      arrows = this.drawMessages(scene, y, q0, q1, TILE_HEIGHT);
+      this.drawRoles(scene, y, q0, q1);
+      this.drawMarks(scene, y, q0, q1);
     } finally {
       this.context = this.screen;
     }
-    this.stats.bases++;
-    return { canvas, c0: b0, c1: b1, scale: heightCss / Math.max(1e-12, b1 - b0), heightCss, width: this.width, version: this.sceneVersion };
+    this.stats.tiles++;
+    return { canvas, version: this.sceneVersion, scale, width: this.width, index, c0, c1, messages: arrows.messages, thinned: arrows.thinned };
+  }
+
+  /** Draws the view crisp once it has rested. */
+  private settleLater(): void {
+    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      this.requestDraw();
+    }, SETTLE_MS + 10);
+  }
+
+  private countArrows(scene: DiagramScene, c0: number, c1: number): void {
+    const inView = scene.coords.messages.count(c0, c1);
+    this.stats.arrowsShown = scene.coords.messages.size;
+    this.stats.arrowsInView = inView;
+    const thinned = this.placed.some((tile) => tile.thinned);
+    if (!thinned) {
+      this.stats.arrowsDrawn = inView;
+      return;
+    }
+    const seen = new Set<number>();
+    for (const tile of this.placed) for (let k = 0; k < tile.messages.length; k++) seen.add(tile.messages[k] as number);
+    this.stats.arrowsDrawn = seen.size;
   }
 
   // ------------------------------------------------------------ scales
@@ -357,15 +393,12 @@ export class Diagram {
   }
 
   /** Keeps the run in view: no panning above its start or below its end, and no sideways drift. */
-  private constrain(transform: d3.ZoomTransform, extent: [[number, number], [number, number]]): d3.ZoomTransform {
-    void extent;
+  private constrain(transform: d3.ZoomTransform): d3.ZoomTransform {
     const top = MARGIN.top;
     const bottom = Math.max(top + 1, this.height - MARGIN.bottom);
     const k = transform.k;
     // Content spans [top, bottom] at k = 1; scaled: [top*k + ty, bottom*k + ty] must cover [top, bottom].
-    const tyMax = top - top * k;
-    const tyMin = bottom - bottom * k;
-    const ty = Math.min(tyMax, Math.max(tyMin, transform.y));
+    const ty = Math.min(top - top * k, Math.max(bottom - bottom * k, transform.y));
     if (ty === transform.y && transform.x === 0) return transform;
     return d3.zoomIdentity.translate(0, ty).scale(k);
   }
@@ -387,15 +420,21 @@ export class Diagram {
       [this.width, Math.max(MARGIN.top + 1, this.height - MARGIN.bottom)],
     ]);
     if (this.scene !== null) {
-      const scene = this.scene;
-      this.xs = laneXs(scene.model.lanes.length, (lane) => scene.view.laneVisible(lane), MARGIN.left + 24, Math.max(MARGIN.left + 25, this.width - MARGIN.right - 24));
+      this.tiles.clear();
+      this.layoutLanes();
       this.zoom.scaleExtent([1, this.maxScale()]);
       if (kept !== null) this.showRange(kept[0], kept[1]);
     }
     this.requestDraw();
   }
 
-  // ------------------------------------------------------------ layers
+  private layoutLanes(): void {
+    const scene = this.scene;
+    if (scene === null) return;
+    this.xs = laneXs(scene.model.lanes.length, (lane) => scene.view.laneVisible(lane), MARGIN.left + 24, Math.max(MARGIN.left + 25, this.width - MARGIN.right - 24));
+  }
+
+  // ------------------------------------------------------------ layers (drawn into tiles)
 
   private laneGap(): number {
     let shown = 0;
@@ -403,6 +442,7 @@ export class Diagram {
     return shown <= 1 ? this.width / 2 : (this.width - MARGIN.left - MARGIN.right - 48) / (shown - 1);
   }
 
+  /** Lanes cut off from the majority, shaded by group. */
   private drawNetwork(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
     const ctx = this.context;
     const gap = this.laneGap();
@@ -410,24 +450,22 @@ export class Diagram {
       const s = scene.coords.y(interval.startEv);
       const e = scene.coords.yEnd(interval.endEv);
       if (e < c0 || s > c1) continue;
-      const top = y(s);
-      const bottom = y(e);
+      const top = y(Math.max(s, c0));
+      const bottom = y(Math.min(e, c1));
       interval.groupOf.forEach((group, lane) => {
         const x = this.xs[lane] as number;
         if (Number.isNaN(x) || group === 0) return;
         ctx.fillStyle = groupShade(group);
         ctx.fillRect(x - gap / 2 + 2, top, gap - 4, Math.max(1, bottom - top));
       });
-      ctx.fillStyle = "#6a1b9a";
-      ctx.font = "11px system-ui, sans-serif";
-      ctx.fillText(`✂ ${interval.label}`, MARGIN.left + 4, Math.max(this.layerTop + 10, top + 12));
     }
   }
 
+  /** Lane axes; crashed stretches red and dashed, paused ones orange and dotted. */
   private drawLanes(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
     const ctx = this.context;
-    const top = this.layerTop;
-    const bottom = this.layerBottom;
+    const top = y(c0);
+    const bottom = y(c1);
     ctx.lineWidth = 1;
     ctx.strokeStyle = COLORS.lane;
     ctx.beginPath();
@@ -442,40 +480,30 @@ export class Diagram {
     ctx.stroke();
     this.stats.lanes = lanes;
     for (const interval of scene.model.laneIntervals) {
+      if (interval.kind !== "crashed" && interval.kind !== "paused") continue;
       const x = this.xs[interval.lane] as number;
       if (Number.isNaN(x)) continue;
       const s = scene.coords.y(interval.startEv);
       const e = scene.coords.yEnd(interval.endEv);
       if (e < c0 || s > c1) continue;
-      const y0 = Math.max(top - 4, y(s));
-      const y1 = Math.min(bottom + 4, y(e));
-      switch (interval.kind) {
-        case "leader":
-        case "candidate":
-          break;
-        case "crashed":
-        case "paused":
-          ctx.fillStyle = interval.kind === "crashed" ? "rgba(214,39,40,0.18)" : "rgba(255,152,0,0.22)";
-          ctx.fillRect(x - 3, y0, 6, Math.max(1, y1 - y0));
-          ctx.strokeStyle = interval.kind === "crashed" ? COLORS.crashed : COLORS.paused;
-          ctx.setLineDash(interval.kind === "crashed" ? [6, 4] : [2, 3]);
-          ctx.beginPath();
-          ctx.moveTo(x + 0.5, y0);
-          ctx.lineTo(x + 0.5, y1);
-          ctx.stroke();
-          ctx.setLineDash([]);
-          break;
-        default:
-          break;
-      }
+      const y0 = y(Math.max(s, c0));
+      const y1 = y(Math.min(e, c1));
+      const crashed = interval.kind === "crashed";
+      ctx.fillStyle = crashed ? "rgba(214,39,40,0.18)" : "rgba(255,152,0,0.22)";
+      ctx.fillRect(x - 3, y0, 6, Math.max(1, y1 - y0));
+      ctx.strokeStyle = crashed ? COLORS.crashed : COLORS.paused;
+      ctx.setLineDash(crashed ? [6, 4] : [2, 3]);
+      ctx.beginPath();
+      ctx.moveTo(x + 0.5, y0);
+      ctx.lineTo(x + 0.5, y1);
+      ctx.stroke();
+      ctx.setLineDash([]);
     }
   }
 
-  /** Leader terms as a band left of the lane, with the ballot; candidacies as a dashed outline. */
+  /** Leader terms as a band left of the lane; candidacies as a dashed outline. */
   private drawRoles(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
     const ctx = this.context;
-    const top = this.layerTop;
-    const bottom = this.layerBottom;
     for (const interval of scene.model.laneIntervals) {
       if (interval.kind !== "leader" && interval.kind !== "candidate") continue;
       const x = this.xs[interval.lane] as number;
@@ -483,68 +511,60 @@ export class Diagram {
       const s = scene.coords.y(interval.startEv);
       const e = scene.coords.yEnd(interval.endEv);
       if (e < c0 || s > c1) continue;
-      const y0 = Math.max(top - 4, y(s));
-      const y1 = Math.min(bottom + 4, y(e));
+      const y0 = y(Math.max(s, c0));
+      const y1 = y(Math.min(e, c1));
       if (interval.kind === "candidate") {
         ctx.strokeStyle = "#757575";
         ctx.lineWidth = 1;
         ctx.setLineDash([2, 2]);
-        ctx.strokeRect(x - 10.5, y0, 6, Math.max(1, y1 - y0));
+        ctx.beginPath();
+        ctx.moveTo(x - 10.5, y0);
+        ctx.lineTo(x - 10.5, y1);
+        ctx.moveTo(x - 4.5, y0);
+        ctx.lineTo(x - 4.5, y1);
+        ctx.stroke();
         ctx.setLineDash([]);
         continue;
       }
       ctx.fillStyle = ballotColor(interval.label);
+      ctx.fillRect(x - 11, y0, 7, Math.max(2, y1 - y0));
       ctx.strokeStyle = "#37474f";
       ctx.lineWidth = 1;
-      ctx.fillRect(x - 11, y0, 7, Math.max(2, y1 - y0));
-      ctx.strokeRect(x - 11.5, y0, 8, Math.max(2, y1 - y0));
-      if (y1 - y0 > 16) {
-        const label = `leader ${interval.label}`;
-        ctx.font = "bold 10px system-ui, sans-serif";
-        const width = ctx.measureText(label).width;
-        const ly = Math.max(top + 12, y0 + 12);
-        ctx.fillStyle = "rgba(255,255,255,0.85)";
-        ctx.fillRect(x - 14 - width, ly - 10, width + 2, 13);
-        ctx.fillStyle = "#263238";
-        ctx.fillText(label, x - 13 - width, ly);
-      }
+      ctx.beginPath();
+      ctx.moveTo(x - 11.5, y0);
+      ctx.lineTo(x - 11.5, y1);
+      ctx.moveTo(x - 3.5, y0);
+      ctx.lineTo(x - 3.5, y1);
+      ctx.stroke();
     }
   }
 
+  /** Client operations: a bar right of the client's lane, coloured by outcome. */
   private drawSpans(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
     const ctx = this.context;
     const spans = scene.model.spans;
     const coords = scene.coords;
-    let drawn = 0;
-    ctx.font = "9px system-ui, sans-serif";
     coords.spans.query(c0, c1, (s) => {
       const x = this.xs[spans.lane[s] as number] as number;
       if (Number.isNaN(x)) return;
-      const y0 = y(coords.spanStart[s] as number);
-      const y1 = y(coords.spanEnd[s] as number);
+      const y0 = y(Math.max(c0, coords.spanStart[s] as number));
+      const y1 = y(Math.min(c1, coords.spanEnd[s] as number));
       ctx.fillStyle = OUTCOME_COLORS[spans.outcome[s] as number] ?? "#999";
       ctx.fillRect(x + 4, y0, 5, Math.max(1.5, y1 - y0));
-      if (y1 - y0 > 14) {
-        ctx.fillStyle = "#555";
-        ctx.fillText(scene.model.opNames[spans.op[s] as number] ?? "", x + 11, y0 + 9);
-      }
-      drawn++;
     });
-    this.stats.spansDrawn = drawn;
   }
 
-  private drawMessages(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number, heightCss: number): void {
+  /** Arrows, one path per message type; drops end in a cross, duplicates are dashed. */
+  private drawMessages(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number, heightCss: number): ArrowsDrawn {
     const ctx = this.context;
     const model = scene.model;
     const msgs = model.messages;
     const coords = scene.coords;
     const types = model.messageTypes.length;
-    const inView = coords.messages.count(c0, c1);
-    this.stats.arrowsShown = coords.messages.size;
-    this.stats.arrowsInView = inView;
-    const budget = Math.round((ARROWS_BUDGET * heightCss) / Math.max(1, this.height - MARGIN.top - MARGIN.bottom));
-    const thinned = inView > Math.max(ARROWS_BUDGET, budget);
-    const detail = inView <= DETAIL_ARROWS_MAX;
+    const inTile = coords.messages.count(c0, c1);
+    const screenPixels = Math.max(1, this.height - MARGIN.top - MARGIN.bottom);
+    const thinned = inTile > (ARROWS_PER_SCREEN * heightCss) / screenPixels;
+    const detail = inTile <= DETAIL_ARROWS_PER_TILE;
     const rows = Math.max(1, Math.ceil(heightCss));
     const lanes = model.lanes.length;
     if (thinned) {
@@ -552,15 +572,13 @@ export class Diagram {
       if (this.cells.length < size) this.cells = new Uint8Array(size);
       else this.cells.fill(0, 0, size);
     }
-    // y = a * coordinate + b: the scale as two numbers, for the hot loop.
-    const a = (y(1) as number) - (y(0) as number);
-    const b = y(0) as number;
+    const a = y(1) - y(0);
+    const b = y(0);
     const paths: (Path2D | null)[] = new Array<Path2D | null>(types).fill(null);
     const dashed: (Path2D | null)[] = new Array<Path2D | null>(types).fill(null);
     const crosses = new Path2D();
     const heads = new Path2D();
-    let drawn = 0;
-    const out = this.drawn;
+    const drawn: number[] = [];
     coords.messages.query(c0, c1, (m) => {
       const from = msgs.from[m] as number;
       const to = msgs.to[m] as number;
@@ -569,7 +587,7 @@ export class Diagram {
       const y0 = a * (coords.msgStart[m] as number) + b;
       const y1 = a * (coords.msgEnd[m] as number) + b;
       if (thinned) {
-        const row = Math.min(rows - 1, Math.max(0, Math.floor(y0)));
+        const row = Math.min(rows - 1, Math.max(0, Math.floor(Math.max(0, Math.min(y0, y1)))));
         const cell = (from * lanes + to) * rows + row;
         if (this.cells[cell] === 1) return;
         this.cells[cell] = 1;
@@ -597,17 +615,14 @@ export class Diagram {
       } else if (detail && (msgs.endEv[m] as number) >= 0) {
         arrowHead(heads, x0, y0, x1, y1d);
       }
-      if (drawn < out.length) out[drawn] = m;
-      drawn++;
+      drawn.push(m);
     });
-    this.drawnCount = Math.min(drawn, out.length);
-    this.stats.arrowsDrawn = drawn;
     ctx.lineWidth = detail ? 1.25 : 1;
     for (let type = 0; type < types; type++) {
-      const color = messageColor(model.messageTypes[type] as string);
       const path = paths[type];
       const dash = dashed[type];
-      ctx.strokeStyle = color;
+      if ((path === null || path === undefined) && (dash === null || dash === undefined)) continue;
+      ctx.strokeStyle = messageColor(model.messageTypes[type] as string);
       if (path !== null && path !== undefined) ctx.stroke(path);
       if (dash !== null && dash !== undefined) {
         ctx.setLineDash([4, 3]);
@@ -620,17 +635,14 @@ export class Diagram {
     ctx.strokeStyle = COLORS.crashed;
     ctx.lineWidth = 1.5;
     ctx.stroke(crosses);
+    return { messages: Int32Array.from(drawn), thinned };
   }
 
+  /** Marks of events without a message: fault glyphs, violations, starts, and ticks for the kinds asked for. */
   private drawMarks(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
-    const ctx = this.context;
-    const model = scene.model;
-    const ev = model.events;
+    const ev = scene.model.events;
     const [first, last] = scene.coords.eventRange(c0, c1);
-    let marks = 0;
-    this.labelY.fill(Number.NEGATIVE_INFINITY);
     const ticks = last - first <= TICKS_MAX * 4;
-    ctx.font = "11px system-ui, sans-serif";
     for (let i = first; i < last; i++) {
       const kind = ev.kind[i] as number;
       if (kind === EV.send || kind === EV.deliver || kind === EV.drop || kind === EV.duplicate) continue;
@@ -638,33 +650,10 @@ export class Diagram {
       if (!scene.view.eventShown(i)) continue;
       const lane = ev.lane[i] as number;
       const yy = y(scene.coords.y(i));
-      if (lane < 0) {
-        this.globalMark(kind, i, model, yy);
-      } else {
+      if (lane < 0) this.globalLine(kind, yy);
+      else {
         const x = this.xs[lane] as number;
-        if (Number.isNaN(x)) continue;
-        this.laneMark(kind, i, model, x, yy);
-      }
-      marks++;
-    }
-    this.stats.marksDrawn = marks;
-  }
-
-  /** Search results and the selection, over the base layer. */
-  private drawHighlights(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
-    const ctx = this.context;
-    const ev = scene.model.events;
-    if (scene.searchHits !== null) this.outlineMessages(scene, y, scene.searchHits, COLORS.search, 5);
-    if (scene.selectedMessage >= 0) this.outlineMessages(scene, y, new Set([scene.selectedMessage]), COLORS.selection, 3);
-    if (scene.selectedEvent >= 0) {
-      const lane = ev.lane[scene.selectedEvent] as number;
-      const x = lane >= 0 ? (this.xs[lane] as number) : MARGIN.left + 10;
-      if (!Number.isNaN(x)) {
-        ctx.strokeStyle = COLORS.selection;
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        ctx.arc(x, y(scene.coords.y(scene.selectedEvent)), 7, 0, Math.PI * 2);
-        ctx.stroke();
+        if (!Number.isNaN(x)) this.laneMark(kind, i, scene.model, x, yy);
       }
     }
   }
@@ -674,17 +663,9 @@ export class Diagram {
     switch (kind) {
       case EV.fault: {
         const type = model.faultTypes[model.events.code[i] as number] ?? "";
-        const color = type === "crash" ? COLORS.crashed : type === "pause" || type === "resume" ? COLORS.paused : type === "restart" ? "#2e7d32" : "#1565c0";
-        ctx.fillStyle = color;
+        ctx.fillStyle = faultColor(type);
         ctx.font = "bold 13px system-ui, sans-serif";
-        const glyph = type === "crash" ? "✕" : type === "restart" ? "↻" : type === "pause" ? "⏸" : type === "resume" ? "▶" : type === "clock" ? "⏱" : "⚡";
-        ctx.fillText(glyph, x - 5, yy + 5);
-        const lane = model.events.lane[i] as number;
-        if (yy - (this.labelY[lane] as number) >= 11) {
-          ctx.font = "10px system-ui, sans-serif";
-          ctx.fillText(type, x + 8, yy + 4);
-          this.labelY[lane] = yy;
-        }
+        ctx.fillText(faultGlyph(type), x - 5, yy + 5);
         return;
       }
       case EV.violation:
@@ -719,9 +700,8 @@ export class Diagram {
   }
 
   /** A fault of the whole network (partition, heal, loss change) or a finding not tied to one node: a line across. */
-  private globalMark(kind: number, i: number, model: TraceModel, yy: number): void {
+  private globalLine(kind: number, yy: number): void {
     const ctx = this.context;
-    const label = kind === EV.fault ? (model.faultTypes[model.events.code[i] as number] ?? "fault") : kind === EV.violation ? "violation" : (model.foreignTypes[model.events.code[i] as number] ?? "");
     ctx.strokeStyle = kind === EV.violation ? COLORS.violation : "#6a1b9a";
     ctx.setLineDash([3, 3]);
     ctx.lineWidth = 1;
@@ -730,42 +710,127 @@ export class Diagram {
     ctx.lineTo(this.width - MARGIN.right, yy + 0.5);
     ctx.stroke();
     ctx.setLineDash([]);
-    ctx.fillStyle = ctx.strokeStyle;
+  }
+
+  // ------------------------------------------------------------ overlays (drawn every frame)
+
+  /** Text that must not be cut at a tile's edge: leader ballots, partitions, fault names, operation names. */
+  private drawLabels(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
+    const ctx = this.context;
+    const top = MARGIN.top;
+    const model = scene.model;
+    ctx.font = "bold 10px system-ui, sans-serif";
+    for (const interval of model.laneIntervals) {
+      if (interval.kind !== "leader") continue;
+      const x = this.xs[interval.lane] as number;
+      if (Number.isNaN(x)) continue;
+      const s = scene.coords.y(interval.startEv);
+      const e = scene.coords.yEnd(interval.endEv);
+      if (e < c0 || s > c1 || y(e) - y(s) < 16) continue;
+      const label = `leader ${interval.label}`;
+      const width = ctx.measureText(label).width;
+      const ly = Math.min(y(e) - 2, Math.max(top + 12, y(s) + 12));
+      ctx.fillStyle = "rgba(255,255,255,0.85)";
+      ctx.fillRect(x - 14 - width, ly - 10, width + 2, 13);
+      ctx.fillStyle = "#263238";
+      ctx.fillText(label, x - 13 - width, ly);
+    }
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.fillStyle = "#6a1b9a";
+    for (const interval of model.network) {
+      const s = scene.coords.y(interval.startEv);
+      const e = scene.coords.yEnd(interval.endEv);
+      if (e < c0 || s > c1) continue;
+      ctx.fillText(`✂ ${interval.label}`, MARGIN.left + 4, Math.min(y(e) - 2, Math.max(top + 10, y(s) + 12)));
+    }
+    // Fault and global labels, and operation names where a span is tall enough.
+    const [first, last] = scene.coords.eventRange(c0, c1);
+    const ticks = last - first <= TICKS_MAX * 4;
+    this.labelY.fill(Number.NEGATIVE_INFINITY);
     ctx.font = "10px system-ui, sans-serif";
-    ctx.fillText(label, this.width - MARGIN.right - ctx.measureText(label).width, yy - 2);
+    for (let i = first; i < last; i++) {
+      const kind = model.events.kind[i] as number;
+      if (kind !== EV.fault && kind !== EV.violation && !(ticks && kind === EV.foreign)) continue;
+      if (!scene.view.eventShown(i)) continue;
+      const lane = model.events.lane[i] as number;
+      const yy = y(scene.coords.y(i));
+      const code = model.events.code[i] as number;
+      if (lane < 0) {
+        const label = kind === EV.fault ? (model.faultTypes[code] ?? "fault") : kind === EV.violation ? "violation" : (model.foreignTypes[code] ?? "");
+        ctx.fillStyle = kind === EV.violation ? COLORS.violation : "#6a1b9a";
+        ctx.fillText(label, this.width - MARGIN.right - ctx.measureText(label).width, yy - 2);
+        continue;
+      }
+      const x = this.xs[lane] as number;
+      if (Number.isNaN(x) || kind !== EV.fault || yy - (this.labelY[lane] as number) < 11) continue;
+      const type = model.faultTypes[code] ?? "";
+      ctx.fillStyle = faultColor(type);
+      ctx.fillText(type, x + 8, yy + 4);
+      this.labelY[lane] = yy;
+    }
+    let spans = 0;
+    ctx.font = "9px system-ui, sans-serif";
+    ctx.fillStyle = "#555";
+    scene.coords.spans.query(c0, c1, (s) => {
+      spans++;
+      const y0 = y(scene.coords.spanStart[s] as number);
+      const y1 = y(scene.coords.spanEnd[s] as number);
+      if (y1 - y0 <= 14) return;
+      const x = this.xs[model.spans.lane[s] as number] as number;
+      ctx.fillText(model.opNames[model.spans.op[s] as number] ?? "", x + 11, Math.max(top + 9, y0 + 9));
+    });
+    this.stats.spansDrawn = spans;
+  }
+
+  /** Search results and the selection. */
+  private drawHighlights(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
+    const ctx = this.context;
+    const ev = scene.model.events;
+    if (scene.searchHits !== null) this.outlineMessages(scene, y, scene.searchHits, COLORS.search, 5);
+    if (scene.selectedMessage >= 0) this.outlineMessages(scene, y, new Set([scene.selectedMessage]), COLORS.selection, 3);
+    if (scene.selectedEvent >= 0) {
+      const lane = ev.lane[scene.selectedEvent] as number;
+      const x = lane >= 0 ? (this.xs[lane] as number) : MARGIN.left + 10;
+      if (!Number.isNaN(x)) {
+        ctx.strokeStyle = COLORS.selection;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(x, y(scene.coords.y(scene.selectedEvent)), 7, 0, Math.PI * 2);
+        ctx.stroke();
+      }
+    }
   }
 
   private outlineMessages(scene: DiagramScene, y: d3.ScaleLinear<number, number>, messages: ReadonlySet<number>, color: string, width: number): void {
     const ctx = this.context;
     const coords = scene.coords;
     const msgs = scene.model.messages;
+    const [c0, c1] = this.visibleRange();
+    const glow = new Path2D();
+    const lines: number[] = [];
+    for (const m of messages) {
+      const s = coords.msgStart[m] as number;
+      const e = coords.msgEnd[m] as number;
+      if (Number.isNaN(s) || e < c0 || s > c1) continue;
+      const x0 = this.xs[msgs.from[m] as number] as number;
+      const x1 = this.xs[msgs.to[m] as number] as number;
+      glow.moveTo(x0, y(s));
+      glow.lineTo(x1, y(e));
+      if (lines.length < 4_000) lines.push(m);
+    }
     ctx.strokeStyle = color;
     ctx.lineWidth = width;
     ctx.globalAlpha = 0.8;
-    ctx.beginPath();
-    let n = 0;
-    for (const m of messages) {
-      if (n++ > 20_000) break;
-      const s = coords.msgStart[m] as number;
-      if (Number.isNaN(s)) continue;
-      const x0 = this.xs[msgs.from[m] as number] as number;
-      const x1 = this.xs[msgs.to[m] as number] as number;
-      ctx.moveTo(x0, y(s));
-      ctx.lineTo(x1, y(coords.msgEnd[m] as number));
-    }
-    ctx.stroke();
+    ctx.stroke(glow);
     ctx.globalAlpha = 1;
-    // Redraw the arrows themselves on top of the glow.
+    // The arrows themselves on top of the glow.
     ctx.lineWidth = 1.25;
-    for (const m of messages) {
-      const s = coords.msgStart[m] as number;
-      if (Number.isNaN(s)) continue;
+    for (const m of lines) {
       ctx.strokeStyle = messageColor(scene.model.messageTypes[msgs.type[m] as number] as string);
       ctx.beginPath();
-      ctx.moveTo(this.xs[msgs.from[m] as number] as number, y(s));
+      ctx.moveTo(this.xs[msgs.from[m] as number] as number, y(coords.msgStart[m] as number));
       ctx.lineTo(this.xs[msgs.to[m] as number] as number, y(coords.msgEnd[m] as number));
       ctx.stroke();
-      if (--n < 0) break;
     }
   }
 
@@ -787,6 +852,7 @@ export class Diagram {
     }
   }
 
+  /** The cursor, and a dot on every message in flight at it. */
   private drawCursor(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
     if (scene.cursor < 0) {
       this.stats.inflight = 0;
@@ -801,7 +867,6 @@ export class Diagram {
     ctx.moveTo(MARGIN.left - 6, yy);
     ctx.lineTo(this.width - MARGIN.right + 10, yy);
     ctx.stroke();
-    // Messages in flight at the cursor: a dot where each is on its way.
     const coords = scene.coords;
     const msgs = scene.model.messages;
     let inflight = 0;
@@ -829,21 +894,21 @@ export class Diagram {
     ctx.fillStyle = "#fafafa";
     ctx.fillRect(0, 0, this.width, MARGIN.top - 6);
     ctx.strokeStyle = "#ddd";
+    ctx.lineWidth = 1;
     ctx.beginPath();
     ctx.moveTo(0, MARGIN.top - 6.5);
     ctx.lineTo(this.width, MARGIN.top - 6.5);
     ctx.stroke();
-    ctx.font = "bold 12px system-ui, sans-serif";
     ctx.textAlign = "center";
     scene.model.lanes.forEach((lane, index) => {
       const x = this.xs[index] as number;
       if (Number.isNaN(x)) return;
+      ctx.font = "bold 12px system-ui, sans-serif";
       ctx.fillStyle = lane.kind === "server" ? "#0d47a1" : lane.kind === "client" ? "#4a148c" : COLORS.laneText;
       ctx.fillText(lane.id, x, 15);
       ctx.font = "9px system-ui, sans-serif";
       ctx.fillStyle = "#777";
       ctx.fillText(lane.kind, x, 27);
-      ctx.font = "bold 12px system-ui, sans-serif";
     });
     ctx.textAlign = "start";
   }
@@ -853,8 +918,8 @@ export class Diagram {
     const [d0, d1] = y.domain() as [number, number];
     // The axis is DOM: leave it alone while the cursor moves and the view does not.
     const key = `${mode}:${d0}:${d1}:${this.height}:${this.sceneVersion}`;
-    if (key === this.axisDomain) return;
-    this.axisDomain = key;
+    if (key === this.axisKey) return;
+    this.axisKey = key;
     const span = Math.abs(d1 - d0);
     const shown = scene.view.shownEvents;
     const axis = d3
@@ -888,19 +953,22 @@ export class Diagram {
       if (px >= x + 2 && px <= x + 11) span = s;
     });
     if (span !== null) return { kind: "span", s: span };
-    // Arrows drawn in the last frame.
+    // Arrows drawn in the tiles on screen.
     const msgs = scene.model.messages;
     let best = -1;
     let bestDistance = HIT_PX;
-    for (let k = 0; k < this.drawnCount; k++) {
-      const m = this.drawn[k] as number;
-      const y0 = y(coords.msgStart[m] as number);
-      const y1 = y(coords.msgEnd[m] as number);
-      if (py < Math.min(y0, y1) - HIT_PX || py > Math.max(y0, y1) + HIT_PX) continue;
-      const d = segmentDistance(px, py, this.xs[msgs.from[m] as number] as number, y0, this.xs[msgs.to[m] as number] as number, y1);
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = m;
+    for (const tile of this.placed) {
+      if (c + slack < tile.c0 || c - slack > tile.c1) continue;
+      for (let k = 0; k < tile.messages.length; k++) {
+        const m = tile.messages[k] as number;
+        const y0 = y(coords.msgStart[m] as number);
+        const y1 = y(coords.msgEnd[m] as number);
+        if (py < Math.min(y0, y1) - HIT_PX || py > Math.max(y0, y1) + HIT_PX) continue;
+        const d = segmentDistance(px, py, this.xs[msgs.from[m] as number] as number, y0, this.xs[msgs.to[m] as number] as number, y1);
+        if (d < bestDistance) {
+          bestDistance = d;
+          best = m;
+        }
       }
     }
     if (best >= 0) return { kind: "message", m: best };
@@ -933,6 +1001,19 @@ export class Diagram {
   laneX(lane: number): number {
     return this.xs[lane] as number;
   }
+}
+
+interface ArrowsDrawn {
+  readonly messages: Int32Array;
+  readonly thinned: boolean;
+}
+
+function faultColor(type: string): string {
+  return type === "crash" ? COLORS.crashed : type === "pause" || type === "resume" ? COLORS.paused : type === "restart" ? "#2e7d32" : "#1565c0";
+}
+
+function faultGlyph(type: string): string {
+  return type === "crash" ? "✕" : type === "restart" ? "↻" : type === "pause" ? "⏸" : type === "resume" ? "▶" : type === "clock" ? "⏱" : "⚡";
 }
 
 function arrowHead(path: Path2D, x0: number, y0: number, x1: number, y1: number): void {
