@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { parseTrace, TraceReader, type TraceEvent, type TraceReaderOptions, type TraceReadResult } from "../../src/sim/index.ts";
+import { ByteLines } from "../../web/src/workers/byte-lines.ts";
 import { traceOf } from "./fixtures.ts";
 
 /** Reads `text` in pieces of `size` characters; returns the events and the result. */
@@ -107,5 +108,26 @@ describe("the incremental trace reader", () => {
     const { result } = readInPieces(text, 50);
     expect(result.problems).toHaveLength(20);
     expect(result.stopped).toBe(true);
+  });
+});
+
+describe("lines from bytes", () => {
+  test("lines split anywhere between chunks come out whole, with their byte offsets (multi-byte characters too)", () => {
+    const text = 'first\n{"path":"/é/ü"}\n\nlast line without an end';
+    const bytes = new TextEncoder().encode(text);
+    for (const size of [1, 2, 3, 5, 8, bytes.length]) {
+      const seen: [string, number, number][] = [];
+      const splitter = new ByteLines((line, start, length) => seen.push([line, start, length]), 1000);
+      for (let at = 0; at < bytes.length; at += size) splitter.push(bytes.subarray(at, at + size));
+      splitter.end();
+      expect(seen.map((s) => s[0]), `chunks of ${size}`).toEqual(text.split("\n"));
+      for (const [line, start, length] of seen) expect(new TextDecoder().decode(bytes.subarray(start, start + length))).toBe(line);
+    }
+  });
+
+  test("a line longer than the bound stops the splitter", () => {
+    const splitter = new ByteLines(() => undefined, 10);
+    splitter.push(new TextEncoder().encode("x".repeat(20)));
+    expect(splitter.tooLong).toBe(true);
   });
 });

@@ -39,6 +39,8 @@ export class FilterView {
    * have a place.
    */
   readonly rowOf: Float64Array;
+  /** The shown events that always get a mark (faults, findings, foreign events), in order: drawn at any zoom. */
+  readonly markedEvents: Int32Array;
 
   constructor(
     readonly model: TraceModel,
@@ -51,9 +53,10 @@ export class FilterView {
     });
     this.laneShown = new Uint8Array(model.lanes.length);
     for (let lane = 0; lane < model.lanes.length; lane++) this.laneShown[lane] = filters.hiddenLanes.has(lane) ? 0 : 1;
-    const { shown, rowOf } = this.rows();
+    const { shown, rowOf, marked } = this.rows();
     this.shownEvents = shown;
     this.rowOf = rowOf;
+    this.markedEvents = marked;
   }
 
   /** Whether a message is drawn: both lanes and its type shown, and it overlaps the window. */
@@ -91,20 +94,23 @@ export class FilterView {
     return this.laneShown[lane] === 1;
   }
 
-  private rows(): { shown: Int32Array; rowOf: Float64Array } {
+  private rows(): { shown: Int32Array; rowOf: Float64Array; marked: Int32Array } {
     const n = this.model.eventCount;
+    const kind = this.model.events.kind;
     const rowOf = new Float64Array(n);
     const shownAll = new Int32Array(n);
+    const marked: number[] = [];
     let rows = 0;
     for (let i = 0; i < n; i++) {
       if (this.eventShown(i)) {
         shownAll[rows] = i;
         rowOf[i] = rows++;
+        if (kind[i] === EV.fault || kind[i] === EV.violation || kind[i] === EV.foreign) marked.push(i);
       } else {
         rowOf[i] = rows - 0.5;
       }
     }
-    return { shown: shownAll.slice(0, rows), rowOf };
+    return { shown: shownAll.slice(0, rows), rowOf, marked: Int32Array.from(marked) };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as d3 from "d3";
 import type { CauseChain } from "../model/causes.ts";
-import type { FilterView } from "../model/filters.ts";
+import { lowerBound, type FilterView } from "../model/filters.ts";
 import { laneXs, segmentDistance, type Coordinates } from "../model/layout.ts";
 import { EV, MSG_DROPPED, MSG_DUPLICATE, type TraceModel } from "../model/trace-model.ts";
 import { ballotColor, COLORS, groupShade, messageColor, OUTCOME_COLORS } from "./palette.ts";
@@ -98,6 +98,7 @@ export class Diagram {
   private movingScale = 0;
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private axisKey = "";
+  private countKey = "";
   /** The tiles placed in the last frame (for hit tests). */
   private placed: Tile[] = [];
   /** Per lane, where the last fault label went in this frame (labels closer than a line are left out). */
@@ -145,6 +146,7 @@ export class Diagram {
     if (before === null || before.coords !== scene.coords || before.model !== scene.model) {
       this.sceneVersion++;
       this.tiles.clear();
+      this.countKey = "";
     }
     if (this.labelY.length < scene.model.lanes.length) this.labelY = new Float64Array(scene.model.lanes.length);
     this.layoutLanes();
@@ -357,7 +359,12 @@ export class Diagram {
     }, SETTLE_MS + 10);
   }
 
+  /** Counts what is in view for the stats (a scan: done when the view rests, not while it moves). */
   private countArrows(scene: DiagramScene, c0: number, c1: number): void {
+    const key = `${this.sceneVersion}:${c0}:${c1}:${this.placed.length}`;
+    if (key === this.countKey || (this.countKey !== "" && performance.now() - this.movedMs < SETTLE_MS)) return;
+    this.countKey = key;
+    this.stats.spansDrawn = scene.coords.spans.count(c0, c1);
     const inView = scene.coords.messages.count(c0, c1);
     this.stats.arrowsShown = scene.coords.messages.size;
     this.stats.arrowsInView = inView;
@@ -643,10 +650,9 @@ export class Diagram {
     const ev = scene.model.events;
     const [first, last] = scene.coords.eventRange(c0, c1);
     const ticks = last - first <= TICKS_MAX * 4;
-    for (let i = first; i < last; i++) {
+    for (const i of ticks ? range(first, last) : markedIn(scene.view, first, last)) {
       const kind = ev.kind[i] as number;
       if (kind === EV.send || kind === EV.deliver || kind === EV.drop || kind === EV.duplicate) continue;
-      if (!ticks && kind !== EV.fault && kind !== EV.violation) continue;
       if (!scene.view.eventShown(i)) continue;
       const lane = ev.lane[i] as number;
       const yy = y(scene.coords.y(i));
@@ -745,13 +751,10 @@ export class Diagram {
     }
     // Fault and global labels, and operation names where a span is tall enough.
     const [first, last] = scene.coords.eventRange(c0, c1);
-    const ticks = last - first <= TICKS_MAX * 4;
     this.labelY.fill(Number.NEGATIVE_INFINITY);
     ctx.font = "10px system-ui, sans-serif";
-    for (let i = first; i < last; i++) {
+    for (const i of markedIn(scene.view, first, last)) {
       const kind = model.events.kind[i] as number;
-      if (kind !== EV.fault && kind !== EV.violation && !(ticks && kind === EV.foreign)) continue;
-      if (!scene.view.eventShown(i)) continue;
       const lane = model.events.lane[i] as number;
       const yy = y(scene.coords.y(i));
       const code = model.events.code[i] as number;
@@ -768,18 +771,17 @@ export class Diagram {
       ctx.fillText(type, x + 8, yy + 4);
       this.labelY[lane] = yy;
     }
-    let spans = 0;
+    // Operation names fit only when zoomed in far enough: then few events are in view.
+    if (last - first > TICKS_MAX * 4) return;
     ctx.font = "9px system-ui, sans-serif";
     ctx.fillStyle = "#555";
     scene.coords.spans.query(c0, c1, (s) => {
-      spans++;
       const y0 = y(scene.coords.spanStart[s] as number);
       const y1 = y(scene.coords.spanEnd[s] as number);
       if (y1 - y0 <= 14) return;
       const x = this.xs[model.spans.lane[s] as number] as number;
       ctx.fillText(model.opNames[model.spans.op[s] as number] ?? "", x + 11, Math.max(top + 9, y0 + 9));
     });
-    this.stats.spansDrawn = spans;
   }
 
   /** Search results and the selection. */
@@ -1006,6 +1008,16 @@ export class Diagram {
 interface ArrowsDrawn {
   readonly messages: Int32Array;
   readonly thinned: boolean;
+}
+
+function* range(first: number, last: number): Generator<number> {
+  for (let i = first; i < last; i++) yield i;
+}
+
+/** The always-marked events (faults, findings, foreign events) with index in [first, last). */
+function* markedIn(view: FilterView, first: number, last: number): Generator<number> {
+  const marked = view.markedEvents;
+  for (let k = lowerBound(marked, first); k < marked.length && (marked[k] as number) < last; k++) yield marked[k] as number;
 }
 
 function faultColor(type: string): string {

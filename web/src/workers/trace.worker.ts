@@ -4,6 +4,7 @@ import { Column } from "../model/growable.ts";
 import { modelTransferables, TraceModelBuilder } from "../model/trace-model.ts";
 import type { ReadSummary, TraceSource, TraceWorkerRequest, TraceWorkerResponse } from "../protocol.ts";
 import { ByteLines } from "./byte-lines.ts";
+import { readFileInSlices, readUrlStream } from "./sources.ts";
 
 /**
  * Reads a trace into a model, off the page's thread: a file in slices, a
@@ -15,8 +16,6 @@ import { ByteLines } from "./byte-lines.ts";
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-/** Bytes read per slice of a file. */
-const SLICE_BYTES = 4 * 1024 * 1024;
 /** The longest line accepted: a file with no line end this far in is no trace. */
 const LINE_BYTES_MAX = 64 * 1024 * 1024;
 /** How often progress is reported, in events. */
@@ -98,9 +97,9 @@ async function open(source: TraceSource): Promise<void> {
     };
     if (source.kind === "file") {
       bytesTotal = source.file.size;
-      await readFile(source.file, feed, () => reader.stopped || splitter.tooLong);
+      await readFileInSlices(source.file, feed, () => reader.stopped || splitter.tooLong);
     } else {
-      bytesTotal = await readUrl(source.url, (chunk) => {
+      bytesTotal = await readUrlStream(source.url, (chunk) => {
         chunks.push(chunk);
         feed(chunk);
       }, () => reader.stopped || splitter.tooLong);
@@ -152,35 +151,6 @@ async function runHere(source: Extract<TraceSource, { kind: "scenario" }>, line:
     traceSink: { write: line },
     traceMeta: { scenarioFile: `${source.name}.yaml`, scenarioSource: source.source },
   });
-}
-
-/** Reads a file slice by slice (never the whole text at once), stopping early when told. */
-async function readFile(file: File, feed: (chunk: Uint8Array) => void, stop: () => boolean): Promise<void> {
-  for (let start = 0; start < file.size; start += SLICE_BYTES) {
-    const buffer = await file.slice(start, Math.min(file.size, start + SLICE_BYTES)).arrayBuffer();
-    feed(new Uint8Array(buffer));
-    if (stop()) return;
-  }
-}
-
-/** Streams a URL; returns its length when the server says. */
-async function readUrl(url: string, feed: (chunk: Uint8Array) => void, stop: () => boolean): Promise<number | null> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: the server answered ${response.status} ${response.statusText}`);
-  const length = Number(response.headers.get("content-length") ?? "");
-  const body = response.body;
-  if (body === null) throw new Error(`${url}: the response has no body`);
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    feed(value);
-    if (stop()) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return Number.isFinite(length) && length > 0 ? length : null;
 }
 
 function failureMessage(name: string, result: TraceReadResult): string {
