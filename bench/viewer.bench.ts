@@ -147,7 +147,11 @@ async function frames(page: Page, motion: "pan" | "zoom", scale: number): Promis
 interface OpenFigures {
   readonly events: number;
   readonly megabytes: number;
+  /** The first open, while the development server transforms the page's and the workers' modules. */
+  readonly firstOpenMs: number;
   readonly openMs: number;
+  /** Resident memory of the whole browser with a blank page of the viewer. */
+  readonly rssBlankMb: number;
   readonly readMs: number;
   /** Resident memory of the whole browser right after opening, and once the background re-runs are done (or after a minute). */
   readonly rssOpenMb: number;
@@ -162,11 +166,19 @@ interface OpenFigures {
 async function openTrace(browser: Browser, trace: { path: string; events: number; megabytes: number }): Promise<OpenFigures> {
   const server = await startView([trace.path]);
   try {
-    // Once, so that the development server has transformed the page's modules.
-    const warm = await browser.page();
-    await warm.goto(server.url.replace(/\?.*$/, ""));
-    await warm.waitForSelector("#diagram[data-state=empty]");
-    await warm.close();
+    const blank = await browser.page();
+    await blank.goto(server.url.replace(/\?.*$/, ""));
+    await blank.waitForSelector("#diagram[data-state=empty]");
+    await blank.waitForTimeout(1_000);
+    const rssBlankMb = chromiumRssMb(browser.profile);
+    await blank.close();
+    // Once, so that the development server has transformed the page's and the workers' modules.
+    const firstStarted = Date.now();
+    const first = await browser.page();
+    await first.goto(`${server.url}&reruns=off`);
+    await waitOpened(first, 600_000);
+    const firstOpenMs = Date.now() - firstStarted;
+    await first.close();
     const page = await browser.page();
     const started = Date.now();
     await page.goto(server.url);
@@ -194,7 +206,7 @@ async function openTrace(browser: Browser, trace: { path: string; events: number
     const rssSettledMb = chromiumRssMb(browser.profile);
     const heapMb = await jsHeapMb(page);
     await page.close();
-    return { events: trace.events, megabytes: trace.megabytes, openMs, readMs, rssOpenMb, rssSettledMb, settledNote: settled, heapMb, whole, pan, zoom };
+    return { events: trace.events, megabytes: trace.megabytes, firstOpenMs, openMs, readMs, rssBlankMb, rssOpenMb, rssSettledMb, settledNote: settled, heapMb, whole, pan, zoom };
   } finally {
     await server.stop();
   }
@@ -297,9 +309,12 @@ async function main(): Promise<void> {
 
   const out: string[] = [];
   out.push("viewer: traces opened in Chromium (headless, software rendering) from zksim view", "");
-  out.push("| events | MB | open (request to drawn) | worker read | Chromium RSS opened | Chromium RSS later | page JS heap |");
-  out.push("|---|---|---|---|---|---|---|");
-  for (const r of rows) out.push(`| ${f(r.events)} | ${f(r.megabytes)} | ${f(r.openMs)} ms | ${f(r.readMs)} ms | ${f(r.rssOpenMb)} MB | ${f(r.rssSettledMb)} MB (${r.settledNote}) | ${f(r.heapMb)} MB |`);
+  out.push("| events | MB | open (request to drawn) | of which the worker's reading | first open (modules transformed) | memory opened | memory later | page JS heap |");
+  out.push("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    out.push(`| ${f(r.events)} | ${f(r.megabytes)} | ${f(r.openMs)} ms | ${f(r.readMs)} ms | ${f(r.firstOpenMs)} ms | +${f(r.rssOpenMb - r.rssBlankMb)} MB | +${f(r.rssSettledMb - r.rssBlankMb)} MB (${r.settledNote}) | ${f(r.heapMb)} MB |`);
+  }
+  out.push("", `memory: resident memory of all of Chromium's processes over the same browser with a blank page of the viewer (${rows.map((r) => `${f(r.rssBlankMb)} MB`).join(", ")})`);
   out.push("", `frames while the re-runs work in the background (${FRAMES} steps each; main-thread time per frame, ms: p50 / p95 / max; frames per second shown)`, "");
   out.push("| events | whole run, panning | 20× zoomed, panning | zooming 1×–200× |");
   out.push("|---|---|---|---|");

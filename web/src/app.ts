@@ -112,9 +112,9 @@ export class App {
     }
     if (trace !== null) await this.open({ kind: "url", url: trace });
     else if (scenario !== null) {
-      const source = BUNDLED_SCENARIOS.get(scenario);
-      if (source === undefined) this.showError(`scenario ${scenario}`, `no bundled scenario of that name; expected one of ${[...BUNDLED_SCENARIOS.keys()].join(", ")}`, []);
-      else await this.open({ kind: "scenario", name: scenario, source, seed });
+      const load = BUNDLED_SCENARIOS.get(scenario);
+      if (load === undefined) this.showError(`scenario ${scenario}`, `no bundled scenario of that name; expected one of ${[...BUNDLED_SCENARIOS.keys()].join(", ")}`, []);
+      else await this.open({ kind: "scenario", name: scenario, source: await load(), seed });
     } else if (scenarioUrl !== null) {
       const response = await fetch(scenarioUrl);
       if (!response.ok) this.showError(scenarioUrl, `the server answered ${response.status}`, []);
@@ -679,21 +679,7 @@ export class App {
     });
     const select = byId("scenario-select", HTMLSelectElement);
     for (const name of BUNDLED_SCENARIOS.keys()) select.appendChild(h("option", { value: name }, name));
-    byId("run-scenario", HTMLButtonElement).addEventListener("click", () => {
-      const name = select.value;
-      const source = BUNDLED_SCENARIOS.get(name);
-      if (source === undefined) return;
-      const seedText = byId("seed-input", HTMLInputElement).value.trim();
-      const seed = seedText === "" ? null : Number(seedText);
-      if (seed !== null && !Number.isSafeInteger(seed)) {
-        this.showError("the seed", `expected a whole number, got '${seedText}'`, []);
-        return;
-      }
-      const url = new URL(window.location.href);
-      url.search = new URLSearchParams({ scenario: name, ...(seed === null ? {} : { seed: String(seed) }) }).toString();
-      window.history.replaceState(null, "", url);
-      void this.open({ kind: "scenario", name, source, seed });
-    });
+    byId("run-scenario", HTMLButtonElement).addEventListener("click", () => void this.runBundled(select.value));
     this.searchInput.addEventListener("input", () => this.runSearch());
     this.searchInput.addEventListener("keydown", (e) => {
       if (e.key === "Enter") {
@@ -705,6 +691,22 @@ export class App {
     byId("show-heartbeats", HTMLInputElement).addEventListener("change", (e) => this.setFilters({ ...this.filters, showHeartbeats: (e.target as HTMLInputElement).checked }));
     byId("zoom-fit", HTMLButtonElement).addEventListener("click", () => this.diagram.fit());
     byId("help-button", HTMLButtonElement).addEventListener("click", () => this.showHelp());
+  }
+
+  /** Runs a bundled scenario in the page, with the seed typed (if any); the address says which. */
+  private async runBundled(name: string): Promise<void> {
+    const load = BUNDLED_SCENARIOS.get(name);
+    if (load === undefined) return;
+    const seedText = byId("seed-input", HTMLInputElement).value.trim();
+    const seed = seedText === "" ? null : Number(seedText);
+    if (seed !== null && !Number.isSafeInteger(seed)) {
+      this.showError("the seed", `expected a whole number, got '${seedText}'`, []);
+      return;
+    }
+    const url = new URL(window.location.href);
+    url.search = new URLSearchParams({ scenario: name, ...(seed === null ? {} : { seed: String(seed) }) }).toString();
+    window.history.replaceState(null, "", url);
+    await this.open({ kind: "scenario", name, source: await load(), seed });
   }
 
   private wireTransport(): void {
