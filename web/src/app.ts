@@ -421,6 +421,22 @@ export class App {
     this.redraw();
   }
 
+  /** Shows the stretch of the run the traced causes span, with a margin. */
+  private showChain(): void {
+    const chain = this.chain;
+    const coords = this.coords;
+    if (chain === null || coords === null || chain.events.size === 0) return;
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (const ev of chain.events) {
+      const y = coords.y(ev);
+      low = Math.min(low, y);
+      high = Math.max(high, y);
+    }
+    const margin = Math.max((high - low) * 0.15, this.mode === "order" ? 5 : 1_000);
+    this.diagram.showRange(low - margin, high + margin, true);
+  }
+
   private showCheck(check: CheckReport): void {
     const loaded = this.loaded;
     if (loaded === null) return;
@@ -431,8 +447,9 @@ export class App {
       model.violations.find((v) => v.check.includes(check.name) || check.name.includes(v.check));
     if (violation !== undefined) {
       this.select(violation.ev, -1);
-      this.setCursor(violation.ev, true);
+      this.setCursor(violation.ev, false);
       this.traceBack([violation.ev]);
+      this.showChain();
       this.showTab("details");
       return;
     }

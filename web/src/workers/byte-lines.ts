@@ -1,14 +1,17 @@
 /**
- * Splits a stream of bytes into lines, each decoded on its own, with its byte
- * offset and length in the stream: the page asks for one event's full line
- * later, and the trace worker reads just those bytes back from the file.
+ * Splits a stream of bytes into lines, with each line's byte offset and
+ * length in the stream: the page asks for one event's full line later, and
+ * the trace worker reads just those bytes back from the file. Each chunk is
+ * decoded once (a trace is almost all ASCII, where characters and bytes
+ * count alike); only lines with other characters are measured in UTF-8.
  */
 export type LineSink = (text: string, byteStart: number, byteLength: number) => void;
 
 export class ByteLines {
   private readonly decoder = new TextDecoder("utf-8", { fatal: false });
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** The start of a line not ended yet, and its length in bytes. */
+  private tail = "";
+  private tailBytes = 0;
   private lineStart = 0;
 
   constructor(
@@ -21,44 +24,54 @@ export class ByteLines {
 
   push(chunk: Uint8Array): void {
     if (this.tooLong) return;
-    let pos = 0;
+    const text = this.decoder.decode(chunk, { stream: true });
+    // Nothing but ASCII in this chunk (and no character begun in the one before): bytes and characters count alike.
+    const ascii = text.length === chunk.length && !NON_ASCII.test(text);
+    let start = 0;
     for (;;) {
-      const end = chunk.indexOf(10, pos);
+      const end = text.indexOf("\n", start);
       if (end < 0) break;
-      this.emit(this.take(chunk.subarray(pos, end)));
-      pos = end + 1;
+      const piece = text.slice(start, end);
+      const bytes = this.tailBytes + (ascii ? piece.length : utf8Length(piece));
+      this.emit(this.tail === "" ? piece : this.tail + piece, bytes);
+      this.tail = "";
+      this.tailBytes = 0;
+      start = end + 1;
     }
-    if (pos < chunk.length) {
-      this.pending.push(chunk.subarray(pos));
-      this.pendingBytes += chunk.length - pos;
-      if (this.pendingBytes > this.lineBytesMax) this.tooLong = true;
-    }
+    const rest = start === 0 ? text : text.slice(start);
+    this.tail += rest;
+    this.tailBytes += ascii ? rest.length : utf8Length(rest);
+    if (this.tailBytes > this.lineBytesMax) this.tooLong = true;
   }
 
   /** The last line, if the stream did not end with a line end. */
   end(): void {
-    if (this.tooLong || this.pendingBytes === 0) return;
-    this.emit(this.take(new Uint8Array(0)));
+    if (this.tooLong) return;
+    const rest = this.decoder.decode();
+    this.tail += rest;
+    this.tailBytes += utf8Length(rest);
+    if (this.tail === "" && this.tailBytes === 0) return;
+    this.emit(this.tail, this.tailBytes);
+    this.tail = "";
+    this.tailBytes = 0;
   }
 
-  /** The bytes of a line: what was pending from earlier chunks, then `rest`. */
-  private take(rest: Uint8Array): Uint8Array {
-    if (this.pendingBytes === 0) return rest;
-    const bytes = new Uint8Array(this.pendingBytes + rest.length);
-    let at = 0;
-    for (const part of this.pending) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    bytes.set(rest, at);
-    this.pending = [];
-    this.pendingBytes = 0;
-    return bytes;
-  }
-
-  private emit(bytes: Uint8Array): void {
+  private emit(text: string, bytes: number): void {
     const start = this.lineStart;
-    this.lineStart += bytes.length + 1;
-    this.sink(this.decoder.decode(bytes), start, bytes.length);
+    this.lineStart += bytes + 1;
+    this.sink(text, start, bytes);
   }
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** How many bytes a string takes in UTF-8. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    // A surrogate pair (4 bytes) counts 2 for each half.
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
+  }
+  return bytes;
 }
