@@ -127,6 +127,19 @@ describeInBrowser("the viewer in Chromium", () => {
     await page.locator("#diagram canvas").focus();
     await page.keyboard.press("n");
     await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), crash, { timeout: 60_000 });
+    // s1's durable storage, opened: what changed since the step before is marked.
+    await page.click('.inspect-node[data-node="s1"] details[data-path="durable"] > summary');
+    expect(await page.locator('.inspect-node[data-node="s1"] [data-path^="durable."]').count()).toBeGreaterThan(10);
+    // Zoom in (+, four times) and centre on the cursor (c): the crash and the election after it.
+    for (let k = 0; k < 4; k++) await page.keyboard.press("+");
+    await page.waitForTimeout(400);
+    await page.keyboard.press("c");
+    await page.waitForTimeout(600);
+    const [top, bottom] = await page.evaluate(() => {
+      const ticks = [...document.querySelectorAll(".diagram-axis .tick text")].map((t) => t.textContent ?? "");
+      return [ticks[0] ?? "", ticks[ticks.length - 1] ?? ""];
+    });
+    expect(`${top} ${bottom}`).not.toContain("0.00 s");
     await screenshot(page, "inspector");
     // Back one step, and to event order.
     await page.keyboard.press("ArrowLeft");

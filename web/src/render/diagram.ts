@@ -183,9 +183,16 @@ export class Diagram {
     this.showRange(y - half, y + half);
   }
 
-  /** Zooms by a factor about the middle of the view. */
+  /** Zooms by a factor at once (keys repeat: each step builds on the last), about the cursor when it is in view. */
   zoomBy(factor: number): void {
-    d3.select(this.canvas).transition().duration(150).call(this.zoom.scaleBy, factor, [this.width / 2, (MARGIN.top + this.height) / 2]);
+    const scene = this.scene;
+    const middle = (MARGIN.top + this.height) / 2;
+    let about = middle;
+    if (scene !== null && scene.cursor >= 0) {
+      const y = this.yScale()(scene.coords.y(scene.cursor));
+      if (y >= MARGIN.top && y <= this.height - MARGIN.bottom) about = y;
+    }
+    d3.select(this.canvas).interrupt().call(this.zoom.scaleBy, factor, [this.width / 2, about]);
   }
 
   fit(): void {

@@ -15,7 +15,7 @@ export interface NodeInspection {
   readonly inspectable: boolean;
   /** What inspect() returned, as plain data; null when the node has none or is crashed. */
   readonly state: unknown;
-  /** Durable storage: how many keys, and the first of them with their values. */
+  /** Durable storage: how many keys, and the first and last of them with their values. */
   readonly durable: { readonly keys: number; readonly shown: Readonly<Record<string, unknown>> };
 }
 
@@ -24,8 +24,8 @@ export interface Inspection {
   readonly nodes: readonly NodeInspection[];
 }
 
-/** Durable keys shown per node (a Paxos log may hold thousands). */
-const DURABLE_SHOWN_MAX = 40;
+/** Durable keys shown per node, the first and the last (a Paxos log may hold thousands). */
+const DURABLE_SHOWN_EACH_END = 20;
 /** Values kept per inspection: past this, a branch is cut and says how much was left out. */
 const PLAIN_VALUES_MAX = 50_000;
 
@@ -47,8 +47,13 @@ export function inspectNodes(sim: Simulation<unknown>): Inspection {
     const entries = sim.durableStorage(id);
     const shown: Record<string, unknown> = {};
     const budget = { left: PLAIN_VALUES_MAX / 10 };
-    for (const [key, value] of entries.slice(0, DURABLE_SHOWN_MAX)) shown[key] = plainData(value, budget);
-    if (entries.length > DURABLE_SHOWN_MAX) shown[`… ${entries.length - DURABLE_SHOWN_MAX} more keys`] = null;
+    const cut = entries.length > 2 * DURABLE_SHOWN_EACH_END;
+    const first = cut ? entries.slice(0, DURABLE_SHOWN_EACH_END) : entries;
+    for (const [key, value] of first) shown[key] = plainData(value, budget);
+    if (cut) {
+      shown[`… ${entries.length - 2 * DURABLE_SHOWN_EACH_END} keys between`] = null;
+      for (const [key, value] of entries.slice(-DURABLE_SHOWN_EACH_END)) shown[key] = plainData(value, budget);
+    }
     nodes.push({ id, status, incarnation: sim.incarnation(id), clockUs: sim.localTimeUs(id), inspectable, state, durable: { keys: entries.length, shown } });
   }
   return { nowUs: sim.nowUs, nodes };
