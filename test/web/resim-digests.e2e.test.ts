@@ -44,7 +44,8 @@ describeInBrowser("every bundled scenario run in the page gives Node's digest", 
     rmSync(dir, { recursive: true, force: true });
     const report = JSON.parse(cli) as { digest: string };
     const page = await browser.page();
-    await page.goto(`${server.url}?scenario=default`);
+    // The run's own report gives the checks; the inspector's re-runs are not needed here (reruns=off).
+    await page.goto(`${server.url}?scenario=default&reruns=off`);
     expect(await waitOpened(page, 180_000)).toBe("ready");
     const state = await page.evaluate(() => window.zksimViewer?.state());
     expect(state?.digestRead).toBe(report.digest);
@@ -58,7 +59,7 @@ describeInBrowser("every bundled scenario run in the page gives Node's digest", 
     test(name, async () => {
       const node = await runScenario(parseScenario(scenarioSource(name), `${name}.yaml`));
       const page = await browser.page();
-      await page.goto(`${server.url}?scenario=${encodeURIComponent(name)}`);
+      await page.goto(`${server.url}?scenario=${encodeURIComponent(name)}&reruns=off`);
       const opened = await waitOpened(page, 180_000);
       if (opened !== "ready") throw new Error(`${name}: ${await page.locator("#error-panel").innerText()}`);
       const state = await page.evaluate(() => window.zksimViewer?.state());

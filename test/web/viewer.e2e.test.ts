@@ -159,7 +159,7 @@ describeInBrowser("the viewer in Chromium", () => {
 
   test("search finds a message; its payload and causes show, and its causes are drawn back through the diagram", async () => {
     const page = await browser.page();
-    await page.goto(server.url);
+    await page.goto(`${server.url}&reruns=off`);
     await waitOpened(page);
     await page.fill("#search", "/lock");
     const hits = await diagramNumber(page, "search-hits");
@@ -210,7 +210,8 @@ describeInBrowser("the viewer in Chromium", () => {
     const bug = await startView(["bug-accept-lower-ballot"]);
     try {
       const page = await browser.page();
-      await page.goto(bug.url);
+      // The scenario's own run gives the checks; no inspector needed (reruns=off).
+      await page.goto(`${bug.url}&reruns=off`);
       expect(await waitOpened(page)).toBe("ready");
       await page.click('#tabs button[data-tab="checks"]');
       const failed = page.locator('.check.failed[data-check="paxos-safety"]');
