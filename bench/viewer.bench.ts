@@ -158,9 +158,19 @@ interface OpenFigures {
   readonly rssSettledMb: number;
   readonly settledNote: string;
   readonly heapMb: number;
+  /** Frames while the re-runs work in the background, and once they are done. */
+  readonly busy: FrameSet;
+  readonly quiet: FrameSet;
+}
+
+interface FrameSet {
   readonly whole: FrameFigures;
   readonly pan: FrameFigures;
   readonly zoom: FrameFigures;
+}
+
+async function frameSet(page: Page): Promise<FrameSet> {
+  return { whole: await frames(page, "pan", 1), pan: await frames(page, "pan", 20), zoom: await frames(page, "zoom", 200) };
 }
 
 async function openTrace(browser: Browser, trace: { path: string; events: number; megabytes: number }): Promise<OpenFigures> {
@@ -188,9 +198,7 @@ async function openTrace(browser: Browser, trace: { path: string; events: number
     const readMs = Number(await page.getAttribute("#diagram", "data-load-ms"));
     const rssOpenMb = chromiumRssMb(browser.profile);
     // Frames while the re-runs (checks, inspector) still work in the background: the busy case.
-    const whole = await frames(page, "pan", 1);
-    const pan = await frames(page, "pan", 20);
-    const zoom = await frames(page, "zoom", 200);
+    const busy = await frameSet(page);
     const settled = await page
       .waitForFunction(
         () => {
@@ -205,8 +213,9 @@ async function openTrace(browser: Browser, trace: { path: string; events: number
       .catch(() => "after a further minute of re-runs");
     const rssSettledMb = chromiumRssMb(browser.profile);
     const heapMb = await jsHeapMb(page);
+    const quiet = await frameSet(page);
     await page.close();
-    return { events: trace.events, megabytes: trace.megabytes, firstOpenMs, openMs, readMs, rssBlankMb, rssOpenMb, rssSettledMb, settledNote: settled, heapMb, whole, pan, zoom };
+    return { events: trace.events, megabytes: trace.megabytes, firstOpenMs, openMs, readMs, rssBlankMb, rssOpenMb, rssSettledMb, settledNote: settled, heapMb, busy, quiet };
   } finally {
     await server.stop();
   }
@@ -315,11 +324,14 @@ async function main(): Promise<void> {
     out.push(`| ${f(r.events)} | ${f(r.megabytes)} | ${f(r.openMs)} ms | ${f(r.readMs)} ms | ${f(r.firstOpenMs)} ms | +${f(r.rssOpenMb - r.rssBlankMb)} MB | +${f(r.rssSettledMb - r.rssBlankMb)} MB (${r.settledNote}) | ${f(r.heapMb)} MB |`);
   }
   out.push("", `memory: resident memory of all of Chromium's processes over the same browser with a blank page of the viewer (${rows.map((r) => `${f(r.rssBlankMb)} MB`).join(", ")})`);
-  out.push("", `frames while the re-runs work in the background (${FRAMES} steps each; main-thread time per frame, ms: p50 / p95 / max; frames per second shown)`, "");
-  out.push("| events | whole run, panning | 20× zoomed, panning | zooming 1×–200× |");
-  out.push("|---|---|---|---|");
-  const cell = (x: FrameFigures) => `${f(x.drawMsP50, 1)} / ${f(x.drawMsP95, 1)} / ${f(x.drawMsMax, 1)} ms, ${f(x.fps)} fps`;
-  for (const r of rows) out.push(`| ${f(r.events)} | ${cell(r.whole)} | ${cell(r.pan)} | ${cell(r.zoom)} |`);
+  out.push("", `frames (${FRAMES} steps each): frames per second shown, and main-thread time per frame (p50 / p95 / max ms)`, "");
+  out.push("| events | re-runs | whole run, panning | 20× zoomed, panning | zooming 1×–200× |");
+  out.push("|---|---|---|---|---|");
+  const cell = (x: FrameFigures) => `${f(x.fps)} fps (${f(x.drawMsP50, 1)} / ${f(x.drawMsP95, 1)} / ${f(x.drawMsMax, 1)})`;
+  for (const r of rows) {
+    out.push(`| ${f(r.events)} | working | ${cell(r.busy.whole)} | ${cell(r.busy.pan)} | ${cell(r.busy.zoom)} |`);
+    out.push(`| ${f(r.events)} | done | ${cell(r.quiet.whole)} | ${cell(r.quiet.pan)} | ${cell(r.quiet.zoom)} |`);
+  }
   out.push("", "scrubbing the default scenario: cursor moved to an instant until the inspector shows every node there");
   out.push(`  before the checkpoints are parked (${scrubbed.coldMs.length} instants): ${scrubbed.coldMs.map((x) => f(x)).join(", ")} ms`);
   out.push(`  checkpoints parked ${f(scrubbed.warmupMs / 1000, 1)} s after the page opened`);
