@@ -6,7 +6,7 @@ import { RealZkExecutor } from "./real-executor.ts";
 import { SimZkExecutor } from "./sim-executor.ts";
 import { locateZooKeeper, startRealServer, type RealServer } from "./real-server.ts";
 import { generateSequences, TTL_MS_LONG, type OpSequence, type SequenceShape, type SequenceStep } from "./sequence.ts";
-import { normalizeTrace, opCount, runSequence, type RawTrace, type Trace, type TraceStep } from "./trace.ts";
+import { eventCount, normalizeTrace, opCount, replyZxidCount, runSequence, type RawTrace, type Trace, type TraceStep } from "./trace.ts";
 import type { ObservedEvent } from "./executor.ts";
 
 /**
@@ -60,7 +60,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
   let server: RealServer | undefined;
   let startError: Error | undefined;
   let rootIndex = 0;
-  const totals = { sequences: 0, ops: 0, simSequences: 0, simOps: 0 };
+  const totals = { sequences: 0, ops: 0, simSequences: 0, simOps: 0, simEvents: 0, simZxids: 0 };
 
   // A server that is missing (in CI) or does not start fails every test, not only the hook, so that
   // the failure shows in the failed-test count.
@@ -84,7 +84,11 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
   afterAll(async () => {
     await server?.stop();
     if (totals.sequences > 0) console.log(`[conformance] real server: ${totals.sequences} generated sequences, ${totals.ops} operations, each run twice and compared`);
-    if (totals.simSequences > 0) console.log(`[conformance] zksim against the real server: ${totals.simSequences} sequence runs, ${totals.simOps} operations compared (1 and 3 servers)`);
+    if (totals.simSequences > 0) {
+      console.log(
+        `[conformance] zksim against the real server: ${totals.simSequences} sequence runs, ${totals.simOps} operations, ${totals.simEvents} watch events and ${totals.simZxids} reply zxids compared (1 and 3 servers)`,
+      );
+    }
   });
 
   /** Runs a sequence under a fresh root, with its own sessions. */
@@ -95,6 +99,13 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
     } finally {
       await executor.dispose();
     }
+  }
+
+  function tallySim(sim: Trace): void {
+    totals.simSequences += 1;
+    totals.simOps += opCount(sim);
+    totals.simEvents += eventCount(sim);
+    totals.simZxids += replyZxidCount(sim);
   }
 
   async function runReal(sequence: OpSequence): Promise<Trace> {
@@ -113,8 +124,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
       const difference = compareTraces(real, sim, ["real ZooKeeper", `zksim, ${serverCount} server(s)`]);
       if (difference !== null) expect.fail(`${difference.message}\nsequence: ${JSON.stringify(sequence)}`);
       expect(sim.anomalies, sequence.name).toEqual([]);
-      totals.simSequences += 1;
-      totals.simOps += opCount(sim);
+      tallySim(sim);
     }
     return real;
   }
@@ -139,8 +149,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
           const against = compareTraces(first, sim, ["real ZooKeeper", `zksim, ${serverCount} server(s), engine seed ${simSeed}`]);
           if (against !== null) expect.fail(`${against.message}\nsequence: ${JSON.stringify(sequence)}`);
           expect(sim.anomalies, sequence.name).toEqual([]);
-          totals.simSequences += 1;
-          totals.simOps += opCount(sim);
+          tallySim(sim);
         }
         totals.sequences += 1;
         totals.ops += opCount(first);
