@@ -8,6 +8,7 @@ import { locateZooKeeper, startRealServer, type RealServer } from "./real-server
 import { generateSequences, TTL_MS_LONG, type OpSequence, type SequenceShape, type SequenceStep } from "./sequence.ts";
 import { eventCount, normalizeTrace, opCount, replyZxidCount, runSequence, type RawTrace, type Trace, type TraceStep } from "./trace.ts";
 import type { ObservedEvent } from "./executor.ts";
+import { accountForEvents } from "./watch-ledger.ts";
 
 /**
  * Conformance against a real Apache ZooKeeper 3.8 server (Debian's package
@@ -158,7 +159,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
       const tally = [...outcomes.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`);
       console.log(`[conformance] ${label}: ${sequences.length} sequences; outcomes: ${tally.join(", ")}`);
       // Sometimes-properties: the sequences reached the interesting cases.
-      for (const outcome of ["BadVersion", "NoNode", "NodeExists", "NotEmpty", "NoChildrenForEphemerals", "InvalidACL", "multi failed", "multi ok", "watch event", "sequential name"]) {
+      for (const outcome of ["BadVersion", "NoNode", "NodeExists", "NotEmpty", "NoChildrenForEphemerals", "InvalidACL", "multi failed", "multi ok", "watch event", "one-shot watch used up", "persistent watch event", "sequential name"]) {
         expect(outcomes.get(outcome) ?? 0, `no generated step gave ${outcome}`).toBeGreaterThan(0);
       }
       if (shape.sessionCount > 1) expect(outcomes.get("SessionExpired") ?? 0, "no op ran on a closed session").toBeGreaterThan(0);
@@ -622,7 +623,10 @@ function stat(r: ZkReply): Stat {
 
 /** Counts what the steps of a trace ran into, for the sometimes-properties. */
 function tallyOutcomes(trace: Trace, outcomes: Map<string, number>): void {
-  const bump = (key: string): void => void outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  const bump = (key: string, by = 1): void => void outcomes.set(key, (outcomes.get(key) ?? 0) + by);
+  const ledger = accountForEvents(trace.steps);
+  bump("one-shot watch used up", ledger.oneShot);
+  bump("persistent watch event", ledger.persistent);
   for (const s of trace.steps) {
     if (s.events.length > 0) bump("watch event");
     const r = s.reply;
