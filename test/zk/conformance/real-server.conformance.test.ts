@@ -282,7 +282,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
     });
 
     test("§3/§10: a failed create and a failed multi each use a zxid; reads use none", async () => {
-      const t = await runRaw(
+      const t = await run(
         hand(1, [
           create("/z1", "PERSISTENT"),
           create("/z1", "PERSISTENT"),
@@ -293,11 +293,36 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
           create("/z4", "PERSISTENT"),
         ]),
       );
-      const czxids = [0, 2, 4, 6].map((i) => stat(reply(t, i)).czxid);
-      expect(czxids.map((z) => z - (czxids[0] ?? 0))).toEqual([0, 2, 4, 5]);
+      // Normalized zxids keep the gaps: session 0's createSession is 1, the observer's 2, the root's create 3.
+      expect([0, 2, 4, 6].map((i) => stat(reply(t, i)).czxid)).toEqual([4, 6, 8, 9]);
     });
 
-    test("§7/§10: a getData watch fires once for two setData, and before the reply of the write that fired it", async () => {
+    test("§3: every reply header carries the server's last zxid: a write's own, failed or not (BadArguments included); a read's or sync's, the last one; createSession and closeSession take one each", async () => {
+      const t = await run(
+        hand(2, [
+          create("/z", "PERSISTENT"),
+          create("/z", "PERSISTENT"),
+          { kind: "op", session: 1, op: { op: "getData", path: "/z", watch: false } },
+          setData("/z", "x", 7),
+          multi([mCreate("/z9"), mCreate("/z")]),
+          create("/z/", "PERSISTENT"),
+          { kind: "op", session: 0, op: { op: "sync", path: "/z" } },
+          { kind: "op", session: 1, op: { op: "exists", path: "/z", watch: true } },
+          setData("/z", "y", -1),
+          { kind: "close", session: 1 },
+          create("/y", "PERSISTENT"),
+        ]),
+      );
+      // createSession of sessions 0 and 1 and the observer, then the root's create.
+      expect(t.setupZxids).toEqual([1, 2, 3, 4, 4, 4]);
+      expect(t.steps.map((s) => s.reply?.ok ?? "close")).toEqual([true, false, true, false, false, false, true, true, true, "close", true, "close", "close"]);
+      // The last two steps close session 0 (a closeSession txn) and session 1 again (nothing is sent).
+      expect(t.steps.map((s) => s.zxid)).toEqual([5, 6, 6, 7, 8, 9, 9, 9, 10, 11, 12, 13, null]);
+      expect(t.steps[8]?.barriers).toEqual([{ session: 1, zxid: 10 }]); // the other session's sync sees the same last zxid
+      expect(stat(reply(t, 10)).czxid).toBe(12);
+    });
+
+    test("§7/§10: a getData watch fires once for two setData (one notification on the wire), and before the reply of the write that fired it", async () => {
       const t = await run(hand(1, [create("/w", "PERSISTENT"), { kind: "op", session: 0, op: { op: "getData", path: "/w", watch: true } }, setData("/w", "1", -1), setData("/w", "2", -1)]));
       expect(t.steps.map((s) => eventsOf(s, 0))).toEqual([[], [], [{ type: "NodeDataChanged", path: "/w" }], [], []]);
     });
@@ -315,6 +340,29 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
       expect(eventsOf(t.steps[3], 1)).toEqual([
         { type: "NodeCreated", path: "/p/x" },
         { type: "NodeChildrenChanged", path: "/p" },
+      ]);
+    });
+
+    test("§7: one-shot watches send one notification each on the wire: an exists watch on a missing node for its create (not its delete), a child watch for the first of two child changes", async () => {
+      const t = await run(
+        hand(2, [
+          create("/p", "PERSISTENT"),
+          { kind: "op", session: 1, op: { op: "exists", path: "/p/x", watch: true } },
+          { kind: "op", session: 1, op: { op: "getChildren", path: "/p", watch: true, withStat: false } },
+          create("/p/x", "PERSISTENT"),
+          del("/p/x", -1),
+          create("/p/x", "PERSISTENT"),
+          setData("/p/x", "1", -1),
+        ]),
+      );
+      expect(t.steps.slice(3, 7).map((s) => eventsOf(s, 1))).toEqual([
+        [
+          { type: "NodeCreated", path: "/p/x" },
+          { type: "NodeChildrenChanged", path: "/p" },
+        ],
+        [],
+        [],
+        [],
       ]);
     });
 
