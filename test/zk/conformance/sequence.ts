@@ -186,6 +186,7 @@ const WATCH_BURSTS: readonly { readonly read: ZkOp; readonly writes: readonly [Z
   }),
   // An exists watch on a missing node is used up by the create; on a present one, by the delete.
   { read: { op: "exists", path: "/c", watch: true }, writes: [createOp("/c", null, "PERSISTENT"), { op: "delete", path: "/c", version: -1 }] },
+  // Child watches: two changes among the children.
   { read: { op: "getChildren", path: "/", watch: true, withStat: false }, writes: [createOp("/c", null, "PERSISTENT"), { op: "delete", path: "/c", version: -1 }] },
   { read: { op: "getChildren", path: "/a", watch: true, withStat: false }, writes: [createOp("/a/b", "x", "PERSISTENT"), { op: "delete", path: "/a/b", version: -1 }] },
   { read: { op: "getChildren", path: "/s", watch: true, withStat: true }, writes: [createOp("/s/n", null, "PERSISTENT_SEQUENTIAL"), createOp("/s/n", null, "EPHEMERAL_SEQUENTIAL")] },
@@ -204,6 +205,7 @@ function watchBurstArb(sessionArb: fc.Arbitrary<number>): fc.Arbitrary<SequenceS
 /** Limits of a generated sequence. */
 export interface SequenceShape {
   readonly sessionCount: number;
+  /** Random steps after the parents, a watch burst counting as one (it is three). */
   readonly stepCountMin: number;
   readonly stepCountMax: number;
 }
