@@ -50,6 +50,7 @@ interface Held {
   readonly recursive: Set<string>;
 }
 
+/** Goes through the steps in order, accounting for each step's events before the step's own registration. */
 export function accountForEvents(steps: readonly LedgerStep[]): LedgerOutcome {
   const held = new Map<number, Held>();
   const of = (session: number): Held => {
