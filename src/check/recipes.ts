@@ -43,6 +43,8 @@ export interface ProgressOptions {
   readonly calmUs: number;
   readonly boundUs: number;
   readonly endUs: number;
+  /** Spans in which a client was crashed or paused: from the start of one, it neither waits nor holds as far as progress goes. */
+  readonly absences?: readonly { readonly node: string; readonly fromUs: number; readonly toUs: number }[];
 }
 
 /**
@@ -93,10 +95,25 @@ function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, k
     if (!idle) s.idleSinceUs = null;
     else if (s.idleSinceUs === null) s.idleSinceUs = nowUs;
   };
+  const departures = [...(options.absences ?? [])].sort((a, b) => a.fromUs - b.fromUs);
+  let departed = 0;
+  /** Clients that crashed or were paused by `nowUs` stop waiting and holding. */
+  const depart = (nowUs: number): void => {
+    for (; departed < departures.length && (departures[departed] as { fromUs: number }).fromUs <= nowUs; departed++) {
+      const { node, fromUs } = departures[departed] as { node: string; fromUs: number };
+      for (const [name, s] of state) {
+        judge(name, s, fromUs);
+        s.waiters.delete(node);
+        s.holders.delete(node);
+        update(s, fromUs);
+      }
+    }
+  };
   for (const n of notes) {
     const name = field<string>(n.data, kinds.key) ?? `/${kinds.key}`;
     const isRecipe = n.kind === kinds.wanted || n.kind === kinds.got || n.kind === kinds.abandoned || kinds.gone.includes(n.kind);
     if (!isRecipe) continue;
+    depart(n.t);
     let s = state.get(name);
     if (s === undefined) {
       s = { holders: new Set(), waiters: new Map(), idleSinceUs: null };
@@ -114,6 +131,7 @@ function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, k
     }
     update(s, n.t);
   }
+  depart(options.endUs);
   for (const [name, s] of state) judge(name, s, options.endUs);
   return result(kinds.name, `once the faults stop, ${kinds.what} does not stay free for longer than the bound while someone wants it`, checked, violations);
 }

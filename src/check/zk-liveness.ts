@@ -14,6 +14,12 @@ export interface LivenessOptions {
   readonly boundUs: number;
   /** When the run ended (µs): a request whose bound ends later is not judged. */
   readonly endUs: number;
+  /**
+   * Spans in which a client was crashed or paused (it cannot take its
+   * answers then, and a crashed one never will): its requests that were
+   * waiting at any time in such a span are not judged.
+   */
+  readonly absences?: readonly { readonly node: string; readonly fromUs: number; readonly toUs: number }[];
 }
 
 export interface LivenessResult {
@@ -30,9 +36,12 @@ export function checkRequestsAnswered(history: ZkHistory, options: LivenessOptio
   const violations: string[] = [];
   let checked = 0;
   let late = 0;
+  const absent = (op: ZkHistoryOp, untilUs: number): boolean =>
+    (options.absences ?? []).some((a) => a.node === op.client && a.fromUs <= untilUs && a.toUs >= op.invokeUs);
   for (const op of history.ops) {
     const fromUs = Math.max(op.invokeUs, options.calmUs);
     const dueUs = fromUs + options.boundUs;
+    if (absent(op, op.completeUs ?? options.endUs)) continue;
     if (op.completeUs === null) {
       if (dueUs > options.endUs) continue;
       checked++;

@@ -98,6 +98,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const changes: ZkChange[] = [];
   let agreement: string | null = null;
   const leaders = new Set<NodeId>();
+  /** Nodes crashed or paused, since when; and the spans they were away (liveness does not judge a client's requests then). */
+  const awaySince = new Map<NodeId, number>();
+  const absences: { node: NodeId; fromUs: number; toUs: number }[] = [];
   let leaderChanges = 0;
   let leaderlessSince: number | null = null;
   const leaderless = { count: 0, totalUs: 0, longestUs: 0 };
@@ -140,6 +143,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     if (event.type === "fault" && (event.fault.type === "crash" || event.fault.type === "pause")) {
       if (leaders.delete(event.fault.node) && leaders.size === 0 && everLed) leaderlessSince = event.t;
+      if (!awaySince.has(event.fault.node)) awaySince.set(event.fault.node, event.t);
+    }
+    if (event.type === "fault" && (event.fault.type === "restart" || event.fault.type === "resume")) {
+      const since = awaySince.get(event.fault.node);
+      awaySince.delete(event.fault.node);
+      if (since !== undefined) absences.push({ node: event.fault.node, fromUs: since, toUs: event.t });
     }
     liveness.observe(event);
     for (const v of checker.observe(event)) report(v);
@@ -233,7 +242,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         break;
       case "zk-liveness": {
         if (zkHistory === null) break;
-        const progress = { calmUs, boundUs: zkLivenessBoundUs(scenario, paxos.electionTimeoutUsMax), endUs: theSim.nowUs };
+        const away = [...absences, ...[...awaySince].map(([node, fromUs]) => ({ node, fromUs, toUs: theSim.nowUs }))];
+        const progress = { calmUs, boundUs: zkLivenessBoundUs(scenario, paxos.electionTimeoutUsMax), endUs: theSim.nowUs, absences: away };
         const answered = checkRequestsAnswered(zkHistory, progress);
         reports.push({ name: answered.name, group, holds: answered.holds, detail: answered.violations[0] ?? null });
         for (const r of checkRecipeProgress(notes, progress)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null });

@@ -275,6 +275,8 @@ describe("liveness", () => {
     expect(checkRequestsAnswered({ ops: [answered], notifications: [] }, options)).toMatchObject({ holds: true, checked: 1 });
     const lost = op({ id: 1, f: "setData", xid: 2, invoke: 1, invokeUs: 300, complete: null, completeUs: null });
     expect(checkRequestsAnswered({ ops: [answered, lost], notifications: [] }, options).violations[0]).toMatch(/c1 xid 2 setData \/x, invoked at 300 µs, was never answered/);
+    // A client that crashed with the request in flight is owed nothing.
+    expect(checkRequestsAnswered({ ops: [lost], notifications: [] }, { ...options, absences: [{ node: "c1", fromUs: 400, toUs: 10_000 }] })).toMatchObject({ holds: true, checked: 0 });
     const slow = op({ id: 2, f: "getData", xid: 3, invoke: 2, invokeUs: 2_000, completeUs: 2_600 });
     expect(checkRequestsAnswered({ ops: [slow], notifications: [] }, options).violations[0]).toMatch(/answered only at 2600 µs/);
     // A request whose bound ends after the run is not judged.
@@ -289,6 +291,8 @@ describe("liveness", () => {
     // c2 waits behind an orphan of its own: nobody holds the lock, and it never moves again.
     const stuck = [note("c1", 100, "lock-wanted"), note("c1", 200, "lock-acquired"), note("c2", 300, "lock-wanted"), note("c1", 1_200, "lock-released")];
     expect(checkRecipeProgress(stuck, options)[0]?.violations[0]).toMatch(/nobody held the lock from 1200 µs to 10000 µs while c2 wanted it/);
+    // A waiter that crashed waits no more: nobody is owed the lock.
+    expect(checkRecipeProgress(stuck, { ...options, absences: [{ node: "c2", fromUs: 1_250, toUs: 10_000 }] })[0]).toMatchObject({ holds: true });
   });
 
   test("barrier-progress: a barrier everyone entered opens for everyone", () => {
