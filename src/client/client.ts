@@ -131,6 +131,23 @@ export interface ClientProcess {
 
 export type Workload = (zk: ZooKeeper, process: ClientProcess) => Promise<void>;
 
+/** A client as the inspector shows it (plain data, see ZkClient.inspect). */
+export interface ClientInspection {
+  readonly kind: "zk-client";
+  readonly state: KeeperState | "Connecting";
+  readonly sessionId: number | null;
+  readonly sessionTimeoutMs: number;
+  /** The server it is connected, or connecting, to. */
+  readonly server: NodeId;
+  readonly connection: number;
+  readonly lastZxid: number;
+  readonly inFlight: readonly { readonly xid: number; readonly op: string; readonly path: string | null; readonly sentUs: number }[];
+  readonly queued: readonly { readonly xid: number; readonly op: string }[];
+  readonly watches: WatchSet;
+  /** Storage writes waiting for their acknowledgement. */
+  readonly stores: number;
+}
+
 /** Something a client records for checkers: each request's invocation and completion. */
 export interface OpRecord {
   readonly client: NodeId;
@@ -341,6 +358,28 @@ export class ZkClient implements Node<ClientMsg> {
         return;
       }
     }
+  }
+
+  /**
+   * What the viewer's inspector shows of this client, as plain data: its
+   * session, connection, the requests in flight and queued, and the watches
+   * it would carry to another server.
+   */
+  inspect(): ClientInspection {
+    const requests = [...this.inFlight.values()].map((entry) => ({ xid: entry.record.xid, op: entry.record.op.op, path: "path" in entry.record.op ? entry.record.op.path : null, sentUs: entry.sentUs }));
+    return {
+      kind: "zk-client",
+      state: this.state,
+      sessionId: this.sessionId,
+      sessionTimeoutMs: this.timeoutMs,
+      server: this.server(),
+      connection: this.connection,
+      lastZxid: this.lastZxid,
+      inFlight: requests.sort((a, b) => a.xid - b.xid),
+      queued: this.queued.map(({ op, entry }) => ({ xid: entry.record.xid, op: op.op })),
+      watches: this.watchSet(),
+      stores: this.stores.size,
+    };
   }
 
   isSettled(): boolean {
