@@ -232,6 +232,7 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     checkTiming(s, ctx);
     checkNodeCount(s, ctx);
+    checkFaultShapes(s, ctx);
     // Every node a fault names must exist: s1..sN, c1..cM, the storage node, or "leader".
     const known = new Set<string>(["leader"]);
     for (let i = 1; i <= s.servers.count; i++) known.add(`s${i}`);
@@ -310,6 +311,30 @@ function checkNodeCount(s: Scenario, ctx: z.RefinementCtx): void {
   if (nodeCount > NODE_COUNT_MAX) {
     ctx.addIssue({ code: "custom", path: ["clients"], message: `${clientCount} clients in all: expected at most ${NODE_COUNT_MAX - s.servers.count - (s.storage === undefined ? 0 : 1)} (a run simulates at most ${NODE_COUNT_MAX} servers, clients and storage nodes)` });
   }
+}
+
+/**
+ * What the engine refuses in a fault, said in the scenario's terms: a cut
+ * joins two different nodes, and names nodes (the runner resolves "leader"
+ * for single-node faults only); a node is in one partition group at most.
+ */
+function checkFaultShapes(s: Scenario, ctx: z.RefinementCtx): void {
+  (s.faults ?? []).forEach((fault, index) => {
+    if (fault.cut !== undefined) {
+      for (const end of ["from", "to"] as const) {
+        if (fault.cut[end] === "leader") ctx.addIssue({ code: "custom", path: ["faults", index, "cut", end], message: "a cut names nodes, not the leader (crash, restart, pause, resume, isolate and skew may name it)" });
+      }
+      if (fault.cut.from === fault.cut.to) ctx.addIssue({ code: "custom", path: ["faults", index, "cut", "to"], message: `expected a node other than from (${fault.cut.from}): a cut is between two nodes` });
+    }
+    const groupOf = new Map<string, number>();
+    (fault.partition ?? []).forEach((group, g) =>
+      group.forEach((node, n) => {
+        const first = groupOf.get(node);
+        if (first !== undefined) ctx.addIssue({ code: "custom", path: ["faults", index, "partition", g, n], message: `"${node}" is in group ${first} already: a node is in one group at most` });
+        else groupOf.set(node, g);
+      }),
+    );
+  });
 }
 
 function formatUs(us: number): string {

@@ -38,7 +38,13 @@ const scenarioArb = fc
     sessionTimeout: optional(duration),
     every: optional(duration),
     nemesis: optional(duration),
-    skew: optional(fc.constantFrom("-99999999s", "-60m", "-1ms", "0s", "61m")),
+    fault: optional(
+      fc.oneof(
+        fc.constantFrom("-99999999s", "-60m", "-1ms", "0s", "61m").map((by) => ({ skew: { node: "s1", by } })),
+        fc.constantFrom({ cut: { from: "s1", to: "s1" } }, { cut: { from: "leader", to: "s1" } }, { cut: { from: "s1", to: "leader" } }, { crash: "leader" }, { isolate: "leader" }),
+        fc.constantFrom({ partition: [["s1"], ["s1"]] }, { partition: [["s1", "s1"]] }, { partition: [["s1"]] }),
+      ),
+    ),
   })
   .map((c) => {
     const servers = { count: c.count, ...(c.tick === undefined || c.system === "paxos" ? {} : { tick: c.tick }), ...(c.heartbeat === undefined ? {} : { heartbeat: c.heartbeat }), ...(c.electionTimeout === undefined ? {} : { electionTimeout: c.electionTimeout }) };
@@ -53,7 +59,7 @@ const scenarioArb = fc
         ? { clients: [{ count: c.clients, ...(c.sessionTimeout === undefined ? {} : { sessionTimeout: c.sessionTimeout }), workload: { kind: "register", ops: 3, ...(c.every === undefined ? {} : { every: c.every }) } }] }
         : { proposals: c.every === undefined ? { at: [{ at: "1ms", node: "s1" }] } : { every: c.every } }),
       ...(c.nemesis === undefined ? {} : { nemesis: { every: c.nemesis, until: "2ms" } }),
-      ...(c.skew === undefined ? {} : { faults: [{ at: "1ms", skew: { node: "s1", by: c.skew } }] }),
+      ...(c.fault === undefined ? {} : { faults: [{ at: "1ms", ...c.fault }] }),
     };
   });
 

@@ -148,6 +148,14 @@ describe("values that validate but the engine cannot run are refused at their li
     expect(problems(VALID.replace("count: 3", "count: 3, snapshotEvery: 2000000"))).toEqual(["t.yaml:4: servers.snapshotEvery: at most 1000000 (the log keeps that many entries between snapshots)"]);
   });
 
+  test("a cut from a node to itself or from the leader, and a node in two partition groups (engine errors before)", () => {
+    expect(problems(VALID.replace("{ at: 1s, partition: [[s1], [s2, s3]] }", "{ at: 1s, cut: { from: s1, to: s1 } }"))).toEqual(["t.yaml:10: faults[1].cut.to: expected a node other than from (s1): a cut is between two nodes"]);
+    expect(problems(VALID.replace("{ at: 1s, partition: [[s1], [s2, s3]] }", "{ at: 1s, cut: { from: leader, to: s1 } }"))).toEqual([
+      "t.yaml:10: faults[1].cut.from: a cut names nodes, not the leader (crash, restart, pause, resume, isolate and skew may name it)",
+    ]);
+    expect(problems(VALID.replace("partition: [[s1], [s2, s3]]", "partition: [[s1], [s2, s1]]"))).toEqual(['t.yaml:10: faults[1].partition[1][1]: "s1" is in group 0 already: a node is in one group at most']);
+  });
+
   test("a name too long for a trace's file name", () => {
     expect(problems(VALID.replace("name: t", `name: ${"n".repeat(101)}`))).toEqual(["t.yaml:1: name: at most 100 characters (the name is part of the trace's file name)"]);
   });
