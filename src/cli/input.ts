@@ -8,8 +8,13 @@ export function readInputFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new UsageError(`${path}: cannot read the file (${fsReason(error)})`);
+    throw cannotRead(path, error);
   }
+}
+
+/** The UsageError for a file that cannot be read: the path and the file system's code. */
+export function cannotRead(path: string, error: unknown): UsageError {
+  return new UsageError(`${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
 }
 
 /** What the file system said, in words and with its code: "it is a directory (EISDIR)". */

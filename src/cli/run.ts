@@ -197,17 +197,18 @@ function recordedRun(tracePath: string): { scenario: Scenario; seed: number; met
   } finally {
     reader.close();
   }
-  const parse = (line: string | undefined, what: string): unknown => {
+  const parse = (line: string | undefined, place: string, expected: string): unknown => {
+    if (line === undefined) throw new UsageError(`${tracePath}:${place}: expected ${expected}, found an empty file`);
     try {
-      return JSON.parse(line ?? "");
+      return JSON.parse(line);
     } catch {
-      throw new UsageError(`${tracePath}: the ${what} line is not JSON`);
+      throw new UsageError(`${tracePath}:${place}: expected ${expected}, found a line that is not JSON`);
     }
   };
-  const header = traceHeaderSchema.safeParse(parse(first, "first"));
+  const header = traceHeaderSchema.safeParse(parse(first, "1", "a zksim trace header"));
   if (!header.success) throw new UsageError(`${tracePath}:1: not a zksim trace header (${header.error.issues[0]?.message ?? "invalid"})`);
-  const summary = traceSummarySchema.safeParse(parse(lastLineOf(tracePath), "last"));
-  if (!summary.success) throw new UsageError(`${tracePath}: the last line is not a trace summary: the run did not finish writing it`);
+  const summary = traceSummarySchema.safeParse(parse(lastLineOf(tracePath), "last line", "a trace summary"));
+  if (!summary.success) throw new UsageError(`${tracePath}:last line: expected a trace summary: the run did not finish writing it`);
   const meta = header.data.meta ?? {};
   const source = meta["scenarioSource"];
   const file = meta["scenarioFile"];

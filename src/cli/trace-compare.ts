@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { TraceSink } from "../sim/index.ts";
-import { fsReason, UsageError } from "./input.ts";
+import { cannotRead } from "./input.ts";
 
 /** Bytes read at a time: a trace of gigabytes is compared without holding it. */
 const CHUNK_BYTES = 1 << 16;
@@ -21,7 +21,7 @@ export class LineReader {
     try {
       this.fd = openSync(path, "r");
     } catch (error) {
-      throw new UsageError(`${path}: cannot read the file (${fsReason(error)})`);
+      throw cannotRead(path, error);
     }
   }
 
@@ -43,7 +43,7 @@ export class LineReader {
     try {
       bytes = readSync(this.fd, this.chunk, 0, CHUNK_BYTES, null);
     } catch (error) {
-      throw new UsageError(`${this.path}: cannot read the file (${fsReason(error)})`);
+      throw cannotRead(this.path, error);
     }
     const text = this.pending + this.decoder.decode(this.chunk.subarray(0, bytes), { stream: bytes > 0 });
     const parts = text.split("\n");
@@ -64,7 +64,7 @@ export function lastLineOf(path: string): string | undefined {
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    throw new UsageError(`${path}: cannot read the file (${fsReason(error)})`);
+    throw cannotRead(path, error);
   }
   try {
     const size = fstatSync(fd).size;

@@ -172,6 +172,11 @@ describe("zksim replay compares the recorded events, not only the digest", () =>
     expect(longer.stdout).toMatch(new RegExp(`cut\\.jsonl:${lines.length}: the replay differs`));
   });
 
+  test("a file that is no trace: the line and what was expected", () => {
+    expectBadInput(run("replay", file("empty.jsonl", "")), /empty\.jsonl:1: expected a zksim trace header, found an empty file$/);
+    expectBadInput(run("replay", file("text.jsonl", "hello\n")), /text\.jsonl:1: expected a zksim trace header, found a line that is not JSON$/);
+  });
+
   test("a long differing line is shown around its first difference, abbreviated", () => {
     const trace = join(dir, "long-line.jsonl");
     expect(run("run", "basic-paxos", "--trace", trace, "--quiet").status).toBe(0);
