@@ -197,7 +197,7 @@ async function run(args: string[]): Promise<number> {
   );
   if (values.json === true) process.stdout.write(`${JSON.stringify({ ...report, trace: tracePath, wallMs })}\n`);
   else if (values.quiet !== true) process.stdout.write(`${formatRunReport(report, tracePath, wallMs, scenarioArg)}\n`);
-  return report.matched ? 0 : 1;
+  return report.matched ? EXIT_OK : EXIT_CHECK_FAILED;
 }
 
 async function replay(args: string[]): Promise<number> {
@@ -361,6 +361,9 @@ function demo(args: string[]): number {
   let result: ReturnType<typeof runGossipDemo>;
   try {
     result = runGossipDemo(seed, sink);
+  } catch (error) {
+    if (badInputOf(error) !== null) throw error;
+    throw new InternalFailure(error, `npx zksim demo --seed ${seed}`);
   } finally {
     sink.close();
   }

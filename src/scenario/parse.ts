@@ -62,7 +62,7 @@ function toData(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter,
     });
     const reason = error instanceof Error ? error.message : String(error);
     const message =
-      alias === undefined
+      alias === undefined || !/alias/i.test(reason)
         ? `YAML: ${reason}`
         : `YAML: the aliases expand too far (more than ${ALIAS_COUNT_MAX} nodes, a guard against alias bombs), from *${alias.source} on; expected a scenario that repeats little`;
     throw new ScenarioError(file, [{ line: lineCounter.linePos(alias?.offset ?? 0).line, path: "", message }]);
