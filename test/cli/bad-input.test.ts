@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { STACK_FRAME, zksim, type ZksimResult } from "./zksim.ts";
 
 /**
@@ -140,10 +140,17 @@ describe("output paths are checked before the run starts", () => {
 });
 
 describe("zksim replay compares the recorded events, not only the digest", () => {
+  /** One recorded run of basic-paxos, as lines: each test edits a copy. */
+  let recorded: string[] = [];
+  beforeAll(() => {
+    const trace = join(dir, "recorded.jsonl");
+    expect(run("run", "basic-paxos", "--trace", trace, "--quiet").status).toBe(0);
+    recorded = readFileSync(trace, "utf8").trimEnd().split("\n");
+  });
+
   test("an edited event line is found, with its line number and both versions", () => {
     const trace = join(dir, "edited.jsonl");
-    expect(run("run", "basic-paxos", "--trace", trace, "--quiet").status).toBe(0);
-    const lines = readFileSync(trace, "utf8").trimEnd().split("\n");
+    const lines = recorded.slice();
     const index = lines.findIndex((line, i) => i > 10 && line.includes('"type":"deliver"'));
     const original = lines[index] as string;
     lines[index] = original.replace(/"to":"(s\d)"/, (_m, to: string) => `"to":"${to === "s1" ? "s2" : "s1"}"`);
@@ -159,8 +166,7 @@ describe("zksim replay compares the recorded events, not only the digest", () =>
 
   test("a trace cut short, and one with a line more, differ where they part", () => {
     const trace = join(dir, "cut.jsonl");
-    expect(run("run", "basic-paxos", "--trace", trace, "--quiet").status).toBe(0);
-    const lines = readFileSync(trace, "utf8").trimEnd().split("\n");
+    const lines = recorded.slice();
     const summary = lines[lines.length - 1] as string;
     writeFileSync(trace, `${[...lines.slice(0, 5), summary].join("\n")}\n`);
     const cut = run("replay", trace);
@@ -179,18 +185,17 @@ describe("zksim replay compares the recorded events, not only the digest", () =>
 
   test("a long differing line is shown around its first difference, abbreviated", () => {
     const trace = join(dir, "long-line.jsonl");
-    expect(run("run", "basic-paxos", "--trace", trace, "--quiet").status).toBe(0);
-    const lines = readFileSync(trace, "utf8").trimEnd().split("\n");
+    const lines = recorded.slice();
     // The header holds the engine configuration the run used, then the whole scenario.
     lines[0] = (lines[0] as string).replace('"pausedQueueMax":100000', '"pausedQueueMax":100001');
     writeFileSync(trace, `${lines.join("\n")}\n`);
     const r = run("replay", trace);
     expect(r.status).toBe(1);
-    const [head, recorded, replayed] = r.stdout.split("\n");
+    const [head, asRecorded, asReplayed] = r.stdout.split("\n");
     expect(head).toMatch(/long-line\.jsonl:1: the replay differs from the recorded trace from this line on$/);
-    expect(recorded).toMatch(/^ {2}recorded: ….{10,}"pausedQueueMax":100001,.*…$/);
-    expect(replayed).toMatch(/^ {2}replayed: ….{10,}"pausedQueueMax":100000,.*…$/);
-    expect((recorded as string).length).toBeLessThan(200);
+    expect(asRecorded).toMatch(/^ {2}recorded: ….{10,}"pausedQueueMax":100001,.*…$/);
+    expect(asReplayed).toMatch(/^ {2}replayed: ….{10,}"pausedQueueMax":100000,.*…$/);
+    expect((asRecorded as string).length).toBeLessThan(200);
   });
 });
 
