@@ -130,6 +130,7 @@ export class Simulation<Msg> {
   /** The virtual instant of the last event, and how many events it has had (bounded by eventsPerInstantMax). */
   private instantUs = -1;
   private instantEvents = 0;
+  private readonly eventsPerInstantMax: number;
 
   private readonly queue = new EventHeap<Item>();
   /** Delivery items done with, reused by push (the hot path allocates nothing in steady state). */
@@ -164,6 +165,7 @@ export class Simulation<Msg> {
     this.createNode = options.createNode;
     this.freeze = this.config.freezeMessages;
     this.syncLatencyUs = this.config.disk.syncLatencyUs;
+    this.eventsPerInstantMax = this.config.eventsPerInstantMax;
     this.rng = new Rng(this.seed);
     this.netRng = this.rng.fork("net");
     this.hosts = this.nodeIds.map((id, index) => {
@@ -231,7 +233,7 @@ export class Simulation<Msg> {
           this.instantUs = next.timeUs;
           this.instantEvents = 0;
         }
-        if (++this.instantEvents > this.config.eventsPerInstantMax) throw new StallError(next.timeUs, this.config.eventsPerInstantMax);
+        if (++this.instantEvents > this.eventsPerInstantMax) throw new StallError(next.timeUs, this.eventsPerInstantMax);
         if (next.kind === ItemKind.Deliver) {
           if (this.deliver(next)) this.recycle(next);
         } else {
