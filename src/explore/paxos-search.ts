@@ -161,6 +161,8 @@ export interface PaxosSearchResult {
   /** The shrunk counterexample and what it breaks. */
   readonly counterexample: PaxosCase | null;
   readonly failure: string | null;
+  /** The counterexample's run threw (an assertion, an exception in a node): a bug in zksim, not a verdict on Paxos. */
+  readonly internal: boolean;
 }
 
 /**
@@ -172,14 +174,17 @@ export function searchPaxos(options: PaxosSearchOptions): PaxosSearchResult {
   const property = fc.property(paxosCaseArbitrary(), (c) => caseFailure(runPaxosCase(c, options)) === null);
   const details = fc.check(property, { seed: options.seed, numRuns: options.numRuns });
   const counterexample = details.counterexample?.[0] ?? null;
-  return {
-    failed: details.failed,
-    numRuns: details.numRuns,
-    numShrinks: details.numShrinks,
-    seed: details.seed,
-    counterexample,
-    failure: counterexample === null ? null : caseFailure(runPaxosCase(counterexample, options)),
-  };
+  const { failure, internal } = counterexample === null ? { failure: null, internal: false } : failureOf(counterexample, options);
+  return { failed: details.failed, numRuns: details.numRuns, numShrinks: details.numShrinks, seed: details.seed, counterexample, failure, internal };
+}
+
+/** What a case breaks, in words; a run that throws is an internal failure, reported as such instead of ending the search. */
+function failureOf(c: PaxosCase, options: PaxosCaseOptions): { failure: string | null; internal: boolean } {
+  try {
+    return { failure: caseFailure(runPaxosCase(c, options)), internal: false };
+  } catch (error) {
+    return { failure: `internal failure (a bug in zksim): ${error instanceof Error ? error.message : String(error)}`, internal: true };
+  }
 }
 
 /** A counterexample as a person reads it, ending with the case as JSON to replay it. */

@@ -90,6 +90,20 @@ export class SimulationFailure extends Error {
   }
 }
 
+/** The cause of a SimulationFailure for a run whose clock stopped: too many events at one virtual instant. */
+export class StallError extends Error {
+  override readonly name = "StallError";
+  constructor(
+    readonly atUs: number,
+    readonly eventsMax: number,
+  ) {
+    super(
+      `more than ${eventsMax} events at virtual time ${atUs} µs without the clock advancing (eventsPerInstantMax): ` +
+        "something schedules timers or messages with no delay in a loop",
+    );
+  }
+}
+
 /**
  * The discrete-event engine. It owns virtual time, the event queue, the nodes'
  * machines (lifecycle, disk, clock), the network and fault injection, and the
@@ -113,6 +127,10 @@ export class Simulation<Msg> {
   private settling = false;
   /** The node whose promise continuations must run before the next event. */
   private unsettled: Host<Msg> | null = null;
+  /** The virtual instant of the last event, and how many events it has had (bounded by eventsPerInstantMax). */
+  private instantUs = -1;
+  private instantEvents = 0;
+  private readonly eventsPerInstantMax: number;
 
   private readonly queue = new EventHeap<Item>();
   /** Delivery items done with, reused by push (the hot path allocates nothing in steady state). */
@@ -147,6 +165,7 @@ export class Simulation<Msg> {
     this.createNode = options.createNode;
     this.freeze = this.config.freezeMessages;
     this.syncLatencyUs = this.config.disk.syncLatencyUs;
+    this.eventsPerInstantMax = this.config.eventsPerInstantMax;
     this.rng = new Rng(this.seed);
     this.netRng = this.rng.fork("net");
     this.hosts = this.nodeIds.map((id, index) => {
@@ -210,6 +229,11 @@ export class Simulation<Msg> {
         if (next.kind === ItemKind.Cancelled) continue;
         this.nowUsValue = next.timeUs;
         this.currentNode = next.node;
+        if (next.timeUs !== this.instantUs) {
+          this.instantUs = next.timeUs;
+          this.instantEvents = 0;
+        }
+        if (++this.instantEvents > this.eventsPerInstantMax) throw new StallError(next.timeUs, this.eventsPerInstantMax);
         if (next.kind === ItemKind.Deliver) {
           if (this.deliver(next)) this.recycle(next);
         } else {
