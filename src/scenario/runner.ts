@@ -327,16 +327,19 @@ function paxosInput(scenario: Scenario): PaxosConfigInput {
 
 function networkOf(scenario: Scenario): NonNullable<EngineConfigInput["network"]> {
   const n = scenario.network ?? {};
-  const l = n.latency ?? { kind: "uniform" as const, min: 200, max: 2_000 };
-  const latency =
-    l.kind === "constant"
+  const latency = latencyOf(n.latency ?? { kind: "uniform" as const, min: 200, max: 2_000 });
+  return { latency, loss: n.loss ?? 0, duplication: n.duplication ?? 0 };
+}
+
+/** A scenario's latency distribution in the engine's terms. */
+function latencyOf(l: NonNullable<NonNullable<Scenario["network"]>["latency"]>): NonNullable<NonNullable<EngineConfigInput["network"]>["latency"]> {
+  return l.kind === "constant"
       ? { kind: "constant" as const, us: l.value }
       : l.kind === "uniform"
         ? { kind: "uniform" as const, minUs: l.min, maxUs: l.max }
         : l.kind === "normal"
           ? { kind: "normal" as const, meanUs: l.mean, stddevUs: l.stddev, minUs: l.min ?? 0, maxUs: l.max ?? l.mean * 4 }
           : { kind: "exponential" as const, minUs: 0, meanUs: Math.max(1, l.mean), capUs: l.max ?? l.mean * 10 };
-  return { latency, loss: n.loss ?? 0, duplication: n.duplication ?? 0 };
 }
 
 function nemesisOf(scenario: Scenario, servers: readonly NodeId[]): NonNullable<EngineConfigInput["nemesis"]> {
@@ -391,6 +394,7 @@ function faultMaker(e: FaultEntry): (leader: NodeId) => Fault {
   const network = e.network ?? {};
   return () => ({
     type: "network",
+    ...(network.latency === undefined ? {} : { latency: latencyOf(network.latency) }),
     ...(network.loss === undefined ? {} : { loss: network.loss }),
     ...(network.duplication === undefined ? {} : { duplication: network.duplication }),
   });
