@@ -134,7 +134,8 @@ const treeSnapshotSchema: z.ZodType<TreeSnapshot> = z.strictObject({
       ttlMs: z.int().min(0).max(TTL_MS_MAX),
     }),
   ),
-  sessions: z.array(z.strictObject({ sessionId: z.int(), timeoutMs: z.int().min(0), ephemerals: z.array(z.string()) })),
+  // Timeouts are whatever the server negotiated from what the client asked: not necessarily whole milliseconds.
+  sessions: z.array(z.strictObject({ sessionId: z.int(), timeoutMs: z.number().min(0), ephemerals: z.array(z.string()) })),
 });
 
 /**
