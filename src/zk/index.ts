@@ -6,7 +6,9 @@
 export { ZkServer } from "./server.ts";
 export type { ZkServerOptions } from "./server.ts";
 export { ZkState } from "./state.ts";
+export type { ZkSnapshot } from "./state.ts";
 export { DataTree, pathProblem, sequenceSuffix, utf8Length } from "./tree.ts";
+export type { DataTreeOptions, NodeKind, ZnodeFields, ZnodeRecord, SnapshotNode, SnapshotSession, TreeSnapshot, TreeImage } from "./tree.ts";
 export { WatchTable, parentOf } from "./watches.ts";
 export { OrderedStream } from "./stream.ts";
 export { isWriteOp } from "./messages.ts";
