@@ -1,14 +1,29 @@
 /**
  * The recipes' invariants, judged from the trace notes their clients write
  * (what each client believes) and the storage node's notes (what it accepted).
+ * The notes come typed: the layer that writes them gives their schema, and
+ * the scenario runner hands them here in this shape, so a renamed field is a
+ * type error, not a check that silently sees nothing.
  */
-export interface NoteRecord {
-  readonly node: string;
-  /** Virtual time, µs. */
-  readonly t: number;
-  readonly kind: string;
-  readonly data: unknown;
-}
+export type RecipeNote =
+  | { readonly kind: "lock-wanted"; readonly data: { readonly lock: string } }
+  | { readonly kind: "lock-acquired"; readonly data: { readonly lock: string; readonly token: number } }
+  | { readonly kind: "lock-released"; readonly data: { readonly lock: string; readonly token: number } }
+  | { readonly kind: "lock-abandoned"; readonly data: { readonly lock: string; readonly error: string } }
+  | { readonly kind: "election-wanted"; readonly data: { readonly election: string } }
+  | { readonly kind: "elected"; readonly data: { readonly election: string; readonly term: number } }
+  | { readonly kind: "resigned"; readonly data: { readonly election: string } }
+  | { readonly kind: "election-abandoned"; readonly data: { readonly election: string; readonly error: string } }
+  | { readonly kind: "barrier-enter"; readonly data: { readonly barrier: string; readonly name: string; readonly count: number } }
+  | { readonly kind: "barrier-passed"; readonly data: { readonly barrier: string; readonly name: string; readonly count: number } }
+  | { readonly kind: "barrier-left"; readonly data: { readonly barrier: string } }
+  | { readonly kind: "barrier-abandoned"; readonly data: { readonly barrier: string; readonly name: string; readonly error: string } }
+  | { readonly kind: "storage-write"; readonly data: { readonly key: string; readonly token: number; readonly from: string; readonly accepted: boolean } }
+  /** The client's program ended: whatever it believed it held, it holds no more. */
+  | { readonly kind: "workload-done"; readonly data: Readonly<Record<string, never>> };
+
+/** A recipe note as the trace placed it: which node wrote it, and when (virtual µs). */
+export type NoteRecord = RecipeNote & { readonly node: string; readonly t: number };
 
 export interface InvariantResult {
   readonly name: "lock-exclusive" | "fencing" | "one-leader-per-term" | "barrier" | "lock-progress" | "election-progress" | "barrier-progress";
@@ -19,10 +34,6 @@ export interface InvariantResult {
 }
 
 const VIOLATIONS_MAX = 5;
-
-function field<T>(data: unknown, name: string): T | undefined {
-  return typeof data === "object" && data !== null ? ((data as Record<string, unknown>)[name] as T | undefined) : undefined;
-}
 
 function result(name: InvariantResult["name"], description: string, checked: number, violations: string[]): InvariantResult {
   return { name, description, holds: violations.length === 0, checked, violations: violations.slice(0, VIOLATIONS_MAX) };
@@ -56,38 +67,59 @@ export interface ProgressOptions {
  */
 export function checkRecipeProgress(notes: readonly NoteRecord[], options: ProgressOptions): InvariantResult[] {
   const out: InvariantResult[] = [];
-  if (notes.some((n) => n.kind === "lock-wanted")) {
-    out.push(queueProgress(notes, options, { name: "lock-progress", key: "lock", wanted: "lock-wanted", got: "lock-acquired", gone: ["lock-released", "workload-done"], abandoned: "lock-abandoned", what: "the lock" }));
-  }
-  if (notes.some((n) => n.kind === "election-wanted")) {
-    out.push(queueProgress(notes, options, { name: "election-progress", key: "election", wanted: "election-wanted", got: "elected", gone: ["resigned", "workload-done"], abandoned: "election-abandoned", what: "the leadership" }));
-  }
+  if (notes.some((n) => n.kind === "lock-wanted")) out.push(queueProgress(notes, options, "lock-progress", "the lock", lockStep));
+  if (notes.some((n) => n.kind === "election-wanted")) out.push(queueProgress(notes, options, "election-progress", "the leadership", electionStep));
   if (notes.some((n) => n.kind === "barrier-enter")) out.push(barrierProgress(notes, options));
   return out;
 }
 
-interface QueueKinds {
-  readonly name: "lock-progress" | "election-progress";
-  readonly key: string;
-  readonly wanted: string;
-  readonly got: string;
-  readonly gone: readonly string[];
-  readonly abandoned: string;
-  readonly what: string;
+/** What a note means to a queue (a lock's, an election's): who wants it, who got it, who is out of it (all queues, for null). */
+type QueueStep = { readonly queue: string | null; readonly step: "wanted" | "got" | "gone" } | null;
+
+function lockStep(n: NoteRecord): QueueStep {
+  switch (n.kind) {
+    case "lock-wanted":
+      return { queue: n.data.lock, step: "wanted" };
+    case "lock-acquired":
+      return { queue: n.data.lock, step: "got" };
+    case "lock-released":
+    case "lock-abandoned":
+      return { queue: n.data.lock, step: "gone" };
+    case "workload-done":
+      return { queue: null, step: "gone" };
+    default:
+      return null;
+  }
+}
+
+function electionStep(n: NoteRecord): QueueStep {
+  switch (n.kind) {
+    case "election-wanted":
+      return { queue: n.data.election, step: "wanted" };
+    case "elected":
+      return { queue: n.data.election, step: "got" };
+    case "resigned":
+    case "election-abandoned":
+      return { queue: n.data.election, step: "gone" };
+    case "workload-done":
+      return { queue: null, step: "gone" };
+    default:
+      return null;
+  }
 }
 
 /** A stretch longer than the bound, after the calm point, in which someone wanted it and nobody held it. */
-function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, kinds: QueueKinds): InvariantResult {
+function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, name: "lock-progress" | "election-progress", what: string, stepOf: (n: NoteRecord) => QueueStep): InvariantResult {
   const state = new Map<string, { holders: Set<string>; waiters: Map<string, number>; idleSinceUs: number | null }>();
   const violations: string[] = [];
   let checked = 0;
   /** Judges the idle stretch up to `nowUs`; a reported one starts afresh, so that each is reported once. */
-  const judge = (name: string, s: { idleSinceUs: number | null; waiters: Map<string, number> }, nowUs: number): void => {
+  const judge = (queue: string, s: { idleSinceUs: number | null; waiters: Map<string, number> }, nowUs: number): void => {
     if (s.idleSinceUs === null) return;
     const fromUs = Math.max(s.idleSinceUs, options.calmUs);
     if (nowUs - fromUs <= options.boundUs) return;
     checked++;
-    violations.push(`${name}: nobody held ${kinds.what} from ${fromUs} µs to ${nowUs} µs while ${[...s.waiters.keys()].sort().join(", ")} wanted it`);
+    violations.push(`${queue}: nobody held ${what} from ${fromUs} µs to ${nowUs} µs while ${[...s.waiters.keys()].sort().join(", ")} wanted it`);
     s.idleSinceUs = nowUs;
   };
   const update = (s: { holders: Set<string>; waiters: Map<string, number>; idleSinceUs: number | null }, nowUs: number): void => {
@@ -101,8 +133,8 @@ function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, k
   const depart = (nowUs: number): void => {
     for (; departed < departures.length && (departures[departed] as { fromUs: number }).fromUs <= nowUs; departed++) {
       const { node, fromUs } = departures[departed] as { node: string; fromUs: number };
-      for (const [name, s] of state) {
-        judge(name, s, fromUs);
+      for (const [queue, s] of state) {
+        judge(queue, s, fromUs);
         s.waiters.delete(node);
         s.holders.delete(node);
         update(s, fromUs);
@@ -110,30 +142,33 @@ function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, k
     }
   };
   for (const n of notes) {
-    const name = field<string>(n.data, kinds.key) ?? `/${kinds.key}`;
-    const isRecipe = n.kind === kinds.wanted || n.kind === kinds.got || n.kind === kinds.abandoned || kinds.gone.includes(n.kind);
-    if (!isRecipe) continue;
+    const step = stepOf(n);
+    if (step === null) continue;
     depart(n.t);
-    let s = state.get(name);
-    if (s === undefined) {
-      s = { holders: new Set(), waiters: new Map(), idleSinceUs: null };
-      state.set(name, s);
+    // A workload that ended leaves every queue it was in.
+    const queues = step.queue === null ? [...state.keys()] : [step.queue];
+    for (const queue of queues) {
+      let s = state.get(queue);
+      if (s === undefined) {
+        s = { holders: new Set(), waiters: new Map(), idleSinceUs: null };
+        state.set(queue, s);
+      }
+      judge(queue, s, n.t);
+      if (step.step === "wanted") s.waiters.set(n.node, n.t);
+      else if (step.step === "got") {
+        checked++;
+        s.waiters.delete(n.node);
+        s.holders.add(n.node);
+      } else {
+        s.waiters.delete(n.node);
+        s.holders.delete(n.node);
+      }
+      update(s, n.t);
     }
-    judge(name, s, n.t);
-    if (n.kind === kinds.wanted) s.waiters.set(n.node, n.t);
-    else if (n.kind === kinds.got) {
-      checked++;
-      s.waiters.delete(n.node);
-      s.holders.add(n.node);
-    } else {
-      s.waiters.delete(n.node);
-      s.holders.delete(n.node);
-    }
-    update(s, n.t);
   }
   depart(options.endUs);
-  for (const [name, s] of state) judge(name, s, options.endUs);
-  return result(kinds.name, `once the faults stop, ${kinds.what} does not stay free for longer than the bound while someone wants it`, checked, violations);
+  for (const [queue, s] of state) judge(queue, s, options.endUs);
+  return result(name, `once the faults stop, ${what} does not stay free for longer than the bound while someone wants it`, checked, violations);
 }
 
 /** Once everyone has entered a barrier (and none gave up), everyone passes it within the bound. */
@@ -141,12 +176,13 @@ function barrierProgress(notes: readonly NoteRecord[], options: ProgressOptions)
   const barriers = new Map<string, { count: number; entered: Map<string, number>; passed: Set<string>; abandoned: boolean }>();
   for (const n of notes) {
     if (n.kind !== "barrier-enter" && n.kind !== "barrier-passed" && n.kind !== "barrier-abandoned") continue;
-    const name = field<string>(n.data, "barrier") ?? "";
+    const name = n.data.barrier;
     let b = barriers.get(name);
     if (b === undefined) {
-      b = { count: field<number>(n.data, "count") ?? 0, entered: new Map(), passed: new Set(), abandoned: false };
+      b = { count: 0, entered: new Map(), passed: new Set(), abandoned: false };
       barriers.set(name, b);
     }
+    if (n.kind !== "barrier-abandoned") b.count = n.data.count;
     if (n.kind === "barrier-enter") b.entered.set(n.node, n.t);
     else if (n.kind === "barrier-passed") b.passed.add(n.node);
     else b.abandoned = true;
@@ -170,21 +206,26 @@ function lockExclusive(notes: readonly NoteRecord[]): InvariantResult {
   const holders = new Map<string, Map<string, number>>();
   const violations: string[] = [];
   let checked = 0;
-  for (const n of notes) {
-    const lock = field<string>(n.data, "lock") ?? "/lock";
+  const heldAt = (lock: string): Map<string, number> => {
     let held = holders.get(lock);
     if (held === undefined) {
       held = new Map();
       holders.set(lock, held);
     }
+    return held;
+  };
+  for (const n of notes) {
     if (n.kind === "lock-acquired") {
       checked++;
+      const held = heldAt(n.data.lock);
       for (const [other, since] of held) {
-        if (other !== n.node) violations.push(`${lock}: ${n.node} acquired it at ${n.t} µs while ${other} still believed it held it (since ${since} µs)`);
+        if (other !== n.node) violations.push(`${n.data.lock}: ${n.node} acquired it at ${n.t} µs while ${other} still believed it held it (since ${since} µs)`);
       }
       held.set(n.node, n.t);
-    } else if (n.kind === "lock-released" || n.kind === "workload-done" || n.kind === "session-expired") {
-      held.delete(n.node);
+    } else if (n.kind === "lock-released") {
+      heldAt(n.data.lock).delete(n.node);
+    } else if (n.kind === "workload-done") {
+      for (const held of holders.values()) held.delete(n.node); // a program that ended believes nothing
     }
   }
   return result("lock-exclusive", "at no instant do two clients both believe they hold the lock", checked, violations);
@@ -196,12 +237,11 @@ function fencing(notes: readonly NoteRecord[]): InvariantResult {
   const violations: string[] = [];
   let checked = 0;
   for (const n of notes) {
-    if (n.kind !== "storage-write" || field<boolean>(n.data, "accepted") !== true) continue;
+    if (n.kind !== "storage-write" || !n.data.accepted) continue;
     checked++;
-    const key = field<string>(n.data, "key") ?? "";
-    const token = field<number>(n.data, "token") ?? 0;
+    const { key, token, from } = n.data;
     const before = highest.get(key) ?? 0;
-    if (token < before) violations.push(`storage accepted ${field<string>(n.data, "from") ?? "?"}'s write to ${key} with token ${token} at ${n.t} µs after token ${before}: a stale lock holder's write got through`);
+    if (token < before) violations.push(`storage accepted ${from}'s write to ${key} with token ${token} at ${n.t} µs after token ${before}: a stale lock holder's write got through`);
     highest.set(key, Math.max(before, token));
   }
   return result("fencing", "no write with a stale fencing token is accepted", checked, violations);
@@ -215,7 +255,7 @@ function oneLeaderPerTerm(notes: readonly NoteRecord[]): InvariantResult {
   for (const n of notes) {
     if (n.kind !== "elected") continue;
     checked++;
-    const key = `${field<string>(n.data, "election") ?? "/election"} term ${String(field<number>(n.data, "term"))}`;
+    const key = `${n.data.election} term ${n.data.term}`;
     const other = leaders.get(key);
     if (other !== undefined && other !== n.node) violations.push(`${key}: both ${other} and ${n.node} were elected`);
     leaders.set(key, n.node);
@@ -229,19 +269,17 @@ function barrier(notes: readonly NoteRecord[]): InvariantResult {
   const violations: string[] = [];
   let checked = 0;
   for (const n of notes) {
-    const name = field<string>(n.data, "barrier") ?? "";
     if (n.kind === "barrier-enter") {
-      let set = entered.get(name);
+      let set = entered.get(n.data.barrier);
       if (set === undefined) {
         set = new Set();
-        entered.set(name, set);
+        entered.set(n.data.barrier, set);
       }
       set.add(n.node);
     } else if (n.kind === "barrier-passed") {
       checked++;
-      const count = field<number>(n.data, "count") ?? 0;
-      const inside = entered.get(name)?.size ?? 0;
-      if (inside < count) violations.push(`${name}: ${n.node} passed at ${n.t} µs when only ${inside} of ${count} had entered`);
+      const inside = entered.get(n.data.barrier)?.size ?? 0;
+      if (inside < n.data.count) violations.push(`${n.data.barrier}: ${n.node} passed at ${n.t} µs when only ${inside} of ${n.data.count} had entered`);
     }
   }
   return result("barrier", "no one passes the barrier before all have entered", checked, violations);

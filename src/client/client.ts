@@ -1,4 +1,5 @@
 import { type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import { clientNoteSchema, isClientNoteKind, writeNote, type ClientNote } from "./notes.ts";
 import type { StorageMsg } from "./storage.ts";
 import {
   isWriteOp,
@@ -300,12 +301,17 @@ export class ZkClient implements Node<ClientMsg> {
       now: () => this.ctx.now(),
       rng: ctx.rng,
       sleep: (ms) => this.sleep(ms),
-      note: (kind, data) => this.ctx.trace(kind, data),
+      note: (kind, data) => {
+        // The kinds the checkers read are reserved: a workload may write them only in their shape.
+        if (isClientNoteKind(kind)) clientNoteSchema.parse({ kind, data });
+        this.ctx.trace(kind, data);
+      },
       store: (key, value, token) => this.store(key, value, token),
     };
+    const notes = { note: (kind: string, data?: unknown) => this.ctx.trace(kind, data) };
     this.options.workload(api, proc).then(
-      () => this.ctx.trace("workload-done", {}),
-      (error: unknown) => this.ctx.trace("workload-failed", { error: error instanceof Error ? error.message : String(error) }),
+      () => writeNote(notes, { kind: "workload-done", data: {} }),
+      (error: unknown) => writeNote(notes, { kind: "workload-failed", data: { error: error instanceof Error ? error.message : String(error) } }),
     );
   }
 
@@ -521,6 +527,7 @@ export class ZkClient implements Node<ClientMsg> {
       const record: OpRecord = { client: this.ctx.self, sessionId: this.sessionId, xid, op, invokeUs: this.ctx.now(), completeUs: null, reply: null, zxid: null };
       const entry: InFlight = { record, settle: { resolve, reject }, watch, sentUs: 0 };
       this.options.invoked?.(record);
+      if (this.ctx.tracing) this.note({ kind: "zk-invoke", data: { xid, op: op.op, path: "path" in op ? op.path : null, session: this.sessionId } });
       if (this.state === "Expired" || this.state === "Closed") return this.finish(entry, { ok: false, err: "SessionExpired" }, null);
       if (this.inFlight.size + this.queued.length >= IN_FLIGHT_MAX) return this.finish(entry, { ok: false, err: "Throttled" }, null);
       if (this.state === "SyncConnected") this.transmit(op, entry);
@@ -552,10 +559,19 @@ export class ZkClient implements Node<ClientMsg> {
     entry.record.completeUs = this.ctx.now();
     entry.record.reply = reply;
     entry.record.zxid = zxid;
+    if (this.ctx.tracing) {
+      const outcome = reply.ok ? "ok" : reply.err === "ConnectionLoss" || reply.err === "SessionExpired" ? "unknown" : "fail";
+      this.note({ kind: "zk-complete", data: { xid: entry.record.xid, outcome, err: reply.ok ? null : reply.err, zxid } });
+    }
     this.options.record?.(entry.record);
     this.release();
     if (reply.ok) entry.settle.resolve(reply.result);
     else entry.settle.reject(new ZkError(reply.err, reply.results));
+  }
+
+  /** A note about this client in the trace, in the shape its schema gives (clientNoteSchema). */
+  private note(note: ClientNote): void {
+    this.ctx.trace(note.kind, note.data);
   }
 
   /** A promise of the workload was settled: its continuation must run before the next event. */

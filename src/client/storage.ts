@@ -1,3 +1,4 @@
+import { writeNote } from "./notes.ts";
 import type { Context, Node, NodeId } from "../sim/index.ts";
 
 /**
@@ -42,7 +43,7 @@ export class StorageNode implements Node<StorageMsg> {
     const highest = stored?.highest ?? 0;
     const accepted = (!this.options.fencing || msg.token >= highest) && (stored !== undefined || this.values.size < KEY_COUNT_MAX);
     if (accepted) this.values.set(msg.key, { value: msg.value, highest: Math.max(highest, msg.token) });
-    ctx.trace("storage-write", { key: msg.key, value: msg.value, token: msg.token, from, accepted, highest });
+    writeNote({ note: (kind, data) => ctx.trace(kind, data) }, { kind: "storage-write", data: { key: msg.key, value: msg.value, token: msg.token, from, accepted, highest } });
     const ack = { type: "storage-ack", id: msg.id, accepted, highest: Math.max(highest, accepted ? msg.token : 0) } as const;
     done.set(msg.id, ack);
     if (done.size > DONE_MAX) done.delete(done.keys().next().value as number);

@@ -12,7 +12,7 @@ export { runScenario } from "./runner.ts";
 export type { RunOptions } from "./runner.ts";
 export { buildScenario } from "./build.ts";
 export type { ScenarioSimulation, BuildOptions } from "./build.ts";
-export { ScenarioObserver } from "./observe.ts";
+export { ScenarioObserver, recipeNoteOf } from "./observe.ts";
 export type { Absence } from "./observe.ts";
 export { judgeScenario } from "./judge.ts";
 export type { CheckReport } from "./judge.ts";

@@ -48,20 +48,20 @@ export function judgeScenario(run: ScenarioSimulation, observed: ScenarioObserve
         break;
       }
       case "recipes":
-        for (const r of checkRecipes(observed.notes)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null });
+        for (const r of checkRecipes(observed.recipeNotes)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null });
         break;
       case "zk-liveness": {
         if (zkHistory === null) break;
         const progress = { calmUs: run.calmUs, boundUs: run.livenessBoundUs, endUs: nowUs, absences: observed.absencesUntil(nowUs) };
         const answered = checkRequestsAnswered(zkHistory, progress);
         reports.push({ name: answered.name, group, holds: answered.holds, detail: answered.violations[0] ?? null });
-        for (const r of checkRecipeProgress(observed.notes, progress)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null });
+        for (const r of checkRecipeProgress(observed.recipeNotes, progress)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null });
         break;
       }
       case "workloads": {
-        const failed = observed.notes.filter((n) => n.kind === "workload-failed");
+        const failed = observed.workloadFailures;
         const first = failed[0];
-        const detail = first === undefined ? null : `${first.node}'s workload failed at ${first.t} µs: ${String((first.data as { error?: unknown }).error)}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ""}`;
+        const detail = first === undefined ? null : `${first.node}'s workload failed at ${first.t} µs: ${first.error}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ""}`;
         reports.push({ name: "workloads", group, holds: first === undefined, detail });
         break;
       }

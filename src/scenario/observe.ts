@@ -1,4 +1,6 @@
 import type { NoteRecord, ZkChange } from "../check/index.ts";
+import { asClientNote, isClientNoteKind, type ClientNote } from "../client/index.ts";
+import { asZkNote, isZkNoteKind, type ZkNote } from "../zk/index.ts";
 import { PaxosChecker, PaxosLiveness, type PaxosViolation } from "../paxos/index.ts";
 import type { NodeId, TraceEvent } from "../sim/index.ts";
 import type { ScenarioSimulation } from "./build.ts";
@@ -24,7 +26,12 @@ export class ScenarioObserver {
   readonly paxosViolations: PaxosViolation[] = [];
   readonly liveness: PaxosLiveness;
   readonly messages = new Map<string, number>();
-  readonly notes: NoteRecord[] = [];
+  /** The recipes' and the storage node's notes, typed, in order (what the recipe checks read). */
+  readonly recipeNotes: NoteRecord[] = [];
+  /** Workloads that threw, in order. */
+  readonly workloadFailures: { readonly node: NodeId; readonly t: number; readonly error: string }[] = [];
+  /** A bare Paxos scenario's command outcomes (LogServer's outcome notes). */
+  readonly outcomes: { readonly chosen: boolean; readonly latencyUs: number }[] = [];
   /** The committed log's watch triggers, from the first replica to apply each zxid. */
   readonly changes: ZkChange[] = [];
   /** The first time two replicas applied one zxid with different trees, in words. */
@@ -73,7 +80,13 @@ export class ScenarioObserver {
   }
 
   private note(event: Extract<TraceEvent, { type: "note" }>): void {
-    this.notes.push({ node: event.node, t: event.t, kind: event.kind, data: event.data });
+    const kind = event.kind;
+    if (isClientNoteKind(kind)) return this.clientNote(event.node, event.t, asClientNote(kind, event.data));
+    if (isZkNoteKind(kind)) return this.zkNote(event.node, event.t, asZkNote(kind, event.data));
+    if (kind === "outcome") {
+      const data = event.data as { outcome?: string; latencyUs?: number };
+      this.outcomes.push({ chosen: data.outcome === "chosen", latencyUs: data.latencyUs ?? 0 });
+    }
     if (event.kind === "role") {
       const role = (event.data as { role: string }).role;
       if (role === "leader") {
@@ -83,15 +96,23 @@ export class ScenarioObserver {
         this.endLeaderless(event.t);
       } else if (this.leaders.delete(event.node) && this.leaders.size === 0) this.leaderlessSince = event.t;
     }
-    if (event.kind === "zk-apply") {
-      const { zxid, digest, changes: triggers } = event.data as { zxid: number; digest: string; changes?: readonly (readonly string[])[] };
-      const known = this.digests.get(zxid);
-      if (known === undefined) {
-        this.digests.set(zxid, digest);
-        for (const [type, path, acl] of triggers ?? []) this.changes.push({ zxid, type: type as ZkChange["type"], path: path as string, restricted: acl !== undefined });
-      } else if (known !== digest && this.agreement === null) {
-        this.agreement = `at ${event.t} µs ${event.node} applied zxid ${zxid} with tree digest ${digest}; another replica had ${known}`;
-      }
+  }
+
+  private clientNote(node: NodeId, t: number, note: ClientNote): void {
+    if (note.kind === "workload-failed") this.workloadFailures.push({ node, t, error: note.data.error });
+    const recipe = recipeNoteOf(node, t, note);
+    if (recipe !== null) this.recipeNotes.push(recipe);
+  }
+
+  private zkNote(node: NodeId, t: number, note: ZkNote): void {
+    if (note.kind === "zk-skip") return;
+    const { zxid, digest, changes: triggers } = note.data;
+    const known = this.digests.get(zxid);
+    if (known === undefined) {
+      this.digests.set(zxid, digest);
+      for (const [type, path, acl] of triggers ?? []) this.changes.push({ zxid, type, path, restricted: acl !== undefined });
+    } else if (known !== digest && this.agreement === null) {
+      this.agreement = `at ${t} µs ${node} applied zxid ${zxid} with tree digest ${digest}; another replica had ${known}`;
     }
   }
 
@@ -115,5 +136,35 @@ export class ScenarioObserver {
     this.leaderless.totalUs += span;
     this.leaderless.longestUs = Math.max(this.leaderless.longestUs, span);
     this.leaderlessSince = null;
+  }
+}
+
+/** A client's note as the recipe checks read it, or null for the notes they do not read. */
+export function recipeNoteOf(node: NodeId, t: number, note: ClientNote): NoteRecord | null {
+  switch (note.kind) {
+    case "lock-wanted":
+    case "lock-acquired":
+    case "lock-released":
+    case "lock-abandoned":
+    case "election-wanted":
+    case "elected":
+    case "resigned":
+    case "election-abandoned":
+    case "barrier-enter":
+    case "barrier-passed":
+    case "barrier-left":
+    case "barrier-abandoned":
+    case "storage-write":
+    case "workload-done":
+      return { ...note, node, t };
+    case "workload-failed":
+    case "zk-invoke":
+    case "zk-complete":
+    case "config-seen":
+      return null;
+    default: {
+      const unknown: never = note;
+      return unknown;
+    }
   }
 }

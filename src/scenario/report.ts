@@ -1,5 +1,4 @@
 import type { ZkCluster } from "../client/index.ts";
-import type { NoteRecord } from "../check/index.ts";
 import type { TraceSummary } from "../sim/index.ts";
 import type { ScenarioSimulation } from "./build.ts";
 import type { CheckReport } from "./judge.ts";
@@ -34,7 +33,7 @@ export function reportScenario(run: ScenarioSimulation, observed: ScenarioObserv
   const cluster = run.cluster;
   const failed = (name: string) => checks.some((r) => !r.holds && (r.name === name || r.group === name));
   const matched = scenario.expect === "pass" ? checks.every((r) => r.holds) : failed(scenario.expect);
-  const { operations, latencyUs } = cluster === null ? paxosFigures(observed.notes) : clientFigures(cluster);
+  const { operations, latencyUs } = cluster === null ? paxosFigures(observed.outcomes) : clientFigures(cluster);
   return {
     name: scenario.name,
     system: scenario.system,
@@ -73,11 +72,9 @@ function clientFigures(cluster: ZkCluster): Pick<ScenarioReport, "operations" | 
 }
 
 /** A Paxos scenario's operations are its log commands: chosen ones are ok. */
-function paxosFigures(notes: readonly NoteRecord[]): Pick<ScenarioReport, "operations" | "latencyUs"> {
-  const outcomes = notes.filter((n) => n.kind === "outcome");
-  const chosen = outcomes.filter((n) => (n.data as { outcome?: string }).outcome === "chosen");
-  const latencies = chosen.map((n) => (n.data as { latencyUs?: number }).latencyUs ?? 0);
-  return { operations: { ok: chosen.length, failed: 0, unknown: outcomes.length - chosen.length }, latencyUs: percentiles(latencies) };
+function paxosFigures(outcomes: ScenarioObserver["outcomes"]): Pick<ScenarioReport, "operations" | "latencyUs"> {
+  const chosen = outcomes.filter((o) => o.chosen);
+  return { operations: { ok: chosen.length, failed: 0, unknown: outcomes.length - chosen.length }, latencyUs: percentiles(chosen.map((o) => o.latencyUs)) };
 }
 
 function percentiles(values: number[]): ScenarioReport["latencyUs"] {

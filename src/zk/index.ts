@@ -40,3 +40,5 @@ export type {
   WatchTrigger,
   TxnOutcome,
 } from "./types.ts";
+export { zkNoteSchema, zkChangeSchema, isZkNoteKind, asZkNote, ZK_NOTE_KINDS } from "./notes.ts";
+export type { ZkNote, ZkNoteKind } from "./notes.ts";

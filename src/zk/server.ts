@@ -2,6 +2,8 @@ import { assert, type Context, type Node, type NodeId, type SyncId } from "../si
 import { isPaxosTimer, Replica, type PaxosConfig, type PaxosMsg, type Role, type Value } from "../paxos/index.ts";
 import { allows, generateDigestId } from "./acl.ts";
 import { isWriteOp, type ClientToServer, type RequestOrigin, type ServerToClient, type ServerToServer, type WatchSet, type ZkBatch, type ZkCommand, type ZkServerMsg } from "./messages.ts";
+import type { z } from "zod";
+import type { zkChangeSchema, ZkNote } from "./notes.ts";
 import { OrderedStream } from "./stream.ts";
 import { SessionTracker } from "./sessions.ts";
 import { ZkState } from "./state.ts";
@@ -446,13 +448,13 @@ export class ZkServer implements Node<ZkServerMsg> {
     // recovers each slot on its own). Its zxid would go backwards: every replica skips it alike,
     // and, never answered, the request is forwarded again and gets a fresh zxid.
     if (txn.zxid <= this.state.lastZxid) {
-      if (this.ctx.tracing) this.ctx.trace("zk-skip", { zxid: txn.zxid, lastZxid: this.state.lastZxid });
+      if (this.ctx.tracing) this.note({ kind: "zk-skip", data: { zxid: txn.zxid, lastZxid: this.state.lastZxid } });
       return;
     }
     const sessionWrite = txn.body.type === "write" || (txn.body.type === "closeSession" && origin !== null);
     if (sessionWrite && origin !== null && origin.xid <= this.state.lastXid(origin.sessionId)) return; // applied already
     const outcome = this.state.apply(txn, origin);
-    if (this.ctx.tracing) this.ctx.trace("zk-apply", { zxid: txn.zxid, digest: this.state.tree.digest(), ...changesOf(outcome.triggers) });
+    if (this.ctx.tracing) this.note({ kind: "zk-apply", data: { zxid: txn.zxid, digest: this.state.tree.digest(), ...changesOf(outcome.triggers) } });
     for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid, this.mayRead)) {
       const conn = this.connections.get(client);
       if (conn === undefined) continue;
@@ -682,6 +684,11 @@ export class ZkServer implements Node<ZkServerMsg> {
 
   // ---------------------------------------------------------------- plumbing
 
+  /** A note about this server in the trace, in the shape its schema gives (zkNoteSchema). */
+  private note(note: ZkNote): void {
+    this.ctx.trace(note.kind, note.data);
+  }
+
   /** The connection's caller, built once per session and set of identities (it rides in every forwarded write). */
   private callerOf(conn: Connection): Caller {
     const sessionId = conn.sessionId ?? 0;
@@ -709,7 +716,7 @@ const WORLD: Caller = { sessionId: 0, authIds: ["world:anyone"] };
  * may be told): the committed log's changes, from which a checker knows which
  * watch events each client was owed.
  */
-function changesOf(triggers: readonly WatchTrigger[]): { changes?: readonly (readonly string[])[] } {
+function changesOf(triggers: readonly WatchTrigger[]): { changes?: z.infer<typeof zkChangeSchema>[] } {
   if (triggers.length === 0) return {};
-  return { changes: triggers.map((t) => (allows(t.acl, WORLD, PERMS.READ) ? [t.type, t.path] : [t.type, t.path, "acl"])) };
+  return { changes: triggers.map((t): z.infer<typeof zkChangeSchema> => (allows(t.acl, WORLD, PERMS.READ) ? [t.type, t.path] : [t.type, t.path, "acl"])) };
 }
