@@ -140,6 +140,8 @@ export const engineConfigSchema = z
     nemesis: nemesisSchema.optional(),
     /** Deep-freeze every message at send so that a node that mutates one fails at once. */
     freezeMessages: z.boolean().default(true),
+    /** Run every node's own `invariants()` after each of its handlers; a broken one stops the run as a bug. */
+    checkInvariants: z.boolean().default(true),
   })
   .superRefine((config, ctx) => {
     const known = new Set<string>();

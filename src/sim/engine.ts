@@ -127,6 +127,8 @@ export class Simulation<Msg> {
   private readonly recorder: TraceRecorder;
   private readonly recording: boolean;
   private readonly freeze: boolean;
+  /** Run each node's invariants() after its handlers (the configuration's checkInvariants). */
+  private readonly checking: boolean;
   private readonly syncLatencyUs: number;
   private readonly stats: RunStats = {
     processed: 0,
@@ -146,6 +148,7 @@ export class Simulation<Msg> {
     this.nodeIds = Object.freeze(this.config.nodes.slice());
     this.createNode = options.createNode;
     this.freeze = this.config.freezeMessages;
+    this.checking = this.config.checkInvariants;
     this.syncLatencyUs = this.config.disk.syncLatencyUs;
     this.rng = new Rng(this.seed);
     this.netRng = this.rng.fork("net");
@@ -427,6 +430,7 @@ export class Simulation<Msg> {
     const msg = item.payload as Msg;
     this.recycle(item); // before the handler: its sends can reuse this item at once
     (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, msg);
+    if (this.checking) this.checkInvariants(host);
     return false;
   }
 
@@ -450,6 +454,22 @@ export class Simulation<Msg> {
     this.stats.timers++;
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
     (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
+    if (this.checking) this.checkInvariants(host);
+  }
+
+  /**
+   * Runs a node's own invariants after one of its handlers. A broken one is a
+   * bug in zksim: the failure names the seed, the time and the node (even for
+   * a start caused by a restart fault, which belongs to no node's event).
+   */
+  private checkInvariants(host: Host<Msg>): void {
+    const node = host.node;
+    if (node === null || node.invariants === undefined) return;
+    try {
+      node.invariants();
+    } catch (error) {
+      throw new SimulationFailure(this.seed, this.nowUsValue, host.id, error);
+    }
   }
 
   private completeSync(item: Item): void {
@@ -466,6 +486,7 @@ export class Simulation<Msg> {
       return;
     }
     host.node?.synced?.(host.ctx as Context<Msg>, item.id);
+    if (this.checking) this.checkInvariants(host);
   }
 
   /** Keeps a delivery, timer or sync report for a paused node; false when the queue is full and a delivery was dropped. */
@@ -564,6 +585,7 @@ export class Simulation<Msg> {
     host.async = typeof host.node.isSettled === "function";
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
     host.node.start(host.ctx);
+    if (this.checking) this.checkInvariants(host);
   }
 
   /** Throws the node object away with all volatile state: timers, held messages, unsynced writes. */
