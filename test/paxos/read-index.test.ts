@@ -1,25 +1,55 @@
 import { describe, expect, test } from "vitest";
-import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg } from "../../src/paxos/index.ts";
-import { Simulation, type Context } from "../../src/sim/index.ts";
+import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg, type LogServerOptions, type LogServerTimer } from "../../src/paxos/index.ts";
+import { Simulation, unreachable, type Context, type Node, type SyncId } from "../../src/sim/index.ts";
 
-type ReadTag = { owner: "test"; kind: "read" };
+type ReadTag = { readonly owner: "test"; readonly kind: "read" };
+type ReaderTimer = LogServerTimer | ReadTag;
 
 /** A log server that asks for a read barrier at 1 s and records what it got, with the leader's applied end at that moment. */
-class Reader extends LogServer {
+class Reader implements Node<LogServerMsg, ReaderTimer> {
   result: { slot: number | null; leaderAppliedAtCall: number; appliedAtReply: number } | "pending" = "pending";
   peekLeaderApplied: () => number = () => 0;
+  private readonly server: LogServer;
 
-  override start(ctx: Context<LogServerMsg>): void {
-    super.start(ctx);
-    ctx.setTimer(1_000_000, { owner: "test", kind: "read" } satisfies ReadTag);
+  constructor(options: LogServerOptions) {
+    this.server = new LogServer(options);
   }
 
-  override timer(ctx: Context<LogServerMsg>, tag: unknown): void {
-    if ((tag as ReadTag).owner !== "test") return super.timer(ctx, tag);
-    const leaderAppliedAtCall = this.peekLeaderApplied();
-    this.paxos.readIndex(ctx, (slot) => {
-      this.result = { slot, leaderAppliedAtCall, appliedAtReply: this.paxos.appliedEnd };
-    });
+  get paxos(): LogServer["paxos"] {
+    return this.server.paxos;
+  }
+
+  start(ctx: Context<LogServerMsg, ReaderTimer>): void {
+    this.server.start(ctx);
+    ctx.setTimer(1_000_000, { owner: "test", kind: "read" });
+  }
+
+  receive(ctx: Context<LogServerMsg, ReaderTimer>, from: string, msg: LogServerMsg): void {
+    this.server.receive(ctx, from, msg);
+  }
+
+  timer(ctx: Context<LogServerMsg, ReaderTimer>, tag: ReaderTimer): void {
+    switch (tag.owner) {
+      case "paxos":
+      case "server":
+        return this.server.timer(ctx, tag);
+      case "test": {
+        const leaderAppliedAtCall = this.peekLeaderApplied();
+        return this.paxos.readIndex(ctx, (slot) => {
+          this.result = { slot, leaderAppliedAtCall, appliedAtReply: this.paxos.appliedEnd };
+        });
+      }
+      default:
+        return unreachable(tag, "reader timer");
+    }
+  }
+
+  synced(ctx: Context<LogServerMsg, ReaderTimer>, sync: SyncId): void {
+    this.server.synced(ctx, sync);
+  }
+
+  invariants(): void {
+    this.server.invariants();
   }
 }
 
