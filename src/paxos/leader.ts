@@ -137,7 +137,8 @@ export class Leader<Cmd> extends Proposer<Cmd> {
     this.reads.newTerm();
     this.lastAckUs.clear();
     this.barrierSlot = this.nextSlot++;
-    this.startPhase2(this.barrierSlot, this.noop(this.barrierSlot));
+    this.reserve(this.barrierSlot, this.noop(this.barrierSlot));
+    this.startReserved();
     this.leaderTick();
   }
 

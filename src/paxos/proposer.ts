@@ -1,4 +1,4 @@
-import { fail, type NodeId, type TimerId } from "../sim/index.ts";
+import { assert, fail, type NodeId, type TimerId } from "../sim/index.ts";
 import type { Acceptor } from "./acceptor.ts";
 import { ballotsEqual, BALLOT_ZERO, compareBallots, formatBallot, type Ballot } from "./ballot.ts";
 import type { CatchUp } from "./catch-up.ts";
@@ -75,6 +75,12 @@ export abstract class Proposer<Cmd> {
 
   // leader
   private readonly inflight = new Map<number, Inflight<Cmd>>();
+  /**
+   * Slots that already have a value (a new leader's recovered slots, its
+   * barrier no-op) waiting for room in the pipeline window, in slot order.
+   * They go before any queued proposal.
+   */
+  private readonly reserved: { readonly slot: number; readonly value: Value<Cmd> }[] = [];
   /** Proposals of the layer above in phase 2 or chosen, by slot: settled when the slot is applied. */
   protected readonly awaiting = new Map<number, Proposal<Cmd>>();
   /** Proposals waiting for a slot. */
@@ -101,7 +107,7 @@ export abstract class Proposer<Cmd> {
   /** Proposes a command; see `Replica.propose`. */
   abstract propose(cmd: Cmd, done: Done): "proposed" | ProposeRefusal;
   abstract timer(tag: ProposerTimer): void;
-  /** Promises from a quorum made this replica leader and it re-proposed its recovered slots: what it does next. */
+  /** Promises from a quorum made this replica leader and reserved its recovered slots: what it does first. */
   protected abstract elected(): void;
   /** Phase 2 chose `value` in `slot` (the learner has it). */
   protected abstract chosen(slot: number, value: Value<Cmd>): void;
@@ -218,18 +224,39 @@ export abstract class Proposer<Cmd> {
     this.setRole("follower", reason);
     if (this.leaderHint === this.outbox.self) this.leaderHint = null;
     this.inflight.clear();
+    this.reserved.length = 0;
     this.promises.clear();
     this.steppedDown(wasLeader);
   }
 
-  /** Starts queued proposals while the pipeline window has room. */
+  /** Starts phase 2 while the pipeline window has room: reserved slots first, then queued proposals. */
   protected pump(): void {
     if (this.roleValue !== "leader") return;
+    this.startReserved();
     while (this.queue.length > 0 && this.inflight.size < this.config.pipelineWindow && this.nextSlot < this.slotEndMax) {
       const proposal = this.queue.shift() as Proposal<Cmd>;
       const slot = this.nextSlot++;
       this.awaiting.set(slot, proposal);
       this.startPhase2(slot, proposal.value);
+    }
+  }
+
+  /** Gives `slot` (below nextSlot) its value, to go through phase 2 as soon as the window has room, in slot order. */
+  protected reserve(slot: number, value: Value<Cmd>): void {
+    const last = this.reserved[this.reserved.length - 1];
+    assert(slot < this.nextSlot && (last === undefined || last.slot < slot), "a reserved slot is new and below the next free one", {
+      slot,
+      last: last?.slot,
+      nextSlot: this.nextSlot,
+    });
+    this.reserved.push({ slot, value });
+  }
+
+  /** Starts phase 2 for reserved slots while the window has room. */
+  protected startReserved(): void {
+    while (this.reserved.length > 0 && this.inflight.size < this.config.pipelineWindow) {
+      const { slot, value } = this.reserved.shift() as { slot: number; value: Value<Cmd> };
+      this.startPhase2(slot, value);
     }
   }
 
@@ -263,7 +290,11 @@ export abstract class Proposer<Cmd> {
 
   invariants(): void {
     const role = this.roleValue;
-    if (!(role === "leader" || this.inflight.size === 0)) fail("phase 2 at a replica that does not lead", { role, inflight: this.inflight.size });
+    const window = this.config.pipelineWindow;
+    if (!(this.inflight.size <= window)) fail("phase 2 beyond the pipeline window", { inflight: this.inflight.size, window });
+    if (!(role === "leader" || (this.inflight.size === 0 && this.reserved.length === 0))) {
+      fail("phase 2 at a replica that does not lead", { role, inflight: this.inflight.size, reserved: this.reserved.length });
+    }
     if (!(role !== "follower" || this.promises.size === 0)) fail("a follower holds promises", { promises: this.promises.size });
     if (!(this.promises.size <= this.outbox.peers.length)) fail("promises from more replicas than the cluster has", { promises: this.promises.size });
     if ((role === "leader") !== (this.leaderHint === this.outbox.self)) {
@@ -284,6 +315,11 @@ export abstract class Proposer<Cmd> {
       fail("the proposal queue is over its bound", { queued: this.queue.length, queueMax: this.config.proposalQueueMax + this.queueSlack });
     }
     if (!(this.nextSlot <= this.slotEndMax)) fail("a slot beyond what this mode may fill", { nextSlot: this.nextSlot, slotEndMax: this.slotEndMax });
+    const first = this.reserved[0];
+    const last = this.reserved[this.reserved.length - 1];
+    if (first !== undefined && last !== undefined && !(first.slot >= this.candidateFromSlot && last.slot < this.nextSlot)) {
+      fail("reserved slots outside the leader's", { first: first.slot, last: last.slot, fromSlot: this.candidateFromSlot, nextSlot: this.nextSlot });
+    }
   }
 
   // ---------------------------------------------------------------- phase 1 to phase 2
@@ -297,8 +333,9 @@ export abstract class Proposer<Cmd> {
     let slotEnd = Math.max(this.candidateFromSlot, this.learner.chosenEnd);
     for (const slot of highest.keys()) slotEnd = Math.max(slotEnd, slot + 1);
     slotEnd = Math.min(slotEnd, this.slotEndMax);
-    for (let slot = this.candidateFromSlot; slot < slotEnd; slot++) this.startPhase2(slot, this.recoveryValue(slot, highest.get(slot)));
     this.nextSlot = slotEnd;
+    // Every open slot goes through phase 2 again, but within the window like any other: those beyond it wait their turn.
+    for (let slot = this.candidateFromSlot; slot < slotEnd; slot++) this.reserve(slot, this.recoveryValue(slot, highest.get(slot)));
     this.elected();
     this.pump();
   }
@@ -336,7 +373,8 @@ export abstract class Proposer<Cmd> {
     return this.noop(slot);
   }
 
-  protected startPhase2(slot: number, value: Value<Cmd>): void {
+  private startPhase2(slot: number, value: Value<Cmd>): void {
+    assert(this.inflight.size < this.config.pipelineWindow, "phase 2 beyond the pipeline window", { slot, window: this.config.pipelineWindow });
     this.inflight.set(slot, { value, acceptedBy: new Set(), sentUs: this.outbox.now() });
     this.outbox.broadcast({ type: "accept", ballot: this.ballot, slot, value, commit: this.learner.appliedEnd });
   }
