@@ -30,6 +30,8 @@ export class CatchUp<Cmd> {
     private readonly config: PaxosConfig,
     private readonly acceptor: Acceptor<Cmd>,
     private readonly learner: Learner<Cmd>,
+    /** Called after a snapshot from a peer is installed: the applied end jumped, perhaps with no slot applied after it. */
+    private readonly installed: () => void,
   ) {}
 
   /** Every slot below `commit` is chosen; what this replica accepted at `ballot` is the chosen value. */
@@ -86,6 +88,7 @@ export class CatchUp<Cmd> {
     this.learner.install({ slot, state });
     this.acceptor.truncateBelow(slot);
     this.outbox.storage.sync();
+    this.installed();
     this.fetchPending = false;
     this.request(from);
   }

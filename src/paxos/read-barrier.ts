@@ -149,6 +149,10 @@ export class ReadBarrier<Cmd> {
       fail("reads at the leader out of probe order", { first: first.probe, last: last.probe, probeSeq: this.probeSeq });
     }
     if (!(this.probeAcked.size <= this.outbox.peers.length)) fail("probe acks from more replicas than the cluster has", { acked: this.probeAcked.size });
+    // Released as soon as the applied end reaches them, by an apply or by a snapshot installed.
+    for (const read of this.waitingApply) {
+      if (read.slot <= this.learner.appliedEnd) fail("a read waits for a slot already applied", { slot: read.slot, appliedEnd: this.learner.appliedEnd });
+    }
   }
 
   private counts(): Record<string, number> {

@@ -77,7 +77,8 @@ export class Replica<Cmd> {
     this.learner = new Learner(ctx.storage, this.machine, (slot, value) => this.onApplied(slot, value), (slot, kept, other) =>
       this.outbox.note("conflict", { slot, kept: kept.id, other: other.id }),
     );
-    this.catchUp = new CatchUp(this.outbox, this.config, this.acceptor, this.learner);
+    // A snapshot can carry the applied end past reads waiting for a slot with no apply after it: release them then too.
+    this.catchUp = new CatchUp(this.outbox, this.config, this.acceptor, this.learner, () => this.multi?.reads.applied());
     const parts = {
       outbox: this.outbox,
       config: this.config,

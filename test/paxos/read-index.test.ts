@@ -1,6 +1,16 @@
 import { describe, expect, test } from "vitest";
-import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg, type LogServerOptions, type LogServerTimer } from "../../src/paxos/index.ts";
-import { Simulation, unreachable, type Context, type Node, type SyncId } from "../../src/sim/index.ts";
+import {
+  LogServer,
+  paxosConfigSchema,
+  Replica,
+  serverIds,
+  type LogServerMsg,
+  type LogServerOptions,
+  type LogServerTimer,
+  type PaxosMsg,
+  type ReplicaContext,
+} from "../../src/paxos/index.ts";
+import { Rng, Simulation, unreachable, type Context, type Node, type NodeId, type SyncId } from "../../src/sim/index.ts";
 
 type ReadTag = { readonly owner: "test"; readonly kind: "read" };
 type ReaderTimer = LogServerTimer | ReadTag;
@@ -84,6 +94,53 @@ describe("the read barrier", () => {
       expect(r.slot as number).toBeGreaterThanOrEqual(r.leaderAppliedAtCall);
       expect(r.appliedAtReply).toBeGreaterThanOrEqual(r.slot as number);
     }
+  });
+
+  test("a read waiting at a follower is answered when a snapshot carries the applied end past its slot, with no slot applied after it", () => {
+    // One replica driven by hand, its peers played by the test.
+    const sent: { to: NodeId; msg: PaxosMsg<string> }[] = [];
+    const disk = new Map<string, unknown>();
+    const ctx: ReplicaContext<string> = {
+      self: "s3",
+      nodes: ["s1", "s2", "s3"],
+      incarnation: 1,
+      send: (to, msg) => void sent.push({ to, msg }),
+      setTimer: () => 0,
+      cancelTimer: () => {},
+      now: () => 0,
+      rng: new Rng(1),
+      storage: {
+        read: (k) => disk.get(k),
+        write: (k, v) => void disk.set(k, v),
+        delete: (k) => void disk.delete(k),
+        keys: () => [...disk.keys()].sort(),
+        sync: () => 1,
+        unsyncedCount: 0,
+      },
+      tracing: false,
+      trace: () => {},
+    };
+    let state: unknown = null;
+    const replica = new Replica<string>(paxosConfigSchema.parse({}), ["s1", "s2", "s3"], {
+      apply: () => {},
+      snapshot: () => state,
+      restore: (_slot, restored) => void (state = restored),
+    });
+    replica.start(ctx);
+    const ballot = { round: 1, node: "s1" };
+    replica.receive(ctx, "s1", { type: "heartbeat", ballot, commit: 0, probe: 0 });
+    const answers: (number | null)[] = [];
+    replica.readIndex(ctx, (slot) => answers.push(slot));
+    const ask = sent.find((s) => s.msg.type === "read-index");
+    expect(ask?.to).toBe("s1");
+    const request = (ask?.msg as { request: number }).request;
+    replica.receive(ctx, "s1", { type: "read-index-reply", request, slot: 5 });
+    expect(answers).toEqual([]);
+    replica.receive(ctx, "s1", { type: "snapshot", slot: 7, chunkIndex: 0, chunkCount: 1, data: JSON.stringify({ count: 7 }) });
+    expect(replica.appliedEnd).toBe(7);
+    expect(state).toEqual({ count: 7 });
+    expect(answers).toEqual([5]);
+    replica.invariants();
   });
 
   test("an isolated replica gets no barrier: null, not a stale slot (seed 2)", () => {
