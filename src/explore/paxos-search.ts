@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { runPaxosCluster, serverIds, type PaxosBug, type PaxosConfigInput, type PaxosRunResult } from "../paxos/index.ts";
-import type { Fault, NodeId, ScheduledFault } from "../sim/index.ts";
+import { SimulationFailure, type Fault, type NodeId, type ScheduledFault } from "../sim/index.ts";
 
 /**
  * One generated test case for the Paxos search: a cluster, a network, a disk
@@ -127,6 +127,8 @@ export function runPaxosCase(c: PaxosCase, options: PaxosCaseOptions): PaxosRunR
       },
       disk: { syncLatencyUs: c.syncLatencyUs },
       faults,
+      // Every replica's own invariants after every event: a broken one fails the case as a bug, with its seed.
+      checkInvariants: true,
     },
     serverCount: c.serverCount,
     paxos: { ...SEARCH_PAXOS, bugs: [...options.bugs] },
@@ -144,6 +146,21 @@ export function caseFailure(result: PaxosRunResult): string | null {
   if (violation !== undefined) return `${violation.check}: ${violation.message} (at ${violation.t} µs)`;
   if (result.liveness !== undefined && !result.liveness.held) return `paxos.liveness: ${result.liveness.message}`;
   return null;
+}
+
+/**
+ * Runs a case and says what went wrong (null when nothing did): a violation,
+ * a liveness failure, or a bug in zksim itself (an assertion or a broken
+ * invariant, reported with its seed, time and node) so that the search
+ * shrinks that too instead of stopping at the first throw.
+ */
+function failureOf(c: PaxosCase, options: PaxosCaseOptions): string | null {
+  try {
+    return caseFailure(runPaxosCase(c, options));
+  } catch (error) {
+    if (error instanceof SimulationFailure) return `bug in zksim: ${error.message}`;
+    throw error;
+  }
 }
 
 export interface PaxosSearchOptions extends PaxosCaseOptions {
@@ -169,7 +186,7 @@ export interface PaxosSearchResult {
  * found that still breaks the property, with its engine seed.
  */
 export function searchPaxos(options: PaxosSearchOptions): PaxosSearchResult {
-  const property = fc.property(paxosCaseArbitrary(), (c) => caseFailure(runPaxosCase(c, options)) === null);
+  const property = fc.property(paxosCaseArbitrary(), (c) => failureOf(c, options) === null);
   const details = fc.check(property, { seed: options.seed, numRuns: options.numRuns });
   const counterexample = details.counterexample?.[0] ?? null;
   return {
@@ -178,7 +195,7 @@ export function searchPaxos(options: PaxosSearchOptions): PaxosSearchResult {
     numShrinks: details.numShrinks,
     seed: details.seed,
     counterexample,
-    failure: counterexample === null ? null : caseFailure(runPaxosCase(counterexample, options)),
+    failure: counterexample === null ? null : failureOf(counterexample, options),
   };
 }
 
