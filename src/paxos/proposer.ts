@@ -243,7 +243,7 @@ export abstract class Proposer<Cmd> {
 
   /** Gives `slot` (below nextSlot) its value, to go through phase 2 as soon as the window has room, in slot order. */
   protected reserve(slot: number, value: Value<Cmd>): void {
-    const last = this.reserved[this.reserved.length - 1];
+    const last = this.reserved.length === 0 ? undefined : this.reserved[this.reserved.length - 1];
     assert(slot < this.nextSlot && (last === undefined || last.slot < slot), "a reserved slot is new and below the next free one", {
       slot,
       last: last?.slot,
@@ -315,10 +315,12 @@ export abstract class Proposer<Cmd> {
       fail("the proposal queue is over its bound", { queued: this.queue.length, queueMax: this.config.proposalQueueMax + this.queueSlack });
     }
     if (!(this.nextSlot <= this.slotEndMax)) fail("a slot beyond what this mode may fill", { nextSlot: this.nextSlot, slotEndMax: this.slotEndMax });
-    const first = this.reserved[0];
-    const last = this.reserved[this.reserved.length - 1];
-    if (first !== undefined && last !== undefined && !(first.slot >= this.candidateFromSlot && last.slot < this.nextSlot)) {
-      fail("reserved slots outside the leader's", { first: first.slot, last: last.slot, fromSlot: this.candidateFromSlot, nextSlot: this.nextSlot });
+    if (this.reserved.length > 0) {
+      const first = (this.reserved[0] as { slot: number }).slot;
+      const last = (this.reserved[this.reserved.length - 1] as { slot: number }).slot;
+      if (!(first >= this.candidateFromSlot && last < this.nextSlot)) {
+        fail("reserved slots outside the leader's", { first, last, fromSlot: this.candidateFromSlot, nextSlot: this.nextSlot });
+      }
     }
   }
 

@@ -143,15 +143,18 @@ export class ReadBarrier<Cmd> {
       fail("read barriers beyond their bound", this.counts());
     }
     if (!(this.pending.length === 0 || leading)) fail("reads wait for a leadership confirmation at a replica that does not lead", this.counts());
-    const first = this.pending[0];
-    const last = this.pending[this.pending.length - 1];
-    if (first !== undefined && last !== undefined && !(first.probe <= last.probe && last.probe <= this.probeSeq)) {
-      fail("reads at the leader out of probe order", { first: first.probe, last: last.probe, probeSeq: this.probeSeq });
+    if (this.pending.length > 0) {
+      const first = this.pending[0] as PendingRead;
+      const last = this.pending[this.pending.length - 1] as PendingRead;
+      if (!(first.probe <= last.probe && last.probe <= this.probeSeq)) {
+        fail("reads at the leader out of probe order", { first: first.probe, last: last.probe, probeSeq: this.probeSeq });
+      }
     }
     if (!(this.probeAcked.size <= this.outbox.peers.length)) fail("probe acks from more replicas than the cluster has", { acked: this.probeAcked.size });
     // Released as soon as the applied end reaches them, by an apply or by a snapshot installed.
-    for (const read of this.waitingApply) {
-      if (read.slot <= this.learner.appliedEnd) fail("a read waits for a slot already applied", { slot: read.slot, appliedEnd: this.learner.appliedEnd });
+    for (let k = 0; k < this.waitingApply.length; k++) {
+      const slot = (this.waitingApply[k] as { slot: number }).slot;
+      if (slot <= this.learner.appliedEnd) fail("a read waits for a slot already applied", { slot, appliedEnd: this.learner.appliedEnd });
     }
   }
 

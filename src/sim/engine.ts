@@ -127,8 +127,6 @@ export class Simulation<Msg> {
   private readonly recorder: TraceRecorder;
   private readonly recording: boolean;
   private readonly freeze: boolean;
-  /** Run each node's invariants() after its handlers (the configuration's checkInvariants). */
-  private readonly checking: boolean;
   private readonly syncLatencyUs: number;
   private readonly stats: RunStats = {
     processed: 0,
@@ -148,7 +146,6 @@ export class Simulation<Msg> {
     this.nodeIds = Object.freeze(this.config.nodes.slice());
     this.createNode = options.createNode;
     this.freeze = this.config.freezeMessages;
-    this.checking = this.config.checkInvariants;
     this.syncLatencyUs = this.config.disk.syncLatencyUs;
     this.rng = new Rng(this.seed);
     this.netRng = this.rng.fork("net");
@@ -430,7 +427,7 @@ export class Simulation<Msg> {
     const msg = item.payload as Msg;
     this.recycle(item); // before the handler: its sends can reuse this item at once
     (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, msg);
-    if (this.checking) this.checkInvariants(host);
+    if (host.checked) this.checkInvariants(host);
     return false;
   }
 
@@ -454,7 +451,7 @@ export class Simulation<Msg> {
     this.stats.timers++;
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
     (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
-    if (this.checking) this.checkInvariants(host);
+    if (host.checked) this.checkInvariants(host);
   }
 
   /**
@@ -486,7 +483,7 @@ export class Simulation<Msg> {
       return;
     }
     host.node?.synced?.(host.ctx as Context<Msg>, item.id);
-    if (this.checking) this.checkInvariants(host);
+    if (host.checked) this.checkInvariants(host);
   }
 
   /** Keeps a delivery, timer or sync report for a paused node; false when the queue is full and a delivery was dropped. */
@@ -583,9 +580,10 @@ export class Simulation<Msg> {
     host.ctx = this.makeContext(host);
     host.node = this.createNode(host.id);
     host.async = typeof host.node.isSettled === "function";
+    host.checked = this.config.checkInvariants && typeof host.node.invariants === "function";
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
     host.node.start(host.ctx);
-    if (this.checking) this.checkInvariants(host);
+    if (host.checked) this.checkInvariants(host);
   }
 
   /** Throws the node object away with all volatile state: timers, held messages, unsynced writes. */
