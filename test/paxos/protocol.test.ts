@@ -220,8 +220,14 @@ class ScriptedAcceptor implements Node<LogServerMsg, never> {
   constructor(private readonly accepted: readonly AcceptedEntry<LogCmd>[]) {}
   start(): void {}
   receive(ctx: Context<LogServerMsg, never>, from: NodeId, msg: LogServerMsg): void {
-    if (msg.type === "prepare") ctx.send(from, { type: "promise", ballot: msg.ballot, fromSlot: msg.fromSlot, accepted: this.accepted, snapshotSlot: 0 });
-    if (msg.type === "accept") ctx.send(from, { type: "accepted", ballot: msg.ballot, slot: msg.slot });
+    switch (msg.type) {
+      case "prepare":
+        return ctx.send(from, { type: "promise", ballot: msg.ballot, fromSlot: msg.fromSlot, accepted: this.accepted, snapshotSlot: 0 });
+      case "accept":
+        return ctx.send(from, { type: "accepted", ballot: msg.ballot, slot: msg.slot });
+      default:
+        return; // the script answers nothing else (heartbeats, fetches...)
+    }
   }
   timer(_ctx: Context<LogServerMsg, never>, tag: never): void {
     unreachable(tag, "scripted acceptor timer");
