@@ -1,4 +1,4 @@
-import { assert, type Storage } from "../sim/index.ts";
+import { assert, fail, type Storage } from "../sim/index.ts";
 import { slotKey } from "./acceptor.ts";
 import type { ChosenEntry, Value } from "./messages.ts";
 
@@ -132,6 +132,17 @@ export class Learner<Cmd> {
     this.dropBelow(snapshot.slot);
     this.applyReady();
     return true;
+  }
+
+  /** The log's bookkeeping: snapshot <= applied <= known chosen, and nothing applicable is left unapplied. */
+  invariants(): void {
+    if (!(this.snapshotSlotValue <= this.appliedSlot && this.appliedSlot <= this.knownEnd)) fail("the applied end is outside [snapshot, chosen end]", this.ends());
+    if (this.chosen.has(this.appliedSlot)) fail("a chosen slot at the applied end was not applied", this.ends());
+    if (!(this.chosen.size <= this.knownEnd - this.snapshotSlotValue)) fail("chosen values held outside [snapshot, chosen end)", this.ends());
+  }
+
+  private ends(): Record<string, number> {
+    return { snapshotSlot: this.snapshotSlotValue, appliedEnd: this.appliedSlot, chosenEnd: this.knownEnd, held: this.chosen.size };
   }
 
   private remember(slot: number, value: Value<Cmd>): void {

@@ -147,6 +147,8 @@ export const engineConfigSchema = z
      * A resumed node's held queue (pausedQueueMax) arrives at one instant: keep this above it.
      */
     eventsPerInstantMax: z.int().min(1).max(1_000_000_000).default(1_000_000),
+    /** Run every node's own `invariants()` after each of its handlers; a broken one stops the run as a bug. */
+    checkInvariants: z.boolean().default(true),
   })
   .superRefine((config, ctx) => {
     const known = new Set<string>();

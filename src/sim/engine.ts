@@ -451,6 +451,7 @@ export class Simulation<Msg> {
     const msg = item.payload as Msg;
     this.recycle(item); // before the handler: its sends can reuse this item at once
     (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, msg);
+    if (host.checked) this.checkInvariants(host);
     return false;
   }
 
@@ -474,6 +475,22 @@ export class Simulation<Msg> {
     this.stats.timers++;
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
     (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
+    if (host.checked) this.checkInvariants(host);
+  }
+
+  /**
+   * Runs a node's own invariants after one of its handlers. A broken one is a
+   * bug in zksim: the failure names the seed, the time and the node (even for
+   * a start caused by a restart fault, which belongs to no node's event).
+   */
+  private checkInvariants(host: Host<Msg>): void {
+    const node = host.node;
+    if (node === null || node.invariants === undefined) return;
+    try {
+      node.invariants();
+    } catch (error) {
+      throw new SimulationFailure(this.seed, this.nowUsValue, host.id, error);
+    }
   }
 
   private completeSync(item: Item): void {
@@ -490,6 +507,7 @@ export class Simulation<Msg> {
       return;
     }
     host.node?.synced?.(host.ctx as Context<Msg>, item.id);
+    if (host.checked) this.checkInvariants(host);
   }
 
   /** Keeps a delivery, timer or sync report for a paused node; false when the queue is full and a delivery was dropped. */
@@ -586,8 +604,10 @@ export class Simulation<Msg> {
     host.ctx = this.makeContext(host);
     host.node = this.createNode(host.id);
     host.async = typeof host.node.isSettled === "function";
+    host.checked = this.config.checkInvariants && typeof host.node.invariants === "function";
     if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
     host.node.start(host.ctx);
+    if (host.checked) this.checkInvariants(host);
   }
 
   /** Throws the node object away with all volatile state: timers, held messages, unsynced writes. */

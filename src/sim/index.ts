@@ -50,5 +50,5 @@ export type {
   DropReason,
   FaultSource,
 } from "./trace.ts";
-export { assert, AssertionError, unreachable } from "./assert.ts";
+export { assert, AssertionError, fail, unreachable } from "./assert.ts";
 export { freezePlainData } from "./freeze.ts";
