@@ -1,4 +1,4 @@
-import { type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import { assert, unreachable, type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
 import { clientNoteSchema, isClientNoteKind, writeNote, type ClientNote } from "./notes.ts";
 import type { StorageMsg } from "./storage.ts";
 import {
@@ -251,8 +251,8 @@ interface PendingStore {
  * ConnectionLoss (their outcome is unknown) and the client reconnects to the
  * next server with its session, its last zxid and its watches.
  */
-export class ZkClient implements Node<ClientMsg> {
-  private ctx!: Context<ClientMsg>;
+export class ZkClient implements Node<ClientMsg, ClientTimer> {
+  private ctx!: Context<ClientMsg, ClientTimer>;
   private state: KeeperState | "Connecting" = "Connecting";
   private sessionId: number | null = null;
   private timeoutMs: number;
@@ -292,7 +292,7 @@ export class ZkClient implements Node<ClientMsg> {
 
   // ---------------------------------------------------------------- node entry points
 
-  start(ctx: Context<ClientMsg>): void {
+  start(ctx: Context<ClientMsg, ClientTimer>): void {
     this.ctx = ctx;
     this.connect();
     const api = this.api();
@@ -315,25 +315,45 @@ export class ZkClient implements Node<ClientMsg> {
     );
   }
 
-  receive(ctx: Context<ClientMsg>, from: NodeId, msg: ClientMsg): void {
+  receive(ctx: Context<ClientMsg, ClientTimer>, from: NodeId, msg: ClientMsg): void {
     this.ctx = ctx;
-    if (msg.type === "storage-ack") return this.storeAcked(msg);
-    if (msg.type === "storage-write") return;
-    if (!("connection" in msg) || msg.connection !== this.connection) return;
-    if (msg.type === "zk-refused") return this.refused(msg.reason);
-    if (from !== this.server()) return;
-    if (msg.type === "zk-pong") return this.pong(msg);
-    if (!("seq" in msg)) return;
-    if (!this.stream.accept(msg as ServerToClient & { seq: number })) return this.disconnect();
+    switch (msg.type) {
+      case "storage-ack":
+        return this.storeAcked(msg);
+      case "zk-refused":
+        if (msg.connection === this.connection) this.refused(msg.reason);
+        return;
+      case "zk-pong":
+        if (msg.connection === this.connection && from === this.server()) this.pong(msg);
+        return;
+      case "zk-connected":
+      case "zk-reply":
+      case "zk-watch":
+      case "zk-expired":
+        if (msg.connection === this.connection && from === this.server()) this.fromStream(msg);
+        return;
+      case "storage-write":
+      case "zk-connect":
+      case "zk-request":
+      case "zk-ping":
+      case "zk-close":
+        return; // what clients send, not receive
+      default:
+        return unreachable(msg, "client message");
+    }
+  }
+
+  /** A message of the connection's ordered stream: delivered in order, or the connection is broken. */
+  private fromStream(msg: ServerToClient & { seq: number }): void {
+    if (!this.stream.accept(msg)) return this.disconnect();
     for (let next = this.stream.take(); next !== undefined; next = this.stream.take()) {
       this.lastHeardUs = this.ctx.now();
       this.inOrder(next);
     }
   }
 
-  timer(ctx: Context<ClientMsg>, tag: unknown): void {
+  timer(ctx: Context<ClientMsg, ClientTimer>, t: ClientTimer): void {
     this.ctx = ctx;
-    const t = tag as ClientTimer;
     switch (t.kind) {
       case "store":
         return this.storeResend(t.id);
@@ -363,7 +383,17 @@ export class ZkClient implements Node<ClientMsg> {
         ctx.setTimer(readTimeoutUs - silentUs, t);
         return;
       }
+      default:
+        return unreachable(t, "client timer");
     }
+  }
+
+  /** What must hold between events (the engine runs it after every handler when checking invariants). */
+  invariants(): void {
+    assert(this.inFlight.size + this.queued.length <= IN_FLIGHT_MAX, "more requests outstanding than a client may have", { inFlight: this.inFlight.size, queued: this.queued.length });
+    assert(this.state === "SyncConnected" || this.inFlight.size === 0, "requests in flight without a connection", { state: this.state, inFlight: this.inFlight.size });
+    assert(!this.isClosed() || this.queued.length === 0, "requests queued on a closed session", { state: this.state });
+    assert(this.stores.size <= IN_FLIGHT_MAX && this.sleeps.size <= IN_FLIGHT_MAX, "storage writes or sleeps beyond their bound");
   }
 
   /**
@@ -479,6 +509,9 @@ export class ZkClient implements Node<ClientMsg> {
 
   private closed(): void {
     this.state = "Closed";
+    // Requests issued after the close (with it still in flight) find the session gone, as later ones do.
+    this.failInFlight("SessionExpired");
+    for (const { entry } of this.queued.splice(0)) this.finish(entry, { ok: false, err: "SessionExpired" }, null);
     this.sessionEvent("Closed");
     this.clearWatchers();
   }

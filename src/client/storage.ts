@@ -1,4 +1,5 @@
 import { writeNote } from "./notes.ts";
+import { assert, unreachable } from "../sim/index.ts";
 import type { Context, Node, NodeId } from "../sim/index.ts";
 
 /**
@@ -22,7 +23,7 @@ const KEY_COUNT_MAX = 10_000;
 /** Writes it remembers per writer, so that a retransmitted write is answered, not applied twice. */
 const DONE_MAX = 1_000;
 
-export class StorageNode implements Node<StorageMsg> {
+export class StorageNode implements Node<StorageMsg, never> {
   private readonly values = new Map<string, { value: string; highest: number }>();
   private readonly done = new Map<NodeId, Map<number, StorageMsg & { type: "storage-ack" }>>();
 
@@ -30,8 +31,18 @@ export class StorageNode implements Node<StorageMsg> {
 
   start(): void {}
 
-  receive(ctx: Context<StorageMsg>, from: NodeId, msg: StorageMsg): void {
-    if (msg.type !== "storage-write") return;
+  receive(ctx: Context<StorageMsg, never>, from: NodeId, msg: StorageMsg): void {
+    switch (msg.type) {
+      case "storage-write":
+        return this.write(ctx, from, msg);
+      case "storage-ack":
+        return; // what the storage node sends, not receives
+      default:
+        return unreachable(msg, "storage message");
+    }
+  }
+
+  private write(ctx: Context<StorageMsg, never>, from: NodeId, msg: StorageMsg & { type: "storage-write" }): void {
     let done = this.done.get(from);
     if (done === undefined) {
       done = new Map();
@@ -50,7 +61,15 @@ export class StorageNode implements Node<StorageMsg> {
     ctx.send(from, ack);
   }
 
-  timer(): void {}
+  /** The storage node sets no timers. */
+  timer(_ctx: Context<StorageMsg, never>, tag: never): void {
+    unreachable(tag, "storage timer");
+  }
+
+  invariants(): void {
+    assert(this.values.size <= KEY_COUNT_MAX, "the storage node holds more keys than it may", { keys: this.values.size });
+    for (const done of this.done.values()) assert(done.size <= DONE_MAX, "a writer's remembered writes beyond their bound", { size: done.size });
+  }
 
   /** The value a key holds now (for tests and checkers). */
   read(key: string): string | undefined {

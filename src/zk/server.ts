@@ -1,5 +1,5 @@
-import { assert, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
-import { isPaxosTimer, Replica, type PaxosConfig, type PaxosMsg, type Role, type Value } from "../paxos/index.ts";
+import { assert, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
+import { isPaxosMsg, Replica, type PaxosConfig, type PaxosMsg, type PaxosTimer, type Role, type Value } from "../paxos/index.ts";
 import { allows, generateDigestId } from "./acl.ts";
 import { isWriteOp, type ClientToServer, type RequestOrigin, type ServerToClient, type ServerToServer, type WatchSet, type ZkBatch, type ZkCommand, type ZkServerMsg } from "./messages.ts";
 import type { z } from "zod";
@@ -23,6 +23,8 @@ export interface ZkServerOptions {
 }
 
 type ZkTimer = { readonly owner: "zk"; readonly kind: "tick" } | { readonly owner: "zk"; readonly kind: "resend" };
+/** Every timer a server sets: its replica's and its own. */
+export type ZkServerTimer = PaxosTimer | ZkTimer;
 
 /** A request waiting its turn in its session's FIFO. */
 interface Pending {
@@ -73,13 +75,13 @@ const WAITING_MAX = 16 * BATCH_MAX;
  * requests into transactions (zxid, time stamp, session decisions), keeps each
  * session's writes in order, and expires sessions by its own clock.
  */
-export class ZkServer implements Node<ZkServerMsg> {
+export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
   private readonly replica: Replica<ZkBatch>;
   private state: ZkState;
   private readonly watches = new WatchTable();
   private readonly connections = new Map<NodeId, Connection>();
   private readonly touched = new Set<number>();
-  private ctx!: Context<ZkServerMsg>;
+  private ctx!: Context<ZkServerMsg, ZkServerTimer>;
 
   // leader only
   private epoch = 0;
@@ -124,14 +126,14 @@ export class ZkServer implements Node<ZkServerMsg> {
 
   // ---------------------------------------------------------------- node entry points
 
-  start(ctx: Context<ZkServerMsg>): void {
+  start(ctx: Context<ZkServerMsg, ZkServerTimer>): void {
     this.ctx = ctx;
     this.replica.start(ctx);
     ctx.setTimer(this.options.tickMs * 1000, { owner: "zk", kind: "tick" } satisfies ZkTimer);
     ctx.setTimer(this.resendUs(), { owner: "zk", kind: "resend" } satisfies ZkTimer);
   }
 
-  receive(ctx: Context<ZkServerMsg>, from: NodeId, msg: ZkServerMsg): void {
+  receive(ctx: Context<ZkServerMsg, ZkServerTimer>, from: NodeId, msg: ZkServerMsg): void {
     this.ctx = ctx;
     switch (msg.type) {
       case "zk-connect":
@@ -152,31 +154,53 @@ export class ZkServer implements Node<ZkServerMsg> {
       case "zk-expired":
         return; // meant for clients
       default:
-        this.replica.receive(ctx, from, msg as PaxosMsg<ZkBatch>);
-        this.noticeLeader();
+        return this.toReplica(from, msg);
     }
   }
 
-  timer(ctx: Context<ZkServerMsg>, tag: unknown): void {
+  private toReplica(from: NodeId, msg: PaxosMsg<ZkBatch>): void {
+    if (!isPaxosMsg<ZkBatch>(msg)) return unreachable(msg, "server message");
+    this.replica.receive(this.ctx, from, msg);
+    this.noticeLeader();
+  }
+
+  timer(ctx: Context<ZkServerMsg, ZkServerTimer>, tag: ZkServerTimer): void {
     this.ctx = ctx;
-    if (isPaxosTimer(tag)) {
+    if (tag.owner === "paxos") {
       this.replica.timer(ctx, tag);
       this.noticeLeader();
       return;
     }
-    const t = tag as ZkTimer;
-    if (t.kind === "tick") {
-      this.tick();
-      ctx.setTimer(this.options.tickMs * 1000, t);
-    } else {
-      this.resendWrites(false);
-      ctx.setTimer(this.resendUs(), t);
+    switch (tag.kind) {
+      case "tick":
+        this.tick();
+        ctx.setTimer(this.options.tickMs * 1000, tag);
+        return;
+      case "resend":
+        this.resendWrites(false);
+        ctx.setTimer(this.resendUs(), tag);
+        return;
+      default:
+        return unreachable(tag, "server timer");
     }
   }
 
-  synced(ctx: Context<ZkServerMsg>, sync: SyncId): void {
+  synced(ctx: Context<ZkServerMsg, ZkServerTimer>, sync: SyncId): void {
     this.ctx = ctx;
     this.replica.synced(ctx, sync);
+  }
+
+  /** What must hold between events (the engine runs it after every handler when checking invariants). */
+  invariants(): void {
+    this.replica.invariants();
+    const leader = this.replica.role === "leader";
+    assert(this.waiting.length <= WAITING_MAX, "the leader holds more transactions than it may", { waiting: this.waiting.length });
+    assert(this.batchesInFlight >= 0 && this.batchesInFlight <= BATCHES_IN_FLIGHT_MAX, "batches in flight out of bounds", { batchesInFlight: this.batchesInFlight });
+    assert(leader || (this.waiting.length === 0 && this.batchesInFlight === 0 && this.deferred.length === 0), "leader-only state at a server that does not lead");
+    assert((this.tracker !== null) === (leader && this.leaderReady), "sessions are tracked exactly while this server leads and is ready", { leader, ready: this.leaderReady });
+    assert(this.deferred.length <= WAITING_MAX && (this.deferred.length === 0 || !this.leaderReady), "requests deferred past readiness", { deferred: this.deferred.length });
+    for (const buffer of this.chainBuffer.values()) assert(buffer.size <= CHAIN_BUFFER_MAX, "a session's chain buffer beyond its bound", { size: buffer.size });
+    for (const conn of this.connections.values()) assert(conn.pending.length <= PENDING_MAX, "a session's FIFO beyond its bound", { client: conn.client, pending: conn.pending.length });
   }
 
   // ---------------------------------------------------------------- what tests, checkers and the viewer read
