@@ -84,7 +84,7 @@ export class CatchUp<Cmd> {
     const state: unknown = JSON.parse(this.incoming.parts.join(""));
     this.incoming = null;
     // Noted before installing: installing applies the chosen entries that follow the snapshot.
-    this.outbox.note("install", { slot });
+    this.outbox.note({ kind: "install", data: { slot } });
     this.learner.install({ slot, state });
     this.acceptor.truncateBelow(slot);
     this.outbox.storage.sync();

@@ -22,3 +22,5 @@ export { LogServer } from "./server.ts";
 export type { LogServerMsg, LogServerTimer, LogServerOptions, LogState, LogCmd, SubmitMsg, ScheduledProposal } from "./server.ts";
 export { runPaxosCluster, serverIds } from "./cluster.ts";
 export type { PaxosClusterOptions, PaxosRunResult } from "./cluster.ts";
+export { paxosNoteSchema, ballotSchema, isPaxosNoteKind, asPaxosNote, PAXOS_NOTE_KINDS } from "./notes.ts";
+export type { PaxosNote, PaxosNoteKind } from "./notes.ts";

@@ -1,3 +1,4 @@
+import type { PaxosNote } from "./notes.ts";
 import { assert, type Context, type NodeId, type Storage, type TimerId } from "../sim/index.ts";
 import type { PaxosMsg, PaxosTimer } from "./messages.ts";
 
@@ -69,8 +70,9 @@ export class Outbox<Cmd> {
     return this.ctx.rng.between(min, max);
   }
 
-  note(kind: string, data: unknown): void {
-    if (this.ctx.tracing) this.ctx.trace(kind, data);
+  /** A note about this replica in the trace, in the shape its schema gives (paxosNoteSchema). */
+  note(note: PaxosNote): void {
+    if (this.ctx.tracing) this.ctx.trace(note.kind, note.data);
   }
 
   /** Messages to self not yet handled. */

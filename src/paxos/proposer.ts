@@ -384,7 +384,7 @@ export abstract class Proposer<Cmd> {
   private setRole(role: Role, reason?: string): void {
     if (role === "leader") this.leaderSinceUs = this.outbox.now();
     this.roleValue = role;
-    this.outbox.note("role", { role, ballot: this.currentBallot, ...(reason === undefined ? {} : { reason }) });
+    this.outbox.note({ kind: "role", data: { role, ballot: this.currentBallot, ...(reason === undefined ? {} : { reason }) } });
     this.parts.roleChanged(role, this.currentBallot);
   }
 }

@@ -1,3 +1,4 @@
+import type { PaxosNote } from "./notes.ts";
 import { assert, fail, unreachable, type NodeId, type SyncId } from "../sim/index.ts";
 import { Acceptor } from "./acceptor.ts";
 import { ballotsEqual, compareBallots, type Ballot } from "./ballot.ts";
@@ -20,7 +21,7 @@ export interface ReplicaMachine<Cmd> extends LearnerMachine<Cmd> {
 interface HeldReply<Cmd> {
   readonly to: NodeId;
   readonly msg: PaxosMsg<Cmd>;
-  readonly note: readonly [string, unknown] | null;
+  readonly note: PaxosNote | null;
 }
 
 /**
@@ -75,7 +76,7 @@ export class Replica<Cmd> {
     assert(this.peers.includes(ctx.self), "a replica must be one of its peers", { self: ctx.self });
     this.acceptor = new Acceptor(ctx.storage, this.bugs.has("forget-promise"), this.bugs.has("accept-lower-ballot"));
     this.learner = new Learner(ctx.storage, this.machine, (slot, value) => this.onApplied(slot, value), (slot, kept, other) =>
-      this.outbox.note("conflict", { slot, kept: kept.id, other: other.id }),
+      this.outbox.note({ kind: "conflict", data: { slot, kept: kept.id, other: other.id } }),
     );
     // A snapshot can carry the applied end past reads waiting for a slot with no apply after it: release them then too.
     this.catchUp = new CatchUp(this.outbox, this.config, this.acceptor, this.learner, () => this.multi?.reads.applied());
@@ -135,7 +136,7 @@ export class Replica<Cmd> {
     if (replies === undefined) return false;
     this.repliesAfterSync.delete(sync);
     for (const reply of replies) {
-      if (reply.note !== null) this.outbox.note(reply.note[0], reply.note[1]);
+      if (reply.note !== null) this.outbox.note(reply.note);
       this.outbox.send(reply.to, reply.msg);
     }
     this.flush();
@@ -257,7 +258,7 @@ export class Replica<Cmd> {
     if (accepted === null) return this.outbox.send(from, { type: "reject", ballot, promised: this.acceptor.promised });
     this.proposer.promisedTo(from);
     const promise: PaxosMsg<Cmd> = { type: "promise", ballot, fromSlot, accepted, snapshotSlot: this.learner.snapshotSlot };
-    this.replyAfterSync(from, promise, ["promise", { ballot, to: from }]);
+    this.replyAfterSync(from, promise, { kind: "promise", data: { ballot, to: from } });
   }
 
   private onAccept(from: NodeId, ballot: Ballot, slot: number, value: Value<Cmd>, commit: number): void {
@@ -266,7 +267,7 @@ export class Replica<Cmd> {
       return this.outbox.send(from, { type: "reject", ballot, promised: this.acceptor.promised });
     }
     if (ballotsEqual(ballot, this.acceptor.promised)) this.proposer.follow(ballot);
-    this.replyAfterSync(from, { type: "accepted", ballot, slot }, ["accept", { slot, ballot, vid: value.id }]);
+    this.replyAfterSync(from, { type: "accepted", ballot, slot }, { kind: "accept", data: { slot, ballot, vid: value.id } });
     this.catchUp.learnCommit(from, ballot, commit);
   }
 
@@ -281,10 +282,10 @@ export class Replica<Cmd> {
   }
 
   /** Sends a reply once the writes before it are durable (at once with the reply-before-sync bug). */
-  private replyAfterSync(to: NodeId, msg: PaxosMsg<Cmd>, note: readonly [string, unknown]): void {
+  private replyAfterSync(to: NodeId, msg: PaxosMsg<Cmd>, note: PaxosNote): void {
     const sync = this.outbox.storage.sync();
     if (this.bugs.has("reply-before-sync")) {
-      this.outbox.note(note[0], note[1]);
+      this.outbox.note(note);
       return this.outbox.send(to, msg);
     }
     const waiting = this.repliesAfterSync.get(sync);
@@ -295,7 +296,7 @@ export class Replica<Cmd> {
   // ---------------------------------------------------------------- learner side
 
   private onApplied(slot: number, value: Value<Cmd>): void {
-    this.outbox.note("apply", { slot, vid: value.id });
+    this.outbox.note({ kind: "apply", data: { slot, vid: value.id } });
     this.proposer.applied(slot, value);
     this.multi?.reads.applied();
     const every = this.config.snapshotEvery;
@@ -306,7 +307,7 @@ export class Replica<Cmd> {
     const snapshot = this.learner.compact();
     this.acceptor.truncateBelow(snapshot.slot);
     this.outbox.storage.sync();
-    this.outbox.note("snapshot", { slot: snapshot.slot });
+    this.outbox.note({ kind: "snapshot", data: { slot: snapshot.slot } });
   }
 
   // ---------------------------------------------------------------- plumbing

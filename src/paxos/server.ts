@@ -1,3 +1,4 @@
+import type { PaxosNote } from "./notes.ts";
 import { Digest, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import type { Ballot } from "./ballot.ts";
 import type { PaxosConfig } from "./config.ts";
@@ -131,7 +132,7 @@ export class LogServer implements Node<LogServerMsg, LogServerTimer> {
   private submit(ctx: Ctx, value: LogCmd, hops: number): void {
     const proposedUs = ctx.now();
     const result = this.replica.propose(ctx, value, (outcome) =>
-      ctx.trace("outcome", { value, outcome: outcome.type, latencyUs: ctx.now() - proposedUs }),
+      writePaxosNote(ctx, { kind: "outcome", data: { value, outcome: outcome.type, latencyUs: ctx.now() - proposedUs } }),
     );
     if (result === "proposed" || result.type === "busy") return;
     if (result.leader !== null && result.leader !== ctx.self && hops < FORWARD_HOPS_MAX) {
@@ -155,4 +156,9 @@ export class LogServer implements Node<LogServerMsg, LogServerTimer> {
   get paxos(): Replica<LogCmd> {
     return this.replica;
   }
+}
+
+/** A note in the trace, in the shape its schema gives (paxosNoteSchema). */
+function writePaxosNote(ctx: { trace(kind: string, data?: unknown): void }, note: PaxosNote): void {
+  ctx.trace(note.kind, note.data);
 }

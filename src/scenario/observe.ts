@@ -1,7 +1,7 @@
 import type { NoteRecord, ZkChange } from "../check/index.ts";
 import { asClientNote, isClientNoteKind, type ClientNote } from "../client/index.ts";
 import { asZkNote, isZkNoteKind, type ZkNote } from "../zk/index.ts";
-import { PaxosChecker, PaxosLiveness, type PaxosViolation } from "../paxos/index.ts";
+import { asPaxosNote, isPaxosNoteKind, PaxosChecker, PaxosLiveness, type PaxosNote, type PaxosViolation } from "../paxos/index.ts";
 import type { NodeId, TraceEvent } from "../sim/index.ts";
 import type { ScenarioSimulation } from "./build.ts";
 
@@ -83,18 +83,19 @@ export class ScenarioObserver {
     const kind = event.kind;
     if (isClientNoteKind(kind)) return this.clientNote(event.node, event.t, asClientNote(kind, event.data));
     if (isZkNoteKind(kind)) return this.zkNote(event.node, event.t, asZkNote(kind, event.data));
-    if (kind === "outcome") {
-      const data = event.data as { outcome?: string; latencyUs?: number };
-      this.outcomes.push({ chosen: data.outcome === "chosen", latencyUs: data.latencyUs ?? 0 });
-    }
-    if (event.kind === "role") {
-      const role = (event.data as { role: string }).role;
-      if (role === "leader") {
-        this.leaders.add(event.node);
-        this.leaderChanges++;
-        this.everLed = true;
-        this.endLeaderless(event.t);
-      } else if (this.leaders.delete(event.node) && this.leaders.size === 0) this.leaderlessSince = event.t;
+    if (isPaxosNoteKind(kind)) return this.paxosNote(event.node, event.t, asPaxosNote(kind, event.data));
+  }
+
+  private paxosNote(node: NodeId, t: number, note: PaxosNote): void {
+    if (note.kind === "outcome") this.outcomes.push({ chosen: note.data.outcome === "chosen", latencyUs: note.data.latencyUs });
+    if (note.kind !== "role") return;
+    if (note.data.role === "leader") {
+      this.leaders.add(node);
+      this.leaderChanges++;
+      this.everLed = true;
+      this.endLeaderless(t);
+    } else if (this.leaders.delete(node) && this.leaders.size === 0) {
+      this.leaderlessSince = t;
     }
   }
 
