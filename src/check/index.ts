@@ -15,3 +15,5 @@ export { checkRecipes, checkRecipeProgress } from "./recipes.ts";
 export type { NoteRecord, InvariantResult, ProgressOptions } from "./recipes.ts";
 export { checkRequestsAnswered } from "./zk-liveness.ts";
 export type { LivenessOptions, LivenessResult } from "./zk-liveness.ts";
+export { Found, siteOf } from "./violations.ts";
+export type { ViolationSite } from "./violations.ts";

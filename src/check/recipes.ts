@@ -1,3 +1,5 @@
+import { Found, type ViolationSite } from "./violations.ts";
+
 /**
  * The recipes' invariants, judged from the trace notes their clients write
  * (what each client believes) and the storage node's notes (what it accepted).
@@ -22,8 +24,8 @@ export type RecipeNote =
   /** The client's program ended: whatever it believed it held, it holds no more. */
   | { readonly kind: "workload-done"; readonly data: Readonly<Record<string, never>> };
 
-/** A recipe note as the trace placed it: which node wrote it, and when (virtual µs). */
-export type NoteRecord = RecipeNote & { readonly node: string; readonly t: number };
+/** A recipe note as the trace placed it: which node wrote it, when (virtual µs), and its index in the trace (-1 when unknown). */
+export type NoteRecord = RecipeNote & { readonly node: string; readonly t: number; readonly i: number };
 
 export interface InvariantResult {
   readonly name: "lock-exclusive" | "fencing" | "one-leader-per-term" | "barrier" | "lock-progress" | "election-progress" | "barrier-progress";
@@ -31,12 +33,19 @@ export interface InvariantResult {
   readonly holds: boolean;
   readonly checked: number;
   readonly violations: readonly string[];
+  /** When the invariant was first broken, and the notes that show it (null when it holds). */
+  readonly first: ViolationSite | null;
 }
 
 const VIOLATIONS_MAX = 5;
 
-function result(name: InvariantResult["name"], description: string, checked: number, violations: string[]): InvariantResult {
-  return { name, description, holds: violations.length === 0, checked, violations: violations.slice(0, VIOLATIONS_MAX) };
+function result(name: InvariantResult["name"], description: string, checked: number, found: Found): InvariantResult {
+  return { name, description, holds: found.length === 0, checked, violations: found.texts.slice(0, VIOLATIONS_MAX), first: found.site };
+}
+
+/** The site of a violation shown by these notes, at `atUs` (by default the last note's time). */
+function noteSite(notes: readonly NoteRecord[], atUs = Math.max(0, ...notes.map((n) => n.t))): ViolationSite {
+  return { atUs, ops: [], events: notes.map((n) => n.i).filter((i) => i >= 0) };
 }
 
 /** Invariants of the recipes that appear in the notes (a recipe nobody used is not reported). */
@@ -110,19 +119,19 @@ function electionStep(n: NoteRecord): QueueStep {
 
 /** A stretch longer than the bound, after the calm point, in which someone wanted it and nobody held it. */
 function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, name: "lock-progress" | "election-progress", what: string, stepOf: (n: NoteRecord) => QueueStep): InvariantResult {
-  const state = new Map<string, { holders: Set<string>; waiters: Map<string, number>; idleSinceUs: number | null }>();
-  const violations: string[] = [];
+  const state = new Map<string, { holders: Set<string>; waiters: Map<string, NoteRecord>; idleSinceUs: number | null }>();
+  const violations = new Found();
   let checked = 0;
   /** Judges the idle stretch up to `nowUs`; a reported one starts afresh, so that each is reported once. */
-  const judge = (queue: string, s: { idleSinceUs: number | null; waiters: Map<string, number> }, nowUs: number): void => {
+  const judge = (queue: string, s: { idleSinceUs: number | null; waiters: Map<string, NoteRecord> }, nowUs: number): void => {
     if (s.idleSinceUs === null) return;
     const fromUs = Math.max(s.idleSinceUs, options.calmUs);
     if (nowUs - fromUs <= options.boundUs) return;
     checked++;
-    violations.push(`${queue}: nobody held ${what} from ${fromUs} µs to ${nowUs} µs while ${[...s.waiters.keys()].sort().join(", ")} wanted it`);
+    violations.add(`${queue}: nobody held ${what} from ${fromUs} µs to ${nowUs} µs while ${[...s.waiters.keys()].sort().join(", ")} wanted it`, noteSite([...s.waiters.values()], fromUs + options.boundUs));
     s.idleSinceUs = nowUs;
   };
-  const update = (s: { holders: Set<string>; waiters: Map<string, number>; idleSinceUs: number | null }, nowUs: number): void => {
+  const update = (s: { holders: Set<string>; waiters: Map<string, NoteRecord>; idleSinceUs: number | null }, nowUs: number): void => {
     const idle = s.holders.size === 0 && s.waiters.size > 0;
     if (!idle) s.idleSinceUs = null;
     else if (s.idleSinceUs === null) s.idleSinceUs = nowUs;
@@ -154,7 +163,7 @@ function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, n
         state.set(queue, s);
       }
       judge(queue, s, n.t);
-      if (step.step === "wanted") s.waiters.set(n.node, n.t);
+      if (step.step === "wanted") s.waiters.set(n.node, n);
       else if (step.step === "got") {
         checked++;
         s.waiters.delete(n.node);
@@ -173,21 +182,24 @@ function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, n
 
 /** Once everyone has entered a barrier (and none gave up), everyone passes it within the bound. */
 function barrierProgress(notes: readonly NoteRecord[], options: ProgressOptions): InvariantResult {
-  const barriers = new Map<string, { count: number; entered: Map<string, number>; passed: Set<string>; abandoned: boolean }>();
+  const barriers = new Map<string, { count: number; entered: Map<string, number>; passed: Set<string>; abandoned: boolean; notes: NoteRecord[] }>();
   for (const n of notes) {
     if (n.kind !== "barrier-enter" && n.kind !== "barrier-passed" && n.kind !== "barrier-abandoned") continue;
     const name = n.data.barrier;
     let b = barriers.get(name);
     if (b === undefined) {
-      b = { count: 0, entered: new Map(), passed: new Set(), abandoned: false };
+      b = { count: 0, entered: new Map(), passed: new Set(), abandoned: false, notes: [] };
       barriers.set(name, b);
     }
     if (n.kind !== "barrier-abandoned") b.count = n.data.count;
-    if (n.kind === "barrier-enter") b.entered.set(n.node, n.t);
-    else if (n.kind === "barrier-passed") b.passed.add(n.node);
-    else b.abandoned = true;
+    if (n.kind === "barrier-enter") {
+      b.entered.set(n.node, n.t);
+      b.notes.push(n);
+    }
+    if (n.kind === "barrier-passed") b.passed.add(n.node);
+    if (n.kind === "barrier-abandoned") b.abandoned = true;
   }
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const [name, b] of barriers) {
     if (b.abandoned || b.entered.size < b.count) continue; // someone never came (or gave up): it may rightly stay shut
@@ -196,17 +208,17 @@ function barrierProgress(notes: readonly NoteRecord[], options: ProgressOptions)
     if (dueUs > options.endUs) continue;
     checked++;
     const stuck = [...b.entered.keys()].filter((node) => !b.passed.has(node)).sort();
-    if (stuck.length > 0) violations.push(`${name}: all ${b.count} entered by ${fullUs} µs, but ${stuck.join(", ")} had not passed by the end (${options.endUs} µs)`);
+    if (stuck.length > 0) violations.add(`${name}: all ${b.count} entered by ${fullUs} µs, but ${stuck.join(", ")} had not passed by the end (${options.endUs} µs)`, noteSite(b.notes, dueUs));
   }
   return result("barrier-progress", "once everyone has entered a barrier, everyone passes it within the bound", checked, violations);
 }
 
 /** At no instant do two clients both believe they hold the same lock. */
 function lockExclusive(notes: readonly NoteRecord[]): InvariantResult {
-  const holders = new Map<string, Map<string, number>>();
-  const violations: string[] = [];
+  const holders = new Map<string, Map<string, NoteRecord>>();
+  const violations = new Found();
   let checked = 0;
-  const heldAt = (lock: string): Map<string, number> => {
+  const heldAt = (lock: string): Map<string, NoteRecord> => {
     let held = holders.get(lock);
     if (held === undefined) {
       held = new Map();
@@ -219,9 +231,9 @@ function lockExclusive(notes: readonly NoteRecord[]): InvariantResult {
       checked++;
       const held = heldAt(n.data.lock);
       for (const [other, since] of held) {
-        if (other !== n.node) violations.push(`${n.data.lock}: ${n.node} acquired it at ${n.t} µs while ${other} still believed it held it (since ${since} µs)`);
+        if (other !== n.node) violations.add(`${n.data.lock}: ${n.node} acquired it at ${n.t} µs while ${other} still believed it held it (since ${since.t} µs)`, noteSite([since, n]));
       }
-      held.set(n.node, n.t);
+      held.set(n.node, n);
     } else if (n.kind === "lock-released") {
       heldAt(n.data.lock).delete(n.node);
     } else if (n.kind === "workload-done") {
@@ -234,14 +246,14 @@ function lockExclusive(notes: readonly NoteRecord[]): InvariantResult {
 /** The storage node never accepts a write whose fencing token is lower than one it accepted before. */
 function fencing(notes: readonly NoteRecord[]): InvariantResult {
   const highest = new Map<string, number>();
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const n of notes) {
     if (n.kind !== "storage-write" || !n.data.accepted) continue;
     checked++;
     const { key, token, from } = n.data;
     const before = highest.get(key) ?? 0;
-    if (token < before) violations.push(`storage accepted ${from}'s write to ${key} with token ${token} at ${n.t} µs after token ${before}: a stale lock holder's write got through`);
+    if (token < before) violations.add(`storage accepted ${from}'s write to ${key} with token ${token} at ${n.t} µs after token ${before}: a stale lock holder's write got through`, noteSite([n]));
     highest.set(key, Math.max(before, token));
   }
   return result("fencing", "no write with a stale fencing token is accepted", checked, violations);
@@ -249,16 +261,16 @@ function fencing(notes: readonly NoteRecord[]): InvariantResult {
 
 /** At most one leader per term (and terms are not reused). */
 function oneLeaderPerTerm(notes: readonly NoteRecord[]): InvariantResult {
-  const leaders = new Map<string, string>();
-  const violations: string[] = [];
+  const leaders = new Map<string, NoteRecord>();
+  const violations = new Found();
   let checked = 0;
   for (const n of notes) {
     if (n.kind !== "elected") continue;
     checked++;
     const key = `${n.data.election} term ${n.data.term}`;
     const other = leaders.get(key);
-    if (other !== undefined && other !== n.node) violations.push(`${key}: both ${other} and ${n.node} were elected`);
-    leaders.set(key, n.node);
+    if (other !== undefined && other.node !== n.node) violations.add(`${key}: both ${other.node} and ${n.node} were elected`, noteSite([other, n]));
+    leaders.set(key, n);
   }
   return result("one-leader-per-term", "at most one leader per term", checked, violations);
 }
@@ -266,7 +278,7 @@ function oneLeaderPerTerm(notes: readonly NoteRecord[]): InvariantResult {
 /** Nobody passes a barrier before all of its participants have entered. */
 function barrier(notes: readonly NoteRecord[]): InvariantResult {
   const entered = new Map<string, Set<string>>();
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const n of notes) {
     if (n.kind === "barrier-enter") {
@@ -279,7 +291,7 @@ function barrier(notes: readonly NoteRecord[]): InvariantResult {
     } else if (n.kind === "barrier-passed") {
       checked++;
       const inside = entered.get(n.data.barrier)?.size ?? 0;
-      if (inside < n.data.count) violations.push(`${n.data.barrier}: ${n.node} passed at ${n.t} µs when only ${inside} of ${n.data.count} had entered`);
+      if (inside < n.data.count) violations.add(`${n.data.barrier}: ${n.node} passed at ${n.t} µs when only ${inside} of ${n.data.count} had entered`, noteSite([n]));
     }
   }
   return result("barrier", "no one passes the barrier before all have entered", checked, violations);

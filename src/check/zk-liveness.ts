@@ -1,3 +1,4 @@
+import { Found, type ViolationSite } from "./violations.ts";
 import type { ZkHistory, ZkHistoryOp } from "./zk-guarantees.ts";
 
 /**
@@ -28,12 +29,13 @@ export interface LivenessResult {
   readonly holds: boolean;
   readonly checked: number;
   readonly violations: readonly string[];
+  readonly first: ViolationSite | null;
 }
 
 const VIOLATIONS_MAX = 5;
 
 export function checkRequestsAnswered(history: ZkHistory, options: LivenessOptions): LivenessResult {
-  const violations: string[] = [];
+  const found = new Found();
   let checked = 0;
   let late = 0;
   const absent = (op: ZkHistoryOp, untilUs: number): boolean =>
@@ -46,14 +48,15 @@ export function checkRequestsAnswered(history: ZkHistory, options: LivenessOptio
       if (dueUs > options.endUs) continue;
       checked++;
       late++;
-      if (violations.length < VIOLATIONS_MAX) violations.push(`${describe(op)}, invoked at ${op.invokeUs} µs, was never answered (the run ended at ${options.endUs} µs)`);
+      if (found.length < VIOLATIONS_MAX) found.add(`${describe(op)}, invoked at ${op.invokeUs} µs, was never answered (the run ended at ${options.endUs} µs)`, { atUs: dueUs, ops: [op.id] });
       continue;
     }
     checked++;
     if (op.completeUs <= dueUs) continue;
     late++;
-    if (violations.length < VIOLATIONS_MAX) violations.push(`${describe(op)}, invoked at ${op.invokeUs} µs, was answered only at ${op.completeUs} µs, more than ${options.boundUs} µs after ${op.invokeUs >= options.calmUs ? "it was invoked" : "the calm point"}`);
+    if (found.length < VIOLATIONS_MAX) found.add(`${describe(op)}, invoked at ${op.invokeUs} µs, was answered only at ${op.completeUs} µs, more than ${options.boundUs} µs after ${op.invokeUs >= options.calmUs ? "it was invoked" : "the calm point"}`, { atUs: dueUs, ops: [op.id] });
   }
+  const violations = found.texts.slice();
   if (late > violations.length) violations.push(`${late} requests in all`);
   return {
     name: "requests-answered",
@@ -61,6 +64,7 @@ export function checkRequestsAnswered(history: ZkHistory, options: LivenessOptio
     holds: late === 0,
     checked,
     violations,
+    first: found.site,
   };
 }
 

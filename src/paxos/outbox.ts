@@ -17,7 +17,7 @@ const LOCAL_MAX = 10_000;
 export class Outbox<Cmd> {
   private ctx!: ReplicaContext<Cmd>;
   private selfId: NodeId = "";
-  private readonly local: PaxosMsg<Cmd>[] = [];
+  private readonly local: { readonly msg: PaxosMsg<Cmd>; readonly id: number }[] = [];
 
   constructor(
     /** Every replica of the cluster (this one included), in the same order everywhere. */
@@ -48,7 +48,7 @@ export class Outbox<Cmd> {
   }
 
   send(to: NodeId, msg: PaxosMsg<Cmd>): void {
-    if (to === this.selfId) this.local.push(msg);
+    if (to === this.selfId) this.local.push({ msg, id: this.ctx.sentToSelf(msg) });
     else this.ctx.send(to, msg);
   }
 
@@ -82,7 +82,11 @@ export class Outbox<Cmd> {
 
   /** Hands every message to self to `handle`, in the order sent, including those it sends meanwhile. */
   drainLocal(handle: (msg: PaxosMsg<Cmd>) => void): void {
-    for (let k = 0; k < LOCAL_MAX && this.local.length > 0; k++) handle(this.local.shift() as PaxosMsg<Cmd>);
+    for (let k = 0; k < LOCAL_MAX && this.local.length > 0; k++) {
+      const { msg, id } = this.local.shift() as { msg: PaxosMsg<Cmd>; id: number };
+      this.ctx.deliveredToSelf(id);
+      handle(msg);
+    }
     assert(this.local.length === 0, "messages to self did not settle", { pending: this.local.length });
   }
 }

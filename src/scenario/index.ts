@@ -14,7 +14,7 @@ export { buildScenario } from "./build.ts";
 export type { ScenarioSimulation, BuildOptions } from "./build.ts";
 export { ScenarioObserver, recipeNoteOf } from "./observe.ts";
 export type { Absence } from "./observe.ts";
-export { judgeScenario } from "./judge.ts";
+export { judgeScenario, reportViolations } from "./judge.ts";
 export type { CheckReport } from "./judge.ts";
 export { reportScenario } from "./report.ts";
 export type { ScenarioReport } from "./report.ts";

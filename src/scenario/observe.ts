@@ -29,7 +29,12 @@ export class ScenarioObserver {
   /** The recipes' and the storage node's notes, typed, in order (what the recipe checks read). */
   readonly recipeNotes: NoteRecord[] = [];
   /** Workloads that threw, in order. */
-  readonly workloadFailures: { readonly node: NodeId; readonly t: number; readonly error: string }[] = [];
+  readonly workloadFailures: { readonly node: NodeId; readonly t: number; readonly error: string; readonly i: number }[] = [];
+  /** Each request's zk-invoke and zk-complete events (trace indices), by client and xid: the causes of a violation its operation shows. */
+  readonly requestEvents = new Map<string, number[]>();
+  /** The first replica-agreement break: the two zk-apply events that differ. */
+  agreementEvents: readonly number[] = [];
+  agreementAtUs = 0;
   /** A bare Paxos scenario's command outcomes (LogServer's outcome notes). */
   readonly outcomes: { readonly chosen: boolean; readonly latencyUs: number }[] = [];
   /** The committed log's watch triggers, from the first replica to apply each zxid. */
@@ -40,7 +45,7 @@ export class ScenarioObserver {
   readonly leaderless = { count: 0, totalUs: 0, longestUs: 0 };
 
   private readonly checker: PaxosChecker;
-  private readonly digests = new Map<number, string>();
+  private readonly digests = new Map<number, { readonly digest: string; readonly i: number }>();
   private readonly leaders = new Set<NodeId>();
   private leaderlessSince: number | null = null;
   private everLed = false;
@@ -65,6 +70,7 @@ export class ScenarioObserver {
 
   private observe(event: TraceEvent): void {
     if (event.type === "send") {
+      if (event.from === event.to) return; // handed to itself, not over the network
       const type = typeof event.msg === "object" && event.msg !== null && "type" in event.msg ? String((event.msg as { type: unknown }).type) : "?";
       this.messages.set(type, (this.messages.get(type) ?? 0) + 1);
       return;
@@ -81,8 +87,8 @@ export class ScenarioObserver {
 
   private note(event: Extract<TraceEvent, { type: "note" }>): void {
     const kind = event.kind;
-    if (isClientNoteKind(kind)) return this.clientNote(event.node, event.t, asClientNote(kind, event.data));
-    if (isZkNoteKind(kind)) return this.zkNote(event.node, event.t, asZkNote(kind, event.data));
+    if (isClientNoteKind(kind)) return this.clientNote(event.node, event.t, asClientNote(kind, event.data), event.i);
+    if (isZkNoteKind(kind)) return this.zkNote(event.node, event.t, asZkNote(kind, event.data), event.i);
     if (isPaxosNoteKind(kind)) return this.paxosNote(event.node, event.t, asPaxosNote(kind, event.data));
   }
 
@@ -99,21 +105,28 @@ export class ScenarioObserver {
     }
   }
 
-  private clientNote(node: NodeId, t: number, note: ClientNote): void {
-    if (note.kind === "workload-failed") this.workloadFailures.push({ node, t, error: note.data.error });
-    const recipe = recipeNoteOf(node, t, note);
+  private clientNote(node: NodeId, t: number, note: ClientNote, i: number): void {
+    if (note.kind === "workload-failed") this.workloadFailures.push({ node, t, error: note.data.error, i });
+    if (note.kind === "zk-invoke" || note.kind === "zk-complete") {
+      const key = `${node} ${note.data.xid}`;
+      const known = this.requestEvents.get(key);
+      this.requestEvents.set(key, note.kind === "zk-invoke" ? [i] : [...(known ?? []), i]);
+    }
+    const recipe = recipeNoteOf(node, t, note, i);
     if (recipe !== null) this.recipeNotes.push(recipe);
   }
 
-  private zkNote(node: NodeId, t: number, note: ZkNote): void {
+  private zkNote(node: NodeId, t: number, note: ZkNote, i: number): void {
     if (note.kind === "zk-skip") return;
     const { zxid, digest, changes: triggers } = note.data;
     const known = this.digests.get(zxid);
     if (known === undefined) {
-      this.digests.set(zxid, digest);
+      this.digests.set(zxid, { digest, i });
       for (const [type, path, acl] of triggers ?? []) this.changes.push({ zxid, type, path, restricted: acl !== undefined });
-    } else if (known !== digest && this.agreement === null) {
-      this.agreement = `at ${t} µs ${node} applied zxid ${zxid} with tree digest ${digest}; another replica had ${known}`;
+    } else if (known.digest !== digest && this.agreement === null) {
+      this.agreement = `at ${t} µs ${node} applied zxid ${zxid} with tree digest ${digest}; another replica had ${known.digest}`;
+      this.agreementEvents = [known.i, i];
+      this.agreementAtUs = t;
     }
   }
 
@@ -141,7 +154,7 @@ export class ScenarioObserver {
 }
 
 /** A client's note as the recipe checks read it, or null for the notes they do not read. */
-export function recipeNoteOf(node: NodeId, t: number, note: ClientNote): NoteRecord | null {
+export function recipeNoteOf(node: NodeId, t: number, note: ClientNote, i = -1): NoteRecord | null {
   switch (note.kind) {
     case "lock-wanted":
     case "lock-acquired":
@@ -157,7 +170,7 @@ export function recipeNoteOf(node: NodeId, t: number, note: ClientNote): NoteRec
     case "barrier-abandoned":
     case "storage-write":
     case "workload-done":
-      return { ...note, node, t };
+      return { ...note, node, t, i };
     case "workload-failed":
     case "zk-invoke":
     case "zk-complete":

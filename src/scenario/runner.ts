@@ -2,7 +2,7 @@ import type { ZkHistory } from "../check/index.ts";
 import type { TraceSink } from "../sim/index.ts";
 import { buildScenario } from "./build.ts";
 import { zkHistoryOf } from "./history.ts";
-import { judgeScenario } from "./judge.ts";
+import { judgeScenario, reportViolations } from "./judge.ts";
 import { ScenarioObserver } from "./observe.ts";
 import { reportScenario, type ScenarioReport } from "./report.ts";
 import type { Scenario } from "./schema.ts";
@@ -39,5 +39,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const zkHistory = run.cluster === null ? null : zkHistoryOf(run.cluster.history, [...observer.changes].sort((a, b) => a.zxid - b.zxid));
   if (zkHistory !== null && options.onHistory !== undefined) options.onHistory(zkHistory);
   const checks = judgeScenario(run, observer, zkHistory);
+  reportViolations(run, checks);
   return reportScenario(run, observer, checks, run.sim.finish());
 }

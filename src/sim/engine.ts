@@ -117,6 +117,12 @@ export class Simulation<Msg> {
   private nowUsValue = 0;
   private seqNext = 0;
   private messageSeq = 0;
+  /**
+   * The index of the event whose handling is under way (a delivery, a timer,
+   * a sync report, a start): every message sent meanwhile, and by promise
+   * continuations it released, records it as its `cause`.
+   */
+  private causeIndex = -1;
   private timerSeq = 0;
   private syncSeq = 0;
   private stopRequested = false;
@@ -338,13 +344,17 @@ export class Simulation<Msg> {
   /**
    * Records that a checker found a property broken (needs a trace level other
    * than off to be recorded; it is counted either way). Checkers live outside
-   * the simulated world, so this is their way into the trace.
+   * the simulated world, so this is their way into the trace. A check judged
+   * after the run (a history's linearizability, say) reports with `atUs`, the
+   * instant it was first broken: its event comes after the run's last one,
+   * stamped with that earlier instant.
    */
-  reportViolation(check: string, message: string, data: unknown, causes: readonly number[]): void {
+  reportViolation(check: string, message: string, data: unknown, causes: readonly number[], atUs: number = this.nowUsValue): void {
+    assert(atUs <= this.nowUsValue, "a violation reported in the future", { atUs, nowUs: this.nowUsValue });
     this.stats.violations++;
     if (!this.recording) return;
     if (this.freeze) freezePlainData(data, "violation data");
-    this.recorder.record({ i: 0, t: this.nowUsValue, type: "violation", check, message, data, causes: causes.slice() });
+    this.recorder.record({ i: 0, t: atUs, type: "violation", check, message, data, causes: causes.slice() });
   }
 
   // ---------------------------------------------------------------- faults
@@ -447,7 +457,10 @@ export class Simulation<Msg> {
     if (host.state === HostState.Paused) return !this.hold(host, item);
     this.stats.delivered++;
     const from = (this.hosts[item.from] as Host<Msg>).id;
-    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id: item.id, from, to: host.id });
+    if (this.recording) {
+      this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id: item.id, from, to: host.id });
+      this.causeIndex = this.recorder.lastIndex;
+    }
     const msg = item.payload as Msg;
     this.recycle(item); // before the handler: its sends can reuse this item at once
     (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, msg);
@@ -473,7 +486,10 @@ export class Simulation<Msg> {
     }
     host.timers.delete(item.id);
     this.stats.timers++;
-    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
+    if (this.recording) {
+      this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
+      this.causeIndex = this.recorder.lastIndex;
+    }
     (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
     if (host.checked) this.checkInvariants(host);
   }
@@ -499,7 +515,10 @@ export class Simulation<Msg> {
     if (!item.arrived) {
       const keys = host.disk.completeSync(item.id);
       this.stats.syncs++;
-      if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "sync", node: host.id, sync: item.id, keys });
+      if (this.recording) {
+        this.recorder.record({ i: 0, t: this.nowUsValue, type: "sync", node: host.id, sync: item.id, keys });
+        this.causeIndex = this.recorder.lastIndex;
+      }
       item.arrived = true; // durable now; only the report to the node remains
     }
     if (host.state === HostState.Paused) {
@@ -545,7 +564,7 @@ export class Simulation<Msg> {
     const id = ++this.messageSeq;
     const now = this.nowUsValue;
     this.stats.sent++;
-    if (this.recording) this.recorder.record({ i: 0, t: now, type: "send", id, from: sender.id, to, msg });
+    if (this.recording) this.recorder.record({ i: 0, t: now, type: "send", id, from: sender.id, to, msg, cause: this.causeIndex });
     const from = sender.index;
     const network = this.network;
     const link = from * this.hosts.length + toIndex;
@@ -605,7 +624,10 @@ export class Simulation<Msg> {
     host.node = this.createNode(host.id);
     host.async = typeof host.node.isSettled === "function";
     host.checked = this.config.checkInvariants && typeof host.node.invariants === "function";
-    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
+    if (this.recording) {
+      this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
+      this.causeIndex = this.recorder.lastIndex;
+    }
     host.node.start(host.ctx);
     if (host.checked) this.checkInvariants(host);
   }
@@ -681,7 +703,29 @@ export class Simulation<Msg> {
       cancelTimer: (timer) => this.cancelTimer(host, timer),
       now: () => host.clock.localUs(this.nowUsValue),
       trace: (kind, data) => this.note(host, kind, data),
+      sentToSelf: (msg) => {
+        live();
+        return this.sendToSelf(host, msg);
+      },
+      deliveredToSelf: (id) => {
+        live();
+        this.deliverToSelf(host, id);
+      },
     };
+  }
+
+  /** A message a node hands to itself (no network): recorded as a send and, when handled, a delivery, at the same instant. */
+  private sendToSelf(host: Host<Msg>, msg: Msg): number {
+    if (this.freeze) freezePlainData(msg, "a message");
+    const id = ++this.messageSeq;
+    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "send", id, from: host.id, to: host.id, msg, cause: this.causeIndex });
+    return id;
+  }
+
+  private deliverToSelf(host: Host<Msg>, id: number): void {
+    if (!this.recording) return;
+    this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id, from: host.id, to: host.id });
+    this.causeIndex = this.recorder.lastIndex;
   }
 
   // ---------------------------------------------------------------- internals: faults

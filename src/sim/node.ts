@@ -53,6 +53,14 @@ export interface Context<Msg, Timer = unknown> {
   readonly tracing: boolean;
   /** Records a note in the trace: a role change, a decision, anything a reader of the run should see. */
   trace(kind: string, data?: unknown): void;
+  /**
+   * A message to itself that the node hands to itself without the network
+   * (a replica's own promise and vote): the trace records its send now and
+   * returns its message id, so that a reader sees the arrow. Call
+   * `deliveredToSelf(id)` when the node handles it, at the same instant.
+   */
+  sentToSelf(msg: Msg): number;
+  deliveredToSelf(id: number): void;
 }
 
 /**

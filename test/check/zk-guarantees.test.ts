@@ -10,7 +10,7 @@ async function run(options: ZkClusterOptions, untilUs: number) {
   const notes: NoteRecord[] = [];
   cluster.sim.subscribe((event: TraceEvent) => {
     if (event.type !== "note" || !isClientNoteKind(event.kind)) return;
-    const note = recipeNoteOf(event.node, event.t, asClientNote(event.kind, event.data));
+    const note = recipeNoteOf(event.node, event.t, asClientNote(event.kind, event.data), event.i);
     if (note !== null) notes.push(note);
   });
   await cluster.sim.runAsync({ untilUs });
@@ -288,7 +288,7 @@ describe("liveness", () => {
 
   test("lock-progress: a free lock that someone wants is taken within the bound", () => {
     const note = (node: string, t: number, kind: "lock-wanted" | "lock-released" | "lock-acquired"): NoteRecord =>
-      kind === "lock-wanted" ? { node, t, kind, data: { lock: "/lock" } } : { node, t, kind, data: { lock: "/lock", token: t } };
+      kind === "lock-wanted" ? { node, t, i: t, kind, data: { lock: "/lock" } } : kind === "lock-acquired" ? { node, t, i: t, kind, data: { lock: "/lock", token: t } } : { node, t, i: t, kind, data: { lock: "/lock", token: t } };
     const moving = [note("c1", 100, "lock-wanted"), note("c1", 200, "lock-acquired"), note("c2", 300, "lock-wanted"), note("c1", 1_200, "lock-released"), note("c2", 1_300, "lock-acquired")];
     expect(checkRecipeProgress(moving, options)[0]).toMatchObject({ name: "lock-progress", holds: true });
     // c2 waits behind an orphan of its own: nobody holds the lock, and it never moves again.
@@ -299,7 +299,7 @@ describe("liveness", () => {
   });
 
   test("barrier-progress: a barrier everyone entered opens for everyone", () => {
-    const note = (node: string, t: number, kind: "barrier-enter" | "barrier-passed"): NoteRecord => ({ node, t, kind, data: { barrier: "/b", name: node, count: 2 } });
+    const note = (node: string, t: number, kind: "barrier-enter" | "barrier-passed"): NoteRecord => ({ node, t, i: t, kind, data: { barrier: "/b", name: node, count: 2 } });
     const shut = [note("c1", 100, "barrier-enter"), note("c2", 200, "barrier-enter"), note("c1", 300, "barrier-passed")];
     expect(checkRecipeProgress(shut, options)[0]?.violations[0]).toMatch(/c2 had not passed/);
   });
@@ -318,10 +318,10 @@ describe("recipe invariants", () => {
 
   test("election and barrier notes are judged", () => {
     const notes: NoteRecord[] = [
-      { node: "c1", t: 1, kind: "elected", data: { election: "/e", term: 5 } },
-      { node: "c2", t: 2, kind: "elected", data: { election: "/e", term: 5 } },
-      { node: "c1", t: 3, kind: "barrier-enter", data: { barrier: "/b", name: "p0", count: 2 } },
-      { node: "c1", t: 4, kind: "barrier-passed", data: { barrier: "/b", name: "p0", count: 2 } },
+      { node: "c1", t: 1, i: 1, kind: "elected", data: { election: "/e", term: 5 } },
+      { node: "c2", t: 2, i: 2, kind: "elected", data: { election: "/e", term: 5 } },
+      { node: "c1", t: 3, i: 3, kind: "barrier-enter", data: { barrier: "/b", name: "p0", count: 2 } },
+      { node: "c1", t: 4, i: 4, kind: "barrier-passed", data: { barrier: "/b", name: "p0", count: 2 } },
     ];
     const results = Object.fromEntries(checkRecipes(notes).map((r) => [r.name, r]));
     expect(results["one-leader-per-term"]?.violations[0]).toMatch(/both c1 and c2 were elected/);

@@ -119,6 +119,8 @@ describe("the read barrier", () => {
       },
       tracing: false,
       trace: () => {},
+      sentToSelf: () => 0,
+      deliveredToSelf: () => {},
     };
     let state: unknown = null;
     const replica = new Replica<string>(paxosConfigSchema.parse({}), ["s1", "s2", "s3"], {
