@@ -71,6 +71,12 @@ export class StorageNode implements Node<StorageMsg, never> {
     for (const done of this.done.values()) assert(done.size <= DONE_MAX, "a writer's remembered writes beyond their bound", { size: done.size });
   }
 
+  /** What the viewer's inspector shows: each key's value and the highest fencing token it saw. */
+  inspect(): { readonly kind: "storage"; readonly fencing: boolean; readonly values: readonly { readonly key: string; readonly value: string; readonly highest: number }[] } {
+    const values = [...this.values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([key, v]) => ({ key, value: v.value, highest: v.highest }));
+    return { kind: "storage", fencing: this.options.fencing, values };
+  }
+
   /** The value a key holds now (for tests and checkers). */
   read(key: string): string | undefined {
     return this.values.get(key)?.value;

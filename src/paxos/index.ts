@@ -24,3 +24,5 @@ export { runPaxosCluster, serverIds } from "./cluster.ts";
 export type { PaxosClusterOptions, PaxosRunResult } from "./cluster.ts";
 export { paxosNoteSchema, ballotSchema, isPaxosNoteKind, asPaxosNote, PAXOS_NOTE_KINDS } from "./notes.ts";
 export type { PaxosNote, PaxosNoteKind } from "./notes.ts";
+export type { ReplicaInspection } from "./replica.ts";
+export type { ProposerInspection } from "./proposer.ts";

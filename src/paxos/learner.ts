@@ -64,6 +64,12 @@ export class Learner<Cmd> {
   }
 
   /** Every slot below this one has been applied here. */
+  /** What the learner knows, as plain data for the inspector: chosen values not yet compacted, and how far it applied. */
+  inspect(): { readonly appliedEnd: number; readonly chosenEnd: number; readonly snapshotSlot: number; readonly chosen: readonly { readonly slot: number; readonly vid: string }[] } {
+    const chosen = [...this.chosen].sort((a, b) => a[0] - b[0]).map(([slot, value]) => ({ slot, vid: value.id }));
+    return { appliedEnd: this.appliedSlot, chosenEnd: this.chosenEnd, snapshotSlot: this.snapshotSlotValue, chosen };
+  }
+
   get appliedEnd(): number {
     return this.appliedSlot;
   }

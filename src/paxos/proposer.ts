@@ -58,6 +58,20 @@ export interface ProposerParts<Cmd> {
  * `Leader` (Multi-Paxos, a stable leader over a log) and
  * `SingleDecreeProposer` (Basic Paxos, one value, competing proposers).
  */
+/** A proposer as the inspector shows it (plain data). */
+export interface ProposerInspection {
+  readonly role: Role;
+  /** Its own ballot as candidate or leader. */
+  readonly ballot: Ballot;
+  readonly leader: NodeId | null;
+  readonly nextSlot: number;
+  /** Proposals waiting for room in the pipeline window. */
+  readonly queued: number;
+  /** Who promised its ballot (as candidate). */
+  readonly promises: readonly NodeId[];
+  readonly inflight: readonly { readonly slot: number; readonly vid: string; readonly acceptedBy: readonly NodeId[] }[];
+}
+
 export abstract class Proposer<Cmd> {
   protected roleValue: Role = "follower";
   /** This replica's own ballot while it is a candidate or leader. */
@@ -115,6 +129,12 @@ export abstract class Proposer<Cmd> {
   protected abstract steppedDown(wasLeader: boolean): void;
 
   // ---------------------------------------------------------------- what the replica reads
+
+  /** The proposer's state, as plain data for the inspector: role, ballot, leader, and the slots in phase 2 with who accepted them. */
+  inspect(): ProposerInspection {
+    const inflight = [...this.inflight].sort((a, b) => a[0] - b[0]).map(([slot, entry]) => ({ slot, vid: entry.value.id, acceptedBy: [...entry.acceptedBy].sort() }));
+    return { role: this.roleValue, ballot: this.ballot, leader: this.leaderHint, nextSlot: this.nextSlot, queued: this.queue.length, promises: [...this.promises.keys()].sort(), inflight };
+  }
 
   get role(): Role {
     return this.roleValue;

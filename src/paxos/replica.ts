@@ -8,7 +8,7 @@ import { Leader } from "./leader.ts";
 import { Learner, type LearnerMachine } from "./learner.ts";
 import type { PaxosMsg, PaxosTimer, Value } from "./messages.ts";
 import { Outbox, type ReplicaContext } from "./outbox.ts";
-import type { Done, Proposer, ProposeRefusal, Role } from "./proposer.ts";
+import type { Done, Proposer, ProposerInspection, ProposeRefusal, Role } from "./proposer.ts";
 import { ReadBarrier } from "./read-barrier.ts";
 import { SingleDecreeProposer } from "./single-decree.ts";
 
@@ -42,6 +42,14 @@ interface HeldReply<Cmd> {
  * Messages to self (a replica is one of its own acceptors) are handled after
  * the current handler returns, never re-entrantly.
  */
+/** A replica as the inspector shows it (see Replica.inspect). */
+export interface ReplicaInspection {
+  readonly kind: "paxos-replica";
+  readonly proposer: ProposerInspection;
+  readonly acceptor: ReturnType<Acceptor<unknown>["inspect"]>;
+  readonly learner: ReturnType<Learner<unknown>["inspect"]>;
+}
+
 export class Replica<Cmd> {
   private readonly quorum: number;
   private readonly bugs: ReadonlySet<PaxosBug>;
@@ -186,6 +194,15 @@ export class Replica<Cmd> {
   }
 
   // ---------------------------------------------------------------- what the host may read
+
+  /**
+   * The replica as the viewer's inspector shows it, as plain data: its role
+   * and ballot, its acceptor's promise and accepted entries per slot, the
+   * chosen entries it holds, and its commit (chosen) and applied ends.
+   */
+  inspect(): ReplicaInspection {
+    return { kind: "paxos-replica", proposer: this.proposer.inspect(), acceptor: this.acceptor.inspect(), learner: this.learner.inspect() };
+  }
 
   get role(): Role {
     return this.proposer.role;

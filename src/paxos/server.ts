@@ -1,4 +1,5 @@
 import type { PaxosNote } from "./notes.ts";
+import type { ReplicaInspection } from "./replica.ts";
 import { Digest, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import type { Ballot } from "./ballot.ts";
 import type { PaxosConfig } from "./config.ts";
@@ -113,6 +114,11 @@ export class LogServer implements Node<LogServerMsg, LogServerTimer> {
 
   invariants(): void {
     this.replica.invariants();
+  }
+
+  /** What the viewer's inspector shows: the replica, and the log this server applied. */
+  inspect(): { readonly kind: "log-server"; readonly paxos: ReplicaInspection; readonly log: LogState } {
+    return { kind: "log-server", paxos: this.replica.inspect(), log: this.log };
   }
 
   private serverTimer(ctx: Ctx, tag: ServerTimer): void {

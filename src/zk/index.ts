@@ -4,7 +4,7 @@
  * a Multi-Paxos replica.
  */
 export { ZkServer } from "./server.ts";
-export type { ZkServerOptions } from "./server.ts";
+export type { ZkServerOptions, ServerInspection } from "./server.ts";
 export { ZkState } from "./state.ts";
 export type { ZkSnapshot } from "./state.ts";
 export { DataTree, pathProblem, sequenceSuffix, utf8Length } from "./tree.ts";

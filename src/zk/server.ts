@@ -1,5 +1,5 @@
 import { assert, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
-import { isPaxosMsg, Replica, type PaxosConfig, type PaxosMsg, type PaxosTimer, type Role, type Value } from "../paxos/index.ts";
+import { isPaxosMsg, Replica, type PaxosConfig, type PaxosMsg, type PaxosTimer, type ReplicaInspection, type Role, type Value } from "../paxos/index.ts";
 import { allows, generateDigestId } from "./acl.ts";
 import { isWriteOp, type ClientToServer, type RequestOrigin, type ServerToClient, type ServerToServer, type WatchSet, type ZkBatch, type ZkCommand, type ZkServerMsg } from "./messages.ts";
 import type { z } from "zod";
@@ -8,7 +8,7 @@ import { OrderedStream } from "./stream.ts";
 import { SessionTracker } from "./sessions.ts";
 import { ZkState } from "./state.ts";
 import { PERMS } from "./types.ts";
-import type { Caller, Txn, TxnBody, WatchTrigger, WriteRequest, ZkOp, ZkReply } from "./types.ts";
+import type { Caller, Stat, Txn, TxnBody, WatchTrigger, WriteRequest, ZkOp, ZkReply, ZnodeData } from "./types.ts";
 import { WatchTable } from "./watches.ts";
 
 export interface ZkServerOptions {
@@ -75,6 +75,26 @@ const WAITING_MAX = 16 * BATCH_MAX;
  * requests into transactions (zxid, time stamp, session decisions), keeps each
  * session's writes in order, and expires sessions by its own clock.
  */
+/** A server as the inspector shows it (see ZkServer.inspect). */
+export interface ServerInspection {
+  readonly kind: "zk-server";
+  readonly lastZxid: number;
+  readonly digest: string;
+  readonly paxos: ReplicaInspection;
+  /** Leader-only state: whether it is ready (its log caught up), and its group-commit batches. */
+  readonly leader: { readonly ready: boolean; readonly waiting: number; readonly batchesInFlight: number; readonly deferred: number } | null;
+  readonly znodes: readonly { readonly path: string; readonly stat: Stat; readonly data: ZnodeData }[];
+  readonly sessions: readonly { readonly sessionId: number; readonly timeoutMs: number; readonly ephemerals: readonly string[] }[];
+  readonly connections: readonly {
+    readonly client: NodeId;
+    readonly connection: number;
+    readonly sessionId: number | null;
+    readonly timeoutMs: number;
+    readonly pending: readonly { readonly xid: number; readonly op: string; readonly answered: boolean }[];
+    readonly watches: WatchSet;
+  }[];
+}
+
 export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
   private readonly replica: Replica<ZkBatch>;
   private state: ZkState;
@@ -204,6 +224,36 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
   }
 
   // ---------------------------------------------------------------- what tests, checkers and the viewer read
+
+  /**
+   * The server as the viewer's inspector shows it, as plain data: its
+   * replica, its znode tree with every node's Stat, the live sessions and
+   * their ephemerals, and each connection with its session, the requests
+   * waiting in its FIFO and the watches it holds here.
+   */
+  inspect(): ServerInspection {
+    const tree = this.state.tree.inspect();
+    const connections = [...this.connections.values()]
+      .sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0))
+      .map((conn) => ({
+        client: conn.client,
+        connection: conn.connection,
+        sessionId: conn.sessionId,
+        timeoutMs: conn.timeoutMs,
+        pending: conn.pending.map((p) => ({ xid: p.xid, op: p.op.op, answered: p.reply !== null })),
+        watches: this.watches.watchesOf(conn.client),
+      }));
+    return {
+      kind: "zk-server",
+      lastZxid: this.state.lastZxid,
+      digest: tree.digest,
+      paxos: this.replica.inspect(),
+      leader: this.replica.role === "leader" ? { ready: this.leaderReady, waiting: this.waiting.length, batchesInFlight: this.batchesInFlight, deferred: this.deferred.length } : null,
+      znodes: tree.nodes.map((n) => ({ path: n.path, stat: n.stat, data: n.record.data })),
+      sessions: tree.sessions,
+      connections,
+    };
+  }
 
   get paxos(): Replica<ZkBatch> {
     return this.replica;
