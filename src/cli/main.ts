@@ -284,7 +284,7 @@ async function exploreZookeeper(runs: number, seed: number, bugs: PaxosBug[]): P
   const how = result.internal ? "met an internal failure (a bug in zksim)" : "failed";
   process.stdout.write(
     `explore zookeeper (${what}): run ${result.numRuns} ${how} (shrunk in ${result.numShrinks} steps, ${wallMs} ms)\n  ${result.failure ?? ""}\n` +
-      `  the case, as a scenario: ${file}\n  replay: npx zksim run ${file}\n`,
+      `  the case, as a scenario: ${file}\n  replay: npx zksim run ${file}\n  view: npx zksim view ${file}\n`,
   );
   return result.internal ? EXIT_INTERNAL : EXIT_CHECK_FAILED;
 }
@@ -314,7 +314,7 @@ async function exploreScenario(scenarioArg: string, runs: number, firstSeed: num
   const internal: string[] = [];
   for (let k = 0; k < runs; k++) {
     const seed = firstSeed + k;
-    const replay = `  replay: npx zksim run ${shellWord(scenarioArg)} --seed ${seed}`;
+    const replay = `  replay: npx zksim run ${shellWord(scenarioArg)} --seed ${seed}\n  view: npx zksim view ${shellWord(scenarioArg)} --seed ${seed}`;
     try {
       const report = await runScenario(loaded.scenario, { seed });
       if (!report.matched) {
@@ -403,7 +403,8 @@ try {
     process.stderr.write(`zksim: ${badInput.message}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   } else if (error instanceof InternalFailure) {
-    process.stderr.write(`zksim: ${error.message}\n  replay: ${error.replay}\n`);
+    const view = error.replay.startsWith("npx zksim run ") ? `  view: npx zksim view ${error.replay.slice("npx zksim run ".length)}\n` : "";
+    process.stderr.write(`zksim: ${error.message}\n  replay: ${error.replay}\n${view}`);
     process.exitCode = EXIT_INTERNAL;
   } else {
     process.stderr.write(`zksim: ${describeInternal(error)}\n`);

@@ -156,6 +156,7 @@ export function formatRunReport(report: ScenarioReport, tracePath: string, wallM
     out.push(`  replay: npx zksim run ${scenarioArg} --seed ${report.seed}`);
     out.push(`          npx zksim replay ${tracePath}`);
   }
+  out.push(`  view: npx zksim view ${tracePath}`);
   return out.join("\n");
 }
 

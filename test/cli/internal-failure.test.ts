@@ -26,7 +26,7 @@ describe("zksim run and replay", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).not.toMatch(STACK_FRAME);
     expect(r.stderr).toMatch(
-      /^zksim: internal failure \(a bug in zksim, not in the input\): seed 1, at \d+ µs on node s\d: AssertionError: a bug planted by a test \{"seed":1\} \(thrown at .*plant-failure\.ts:\d+:\d+\)\n {2}replay: npx zksim run basic-paxos --seed 1\n$/,
+      /^zksim: internal failure \(a bug in zksim, not in the input\): seed 1, at \d+ µs on node s\d: AssertionError: a bug planted by a test \{"seed":1\} \(thrown at .*plant-failure\.ts:\d+:\d+\)\n {2}replay: npx zksim run basic-paxos --seed 1\n {2}view: npx zksim view basic-paxos --seed 1\n$/,
     );
     expect(r.status).toBe(4);
   });
@@ -35,7 +35,7 @@ describe("zksim run and replay", () => {
     // The trace goes nowhere: a million events at one instant would be a large file.
     const r = planted("stall", "5", "run", "basic-paxos", "--seed", "5", "--trace", "/dev/null");
     expect(r.stderr).toMatch(
-      /^zksim: the run stalled \(a bug in zksim, not in the input\): seed 5, at \d+ µs on node s\d: StallError: more than 1000000 events at virtual time \d+ µs without the clock advancing \(eventsPerInstantMax\): something schedules timers or messages with no delay in a loop\n {2}replay: npx zksim run basic-paxos --seed 5\n$/,
+      /^zksim: the run stalled \(a bug in zksim, not in the input\): seed 5, at \d+ µs on node s\d: StallError: more than 1000000 events at virtual time \d+ µs without the clock advancing \(eventsPerInstantMax\): something schedules timers or messages with no delay in a loop\n {2}replay: npx zksim run basic-paxos --seed 5\n {2}view: npx zksim view basic-paxos --seed 5\n$/,
     );
     expect(r.status).toBe(4);
   });
@@ -59,7 +59,8 @@ describe("zksim explore scenario", () => {
     expect(out[1]).toBe("internal failures (bugs in zksim, not verdicts on the scenario):");
     expect(out[2]).toMatch(/^seed 2: internal failure \(a bug in zksim, not in the input\): seed 2, at \d+ µs on node s\d: AssertionError: a bug planted by a test/);
     expect(out[3]).toBe("  replay: npx zksim run basic-paxos --seed 2");
-    expect(out).toHaveLength(4);
+    expect(out[4]).toBe("  view: npx zksim view basic-paxos --seed 2");
+    expect(out).toHaveLength(5);
     expect(r.status).toBe(4);
   });
 
@@ -67,7 +68,7 @@ describe("zksim explore scenario", () => {
     const file = join(dir, "always-fails.yaml");
     writeFileSync(file, readFileSync(fileURLToPath(new URL("../../scenarios/basic-paxos.yaml", import.meta.url)), "utf8").replace("expect: pass", "expect: paxos-safety"));
     const r = planted("assert", "3", "explore", "scenario", file, "--runs", "3", "--seed", "2");
-    expect(r.stdout).toMatch(/; 2 not as expected \(expect: paxos-safety\); 1 internal failure\nseed 2: every check held.*\n {2}replay: .* --seed 2\nseed 4: every check held.*\n {2}replay: .* --seed 4\ninternal failures \(bugs in zksim, not verdicts on the scenario\):\nseed 3: internal failure .*AssertionError: a bug planted by a test.*\n {2}replay: npx zksim run .*always-fails\.yaml --seed 3\n$/);
+    expect(r.stdout).toMatch(/; 2 not as expected \(expect: paxos-safety\); 1 internal failure\nseed 2: every check held.*\n {2}replay: .* --seed 2\n {2}view: .* --seed 2\nseed 4: every check held.*\n {2}replay: .* --seed 4\n {2}view: .* --seed 4\ninternal failures \(bugs in zksim, not verdicts on the scenario\):\nseed 3: internal failure .*AssertionError: a bug planted by a test.*\n {2}replay: npx zksim run .*always-fails\.yaml --seed 3\n {2}view: npx zksim view .*always-fails\.yaml --seed 3\n$/);
     expect(r.status).toBe(4);
   });
 });
