@@ -5,7 +5,7 @@
 export { parseJsonlHistory, parseJsonlHistoryWithLines, eventFromObject, toOperations, HistoryError } from "./history.ts";
 export type { HistoryEvent, Operation, EventType, Json } from "./history.ts";
 export { parseEdnHistory } from "./edn.ts";
-export { makeModel, jsonEqual, jsonKey, MODEL_NAMES, operationProblem } from "./models.ts";
+export { makeModel, valueEqual, valueKey, MODEL_NAMES, operationProblem } from "./models.ts";
 export type { Model, ModelName, ModelOptions } from "./models.ts";
 export { checkLinearizable } from "./linearizability.ts";
 export type { Verdict, CheckOptions, CheckResult, Counterexample, CounterexampleOp } from "./linearizability.ts";

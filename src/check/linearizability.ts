@@ -140,18 +140,21 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   for (let i = 0; i < n; i++) opHashes[i] = mixInt(i + 1);
   let bitsHash = 0;
   // The cache: (hash of the linearized set, state id) → the sets seen with that state. States are
-  // interned to small integers (primitives by value, others by their canonical key).
+  // interned to small integers: primitives by value, others by their canonical key, in a map of
+  // their own (a primitive string may look like any key).
   const cache = new VisitedSet(words);
-  const stateIds = new Map<unknown, number>();
-  const stateId = (value: Json): number => {
-    const k = typeof value === "object" && value !== null ? `\u0000${model.key(value)}` : value;
-    let id = stateIds.get(k);
+  const primitiveIds = new Map<Json, number>();
+  const compositeIds = new Map<string, number>();
+  let stateCount = 0;
+  const intern = <K>(ids: Map<K, number>, k: K): number => {
+    let id = ids.get(k);
     if (id === undefined) {
-      id = stateIds.size;
-      stateIds.set(k, id);
+      id = stateCount++;
+      ids.set(k, id);
     }
     return id;
   };
+  const stateId = (value: Json): number => (typeof value === "object" && value !== null ? intern(compositeIds, model.key(value)) : intern(primitiveIds, value));
   const stackEntries: Entry[] = [];
   const stackStates: Json[] = [];
   const steps = ops.map((op) => model.compile?.(op) ?? ((state: Json) => model.step(state, op)));

@@ -7,8 +7,8 @@ import type { Json, Operation } from "./history.ts";
  * Operations whose outcome is unknown (`info`) have no output: a model lets
  * them take effect as they would if they succeeded.
  *
- * States are plain JSON values, compared through `key` (a string that is
- * equal exactly when the states are).
+ * States are plain values, compared through `key` (a string that is equal
+ * exactly when the states are: `valueKey` for the models here).
  */
 export interface Model<State = Json> {
   readonly name: ModelName;
@@ -31,30 +31,65 @@ export interface ModelOptions {
   readonly initialValue?: Json;
 }
 
-/** Structural equality of JSON values (key order of objects ignored). */
-export function jsonEqual(a: Json, b: Json): boolean {
+/** Structural equality of values (the key order of objects ignored). */
+export function valueEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const bArray = b as readonly Json[];
-    return a.length === bArray.length && a.every((x, i) => jsonEqual(x, bArray[i] as Json));
+    if (a.length !== bArray.length) return false;
+    for (let i = 0; i < a.length; i++) if (!valueEqual(a[i] as Json, bArray[i] as Json)) return false;
+    return true;
   }
   const ao = a as { readonly [key: string]: Json };
   const bo = b as { readonly [key: string]: Json };
   const keys = Object.keys(ao);
-  return keys.length === Object.keys(bo).length && keys.every((k) => k in bo && jsonEqual(ao[k] as Json, bo[k] as Json));
+  if (keys.length !== Object.keys(bo).length) return false;
+  for (const k of keys) if (!Object.hasOwn(bo, k) || !valueEqual(ao[k] as Json, bo[k] as Json)) return false;
+  return true;
 }
 
-/** A canonical text for a JSON value: equal values, equal text. */
-export function jsonKey(value: Json): string {
-  if (value === null || typeof value !== "object") return typeof value === "string" ? `s${value}` : `v${String(value)}`;
-  if (Array.isArray(value)) return `[${value.map(jsonKey).join(",")}]`;
+/**
+ * A canonical text for a value: two values have the same text exactly when
+ * they are equal. Every kind of value has its own first character, and
+ * every text ends where the grammar says, so that no concatenation of texts
+ * is ambiguous: null, true and false are n, t and f; a number is its
+ * shortest decimal (an integer in full digits); a string is its JSON
+ * literal (quoted and escaped); arrays and objects are bracketed, an
+ * object's fields sorted by name.
+ */
+export function valueKey(value: Json): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return numberKey(value);
+    case "boolean":
+      return value ? "t" : "f";
+    default:
+      break;
+  }
+  if (value === null) return "n";
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? "" : ",") + valueKey(value[i] as Json);
+    return `${text}]`;
+  }
   const o = value as { readonly [key: string]: Json };
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${jsonKey(o[k] as Json)}`)
-    .join(",")}}`;
+  const names = Object.keys(o).sort();
+  let text = "{";
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    text += `${i === 0 ? "" : ","}${JSON.stringify(name)}:${valueKey(o[name] as Json)}`;
+  }
+  return `${text}}`;
+}
+
+/** A number's canonical text: -0 is 0, and an integer too large for exact doubles is written in full, not as 1e+21. */
+function numberKey(value: number): string {
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return BigInt(value).toString();
+  return String(value);
 }
 
 function show(value: Json): string {
@@ -86,7 +121,7 @@ function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolea
     name,
     partitionByKey,
     init: () => initialValue,
-    key: jsonKey,
+    key: valueKey,
     describe: describeRegisterOp,
     // The search calls an operation's step millions of times: it is prepared once per operation.
     compile: (op) => compileRegisterStep(op, withCas),
@@ -102,7 +137,7 @@ function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => 
       if (unknown) return (state) => state;
       const output = op.output;
       if (output === null || typeof output !== "object") return (state) => (state === output ? state : undefined);
-      return (state) => (jsonEqual(output, state) ? state : undefined);
+      return (state) => (valueEqual(output, state) ? state : undefined);
     }
     case "write": {
       const value = op.input;
@@ -113,7 +148,7 @@ function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => 
       if (!withCas || !Array.isArray(pair) || pair.length !== 2) return () => undefined;
       const [expected, next] = pair as unknown as readonly [Json, Json];
       if (expected === null || typeof expected !== "object") return (state) => (state === expected ? next : unknown ? state : undefined);
-      return (state) => (jsonEqual(state, expected) ? next : unknown ? state : undefined);
+      return (state) => (valueEqual(state, expected) ? next : unknown ? state : undefined);
     }
     default:
       return () => undefined;
@@ -126,12 +161,12 @@ function appendModel(initialValue: Json): Model {
     name: "kv-append",
     partitionByKey: true,
     init: () => initialValue,
-    key: jsonKey,
+    key: valueKey,
     describe: describeRegisterOp,
     step(state, op) {
       switch (op.f) {
         case "read":
-          return op.outcome === "info" || jsonEqual(op.output, state) ? state : undefined;
+          return op.outcome === "info" || valueEqual(op.output, state) ? state : undefined;
         case "append":
           return typeof state === "string" && typeof op.input === "string" ? state + op.input : undefined;
         case "write":
@@ -159,7 +194,7 @@ function znodeModel(): Model {
     name: "znode",
     partitionByKey: true,
     init: () => null,
-    key: jsonKey,
+    key: valueKey,
     describe(op) {
       const who = `p${op.process}`;
       const unknown = op.outcome === "info" ? " (outcome unknown)" : "";
@@ -193,10 +228,10 @@ function znodeModel(): Model {
         }
         case "getData":
           if (op.outcome === "info") return state;
-          return jsonEqual(op.output, node === null ? null : [node[0], node[1]]) ? state : undefined;
+          return valueEqual(op.output, node === null ? null : [node[0], node[1]]) ? state : undefined;
         case "exists":
           if (op.outcome === "info") return state;
-          return jsonEqual(op.output, node === null ? null : node[1]) ? state : undefined;
+          return valueEqual(op.output, node === null ? null : node[1]) ? state : undefined;
         default:
           return undefined;
       }
