@@ -13,8 +13,10 @@ import type { Model } from "./models.ts";
  * checked on its own.
  *
  * Operations with an unknown outcome (`info`) return at infinity: they may
- * take effect at any point after their call, or never (placed last, where
- * nothing observes them). Failed operations took no effect and are dropped.
+ * take effect at any point after their call, or never (the search ends when
+ * every operation that completed is linearized, leaving out those of
+ * unknown outcome that it has not placed). Failed operations took no effect
+ * and are dropped.
  *
  * The search is bounded by a step budget and an optional `stop` callback
  * (the caller's wall-clock deadline): when either ends it, the verdict is
@@ -161,8 +163,11 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   let state: Json = model.init(key);
   let best: { prefix: number[]; state: Json } = { prefix: [], state };
 
+  // An operation of unknown outcome may also never have happened: once every operation that
+  // completed is linearized, the rest are left out, whatever the model would say of them.
+  let okLeft = ops.reduce((count, op) => count + (op.outcome === "ok" ? 1 : 0), 0);
   let entry: Entry | null = head.next;
-  while (head.next !== null) {
+  while (okLeft > 0) {
     if (++budget.steps > budget.stepsMax) return { verdict: "unknown", reason: `the search took more than ${budget.stepsMax} steps` };
     if (budget.steps % STOP_CHECK_EVERY === 0 && budget.stop?.() === true) return { verdict: "unknown", reason: "the time budget ran out" };
     if (entry === null) break; // cannot happen while head.next is set: a return is always met first
@@ -180,6 +185,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
           state = next;
           bitsHash = hash;
           lift(entry);
+          if ((ops[entry.op] as Operation).outcome === "ok") okLeft--;
           advanced = true;
           if (stackEntries.length > best.prefix.length) best = { prefix: stackEntries.map((e) => e.op), state };
           entry = head.next;
@@ -187,7 +193,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
           linearized[bit >>> 5] = (linearized[bit >>> 5] as number) & ~(1 << (bit & 31));
         }
       }
-      if (!advanced) entry = entry.next;
+      if (!advanced) entry = (entry as Entry).next;
     } else {
       // A return of an operation not yet linearized: undo the last choice.
       const top = stackEntries.pop();
@@ -197,6 +203,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
       bitsHash ^= opHashes[bit] as number;
       state = stackStates.pop() as Json;
       unlift(top);
+      if ((ops[top.op] as Operation).outcome === "ok") okLeft++;
       entry = top.next;
     }
   }

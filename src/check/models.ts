@@ -5,7 +5,8 @@ import type { Json, Operation } from "./history.ts";
  * operation does to it. `step` returns the new state, or undefined when the
  * operation could not have returned what it returned in this state.
  * Operations whose outcome is unknown (`info`) have no output: a model lets
- * them take effect as they would if they succeeded.
+ * them take effect as they would if they succeeded (the search itself
+ * considers that they never happened).
  *
  * States are plain values, compared through `key` (a string that is equal
  * exactly when the states are: `valueKey` for the models here).

@@ -41,9 +41,11 @@ function partLinearizable(ops: readonly Operation[], model: Model, key: string |
 
 /** A random well-formed history: each step a process invokes, or completes its open operation. */
 function historyArbitrary(model: ModelName): fc.Arbitrary<HistoryEvent[]> {
-  const value = fc.constantFrom<Json>(null, 0, 1, 2);
-  const key = model === "kv" ? fc.constantFrom("x", "y") : fc.constant(null);
-  const fs = model === "register" ? (["read", "write"] as const) : (["read", "write", "cas"] as const);
+  const append = model === "kv-append";
+  // kv-append: strings that appends extend, and a number that a write may store (an append to it cannot apply).
+  const value = append ? fc.constantFrom<Json>("", "a", "b", "ab", 1) : fc.constantFrom<Json>(null, 0, 1, 2);
+  const key = model === "kv" || append ? fc.constantFrom("x", "y") : fc.constant(null);
+  const fs = model === "register" ? (["read", "write"] as const) : append ? (["read", "write", "append", "append"] as const) : (["read", "write", "cas"] as const);
   const step = fc.record({ process: fc.integer({ min: 0, max: 2 }), f: fc.constantFrom(...fs), key, value, other: value, outcome: fc.constantFrom("ok", "ok", "ok", "fail", "info") });
   return fc.array(step, { minLength: 1, maxLength: 14 }).map((steps) => {
     const events: HistoryEvent[] = [];
@@ -53,7 +55,7 @@ function historyArbitrary(model: ModelName): fc.Arbitrary<HistoryEvent[]> {
       if (crashed.has(s.process)) continue;
       const invocation = open.get(s.process);
       if (invocation === undefined) {
-        const input: Json = s.f === "read" ? null : s.f === "cas" ? [s.value, s.other] : s.value;
+        const input: Json = s.f === "read" ? null : s.f === "cas" ? [s.value, s.other] : s.f === "append" ? (s.value === 1 ? "b" : s.value) : s.value;
         const event: HistoryEvent = { process: s.process, type: "invoke", f: s.f, key: s.key, value: input };
         open.set(s.process, event);
         events.push(event);
@@ -69,7 +71,7 @@ function historyArbitrary(model: ModelName): fc.Arbitrary<HistoryEvent[]> {
 }
 
 describe("the linearizability checker against brute force", () => {
-  for (const [name, seed] of [["register", 101], ["cas-register", 102], ["kv", 103]] as const) {
+  for (const [name, seed] of [["register", 101], ["cas-register", 102], ["kv", 103], ["kv-append", 104]] as const) {
     test(`${name}: same verdict on 1,500 random histories (fast-check seed ${seed})`, () => {
       const model = makeModel(name);
       let linearizable = 0;

@@ -59,3 +59,29 @@ describe("states are told apart exactly", () => {
     expect(verdict("znode", events)).toBe("linearizable");
   });
 });
+
+describe("an operation of unknown outcome may never have happened", () => {
+  test("kv-append: an append that cannot apply (the value is not a string) may simply not have happened", () => {
+    const events = [invoke(0, "write", 5, "k"), ok(0, "write", 5, "k"), invoke(1, "append", "x", "k"), info(1, "append", "x", "k"), invoke(2, "read", null, "k"), ok(2, "read", 5, "k")];
+    expect(verdict("kv-append", events)).toBe("linearizable");
+    expect(verdict("kv-append", [invoke(1, "append", "x", "k"), info(1, "append", "x", "k")], null)).toBe("linearizable");
+  });
+
+  test("kv-append: an append of unknown outcome that a read saw must still fit", () => {
+    const events = [invoke(1, "append", "x", "k"), info(1, "append", "x", "k"), invoke(2, "read", null, "k"), ok(2, "read", "xx", "k")];
+    expect(verdict("kv-append", events)).toBe("not-linearizable");
+    expect(verdict("kv-append", [...events.slice(0, 3), ok(2, "read", "x", "k")])).toBe("linearizable");
+  });
+
+  test("znode: a create of unknown outcome under a node that exists, and a delete of one that does not", () => {
+    const events = [
+      invoke(0, "create", "a", "/n"),
+      ok(0, "create", "a", "/n"),
+      invoke(1, "create", "b", "/n"),
+      info(1, "create", "b", "/n"),
+      invoke(2, "getData", null, "/n"),
+      ok(2, "getData", ["a", 0], "/n"),
+    ];
+    expect(verdict("znode", events)).toBe("linearizable");
+  });
+});
