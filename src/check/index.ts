@@ -2,10 +2,10 @@
  * Checkers: histories in Jepsen's model, the linearizability checker and its
  * models, ZooKeeper's guarantees and the recipes' invariants.
  */
-export { parseJsonlHistory, parseJsonlHistoryWithLines, eventFromObject, toOperations, HistoryError } from "./history.ts";
-export type { HistoryEvent, Operation, EventType, Json } from "./history.ts";
+export { parseJsonlHistory, parseJsonlHistoryWithLines, parseJsonValue, toOperations, HistoryBuilder, JsonlReader, HistoryError } from "./history.ts";
+export type { HistoryEvent, Operation, EventType, Json, Value } from "./history.ts";
 export { parseEdnHistory } from "./edn.ts";
-export { makeModel, valueEqual, valueKey, MODEL_NAMES, operationProblem } from "./models.ts";
+export { makeModel, valueEqual, valueKey, showValue, MODEL_NAMES, operationProblem } from "./models.ts";
 export type { Model, ModelName, ModelOptions } from "./models.ts";
 export { checkLinearizable } from "./linearizability.ts";
 export type { Verdict, CheckOptions, CheckResult, Counterexample, CounterexampleOp } from "./linearizability.ts";

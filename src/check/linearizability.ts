@@ -1,4 +1,4 @@
-import type { Json, Operation } from "./history.ts";
+import type { Operation, Value } from "./history.ts";
 import type { Model } from "./models.ts";
 
 /**
@@ -39,7 +39,7 @@ export interface Counterexample {
   /** The longest order of operations found that the model accepts, from the start. */
   readonly prefix: readonly CounterexampleOp[];
   /** The state after the prefix. */
-  readonly state: Json;
+  readonly state: Value;
   /** Operations that had to come next (called before the earliest pending return) and that the model refuses after the prefix. */
   readonly stuck: readonly CounterexampleOp[];
 }
@@ -145,7 +145,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   // interned to small integers: primitives by value, others by their canonical key, in a map of
   // their own (a primitive string may look like any key).
   const cache = new VisitedSet(words);
-  const primitiveIds = new Map<Json, number>();
+  const primitiveIds = new Map<Value, number>();
   const compositeIds = new Map<string, number>();
   let stateCount = 0;
   const intern = <K>(ids: Map<K, number>, k: K): number => {
@@ -156,12 +156,17 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
     }
     return id;
   };
-  const stateId = (value: Json): number => (typeof value === "object" && value !== null ? intern(compositeIds, model.key(value)) : intern(primitiveIds, value));
+  const stateId = (value: Value): number => {
+    if (typeof value === "object" && value !== null) return intern(compositeIds, model.key(value));
+    // An integer is a number exactly when it is safe; one that is not (a program may build one) is interned as its bigint.
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) return intern(primitiveIds, BigInt(value));
+    return intern(primitiveIds, value);
+  };
   const stackEntries: Entry[] = [];
-  const stackStates: Json[] = [];
-  const steps = ops.map((op) => model.compile?.(op) ?? ((state: Json) => model.step(state, op)));
-  let state: Json = model.init(key);
-  let best: { prefix: number[]; state: Json } = { prefix: [], state };
+  const stackStates: Value[] = [];
+  const steps = ops.map((op) => model.compile?.(op) ?? ((state: Value) => model.step(state, op)));
+  let state: Value = model.init(key);
+  let best: { prefix: number[]; state: Value } = { prefix: [], state };
 
   // An operation of unknown outcome may also never have happened: once every operation that
   // completed is linearized, the rest are left out, whatever the model would say of them.
@@ -172,7 +177,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
     if (budget.steps % STOP_CHECK_EVERY === 0 && budget.stop?.() === true) return { verdict: "unknown", reason: "the time budget ran out" };
     if (entry === null) break; // cannot happen while head.next is set: a return is always met first
     if (entry.isCall) {
-      const next = (steps[entry.op] as (state: Json) => Json | undefined)(state);
+      const next = (steps[entry.op] as (state: Value) => Value | undefined)(state);
       let advanced = false;
       if (next !== undefined) {
         const bit = entry.op;
@@ -201,7 +206,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
       const bit = top.op;
       linearized[bit >>> 5] = (linearized[bit >>> 5] as number) & ~(1 << (bit & 31));
       bitsHash ^= opHashes[bit] as number;
-      state = stackStates.pop() as Json;
+      state = stackStates.pop() as Value;
       unlift(top);
       if ((ops[top.op] as Operation).outcome === "ok") okLeft++;
       entry = top.next;
@@ -311,7 +316,7 @@ function mixInt(x: number): number {
  * order, and the operations that were called before the earliest pending
  * return (one of them had to come next) and that the model refused.
  */
-function counterexample(key: string | null, ops: readonly Operation[], model: Model, best: { prefix: number[]; state: Json }): Counterexample {
+function counterexample(key: string | null, ops: readonly Operation[], model: Model, best: { prefix: number[]; state: Value }): Counterexample {
   const describe = (i: number): CounterexampleOp => {
     const op = ops[i] as Operation;
     return { id: op.id, process: op.process, text: model.describe(op) };

@@ -1,4 +1,4 @@
-import type { Json, Operation } from "./history.ts";
+import type { Operation, Value } from "./history.ts";
 
 /**
  * A sequential specification: the state an object starts in, and what one
@@ -11,7 +11,7 @@ import type { Json, Operation } from "./history.ts";
  * States are plain values, compared through `key` (a string that is equal
  * exactly when the states are: `valueKey` for the models here).
  */
-export interface Model<State = Json> {
+export interface Model<State = Value> {
   readonly name: ModelName;
   init(key: string | null): State;
   step(state: State, op: Operation): State | undefined;
@@ -29,26 +29,32 @@ export const MODEL_NAMES: readonly ModelName[] = ["register", "cas-register", "k
 
 export interface ModelOptions {
   /** The value every register or key starts with (null for registers, "" for kv in the shared histories). */
-  readonly initialValue?: Json;
+  readonly initialValue?: Value;
 }
 
-/** Structural equality of values (the key order of objects ignored). */
-export function valueEqual(a: Json, b: Json): boolean {
+/** Equality of values: structural, the key order of objects ignored. */
+export function valueEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return typeof a === "bigint" || typeof b === "bigint" ? integersEqual(a, b) : false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
-    const bArray = b as readonly Json[];
+    const bArray = b as readonly Value[];
     if (a.length !== bArray.length) return false;
-    for (let i = 0; i < a.length; i++) if (!valueEqual(a[i] as Json, bArray[i] as Json)) return false;
+    for (let i = 0; i < a.length; i++) if (!valueEqual(a[i] as Value, bArray[i] as Value)) return false;
     return true;
   }
-  const ao = a as { readonly [key: string]: Json };
-  const bo = b as { readonly [key: string]: Json };
+  const ao = a as { readonly [key: string]: Value };
+  const bo = b as { readonly [key: string]: Value };
   const keys = Object.keys(ao);
   if (keys.length !== Object.keys(bo).length) return false;
-  for (const k of keys) if (!Object.hasOwn(bo, k) || !valueEqual(ao[k] as Json, bo[k] as Json)) return false;
+  for (const k of keys) if (!Object.hasOwn(bo, k) || !valueEqual(ao[k] as Value, bo[k] as Value)) return false;
   return true;
+}
+
+/** A bigint and a number are equal when the number is that integer (histories never hold such a pair: an integer is a number exactly when it is safe). */
+function integersEqual(a: Value, b: Value): boolean {
+  const [big, other] = typeof a === "bigint" ? [a, b] : [b as bigint, a];
+  return typeof other === "number" && Number.isInteger(other) && BigInt(other) === big;
 }
 
 /**
@@ -56,16 +62,18 @@ export function valueEqual(a: Json, b: Json): boolean {
  * they are equal. Every kind of value has its own first character, and
  * every text ends where the grammar says, so that no concatenation of texts
  * is ambiguous: null, true and false are n, t and f; a number is its
- * shortest decimal (an integer in full digits); a string is its JSON
- * literal (quoted and escaped); arrays and objects are bracketed, an
- * object's fields sorted by name.
+ * shortest decimal (an integer in full digits, a bigint too); a string is
+ * its JSON literal (quoted and escaped); arrays and objects are bracketed,
+ * an object's fields sorted by name.
  */
-export function valueKey(value: Json): string {
+export function valueKey(value: Value): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
     case "number":
       return numberKey(value);
+    case "bigint":
+      return value.toString();
     case "boolean":
       return value ? "t" : "f";
     default:
@@ -74,15 +82,15 @@ export function valueKey(value: Json): string {
   if (value === null) return "n";
   if (Array.isArray(value)) {
     let text = "[";
-    for (let i = 0; i < value.length; i++) text += (i === 0 ? "" : ",") + valueKey(value[i] as Json);
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? "" : ",") + valueKey(value[i] as Value);
     return `${text}]`;
   }
-  const o = value as { readonly [key: string]: Json };
+  const o = value as { readonly [key: string]: Value };
   const names = Object.keys(o).sort();
   let text = "{";
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    text += `${i === 0 ? "" : ","}${JSON.stringify(name)}:${valueKey(o[name] as Json)}`;
+    text += `${i === 0 ? "" : ","}${JSON.stringify(name)}:${valueKey(o[name] as Value)}`;
   }
   return `${text}}`;
 }
@@ -93,8 +101,41 @@ function numberKey(value: number): string {
   return String(value);
 }
 
-function show(value: Json): string {
-  return JSON.stringify(value);
+/** A value as a person reads it: JSON, with big integers in full. */
+export function showValue(value: Value): string {
+  switch (typeof value) {
+    case "bigint":
+      return value.toString();
+    case "object":
+      break;
+    default:
+      return JSON.stringify(value);
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `[${value.map((item: Value) => showValue(item)).join(",")}]`;
+  const o = value as { readonly [key: string]: Value };
+  return `{${Object.keys(o)
+    .map((k) => `${JSON.stringify(k)}:${showValue(o[k] as Value)}`)
+    .join(",")}}`;
+}
+
+/** Whether === decides equality with this value: a primitive in its one canonical form. */
+function comparesByIdentity(value: Value): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "bigint":
+      return true;
+    case "number":
+      return Number.isSafeInteger(value) || !Number.isInteger(value);
+    default:
+      return false;
+  }
+}
+
+function show(value: Value): string {
+  return showValue(value);
 }
 
 function describeRegisterOp(op: Operation): string {
@@ -106,7 +147,7 @@ function describeRegisterOp(op: Operation): string {
     case "write":
       return `${who} write ${show(op.input)}${unknown}`;
     case "cas": {
-      const [expected, next] = Array.isArray(op.input) ? (op.input as readonly Json[]) : [null, null];
+      const [expected, next] = Array.isArray(op.input) ? (op.input as readonly Value[]) : [null, null];
       return `${who} cas ${show(expected ?? null)} → ${show(next ?? null)}${unknown}`;
     }
     case "append":
@@ -117,7 +158,7 @@ function describeRegisterOp(op: Operation): string {
 }
 
 /** read / write / cas on one register (per key for kv). A failed op is dropped before the search. */
-function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolean, initialValue: Json): Model {
+function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolean, initialValue: Value): Model {
   return {
     name,
     partitionByKey,
@@ -131,13 +172,13 @@ function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolea
 }
 
 /** One register operation's step, prepared once: read, write, and (with `withCas`) cas. */
-function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => Json | undefined {
+function compileRegisterStep(op: Operation, withCas: boolean): (state: Value) => Value | undefined {
   const unknown = op.outcome === "info";
   switch (op.f) {
     case "read": {
       if (unknown) return (state) => state;
       const output = op.output;
-      if (output === null || typeof output !== "object") return (state) => (state === output ? state : undefined);
+      if (comparesByIdentity(output)) return (state) => (state === output ? state : undefined);
       return (state) => (valueEqual(output, state) ? state : undefined);
     }
     case "write": {
@@ -147,8 +188,8 @@ function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => 
     case "cas": {
       const pair = op.input;
       if (!withCas || !Array.isArray(pair) || pair.length !== 2) return () => undefined;
-      const [expected, next] = pair as unknown as readonly [Json, Json];
-      if (expected === null || typeof expected !== "object") return (state) => (state === expected ? next : unknown ? state : undefined);
+      const [expected, next] = pair as unknown as readonly [Value, Value];
+      if (comparesByIdentity(expected)) return (state) => (state === expected ? next : unknown ? state : undefined);
       return (state) => (valueEqual(state, expected) ? next : unknown ? state : undefined);
     }
     default:
@@ -157,7 +198,7 @@ function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => 
 }
 
 /** A key whose value is a string that `append` extends; `read` returns the whole string. */
-function appendModel(initialValue: Json): Model {
+function appendModel(initialValue: Value): Model {
   return {
     name: "kv-append",
     partitionByKey: true,
@@ -190,7 +231,7 @@ function appendModel(initialValue: Json): Model {
  * A failed op (NodeExists, NoNode, BadVersion) is a `fail` and constrains nothing.
  */
 function znodeModel(): Model {
-  type Node = readonly [Json, number] | null;
+  type Node = readonly [Value, number] | null;
   return {
     name: "znode",
     partitionByKey: true,
@@ -209,15 +250,15 @@ function znodeModel(): Model {
     },
   };
 
-  function znodeStep(node: Node, op: Operation): Json | undefined {
-    const state = node as Json;
+  function znodeStep(node: Node, op: Operation): Value | undefined {
+    const state = node as Value;
     {
       switch (op.f) {
         case "create":
           return node === null ? ([op.input, 0] as const) : undefined;
         case "setData": {
           if (node === null || !Array.isArray(op.input)) return undefined;
-          const [data, expected] = op.input as unknown as readonly [Json, number];
+          const [data, expected] = op.input as unknown as readonly [Value, number];
           if (expected !== -1 && expected !== node[1]) return undefined;
           const next = [data, node[1] + 1] as const;
           return op.outcome === "info" || op.output === next[1] ? next : undefined;
@@ -241,7 +282,7 @@ function znodeModel(): Model {
 }
 
 /** The operations each model knows, and what an invocation's value must look like. */
-const MODEL_OPERATIONS: Readonly<Record<ModelName, Readonly<Record<string, (input: Json) => string | null>>>> = {
+const MODEL_OPERATIONS: Readonly<Record<ModelName, Readonly<Record<string, (input: Value) => string | null>>>> = {
   register: { read: () => null, write: () => null },
   "cas-register": { read: () => null, write: () => null, cas: casPair },
   kv: { read: () => null, write: () => null, cas: casPair },
@@ -255,7 +296,7 @@ const MODEL_OPERATIONS: Readonly<Record<ModelName, Readonly<Record<string, (inpu
   },
 };
 
-function casPair(v: Json): string | null {
+function casPair(v: Value): string | null {
   return Array.isArray(v) && v.length === 2 ? null : "a cas carries [expected, new]";
 }
 
@@ -265,7 +306,7 @@ function casPair(v: Json): string | null {
  * operation as merely impossible: that would turn a bad file into a
  * "not linearizable" verdict.
  */
-export function operationProblem(model: ModelName, f: string, input: Json): string | null {
+export function operationProblem(model: ModelName, f: string, input: Value): string | null {
   const known = MODEL_OPERATIONS[model];
   const check = known[f];
   if (check === undefined) return `"${f}" is not an operation of the ${model} model (${Object.keys(known).join(", ")})`;

@@ -7,11 +7,13 @@ import {
   operationProblem,
   parseEdnHistory,
   parseJsonlHistoryWithLines,
+  parseJsonValue,
+  showValue,
   toOperations,
   type CheckResult,
-  type Json,
   type ModelName,
   type Operation,
+  type Value,
 } from "../check/index.ts";
 
 export const CHECK_HELP = `Usage: zksim check FILE... [--model NAME] [--json] [--timeout DURATION]
@@ -59,17 +61,15 @@ export function parseModel(text: string | undefined): ModelName | undefined {
   return text as ModelName;
 }
 
-export function parseInitial(text: string | undefined): unknown {
+export function parseInitial(text: string | undefined): Value | undefined {
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new UsageError(`--initial: expected a JSON value such as null, 0 or '""', got '${text}'`);
-  }
+  const parsed = parseJsonValue(text);
+  if ("problem" in parsed) throw new UsageError(`--initial: expected a JSON value such as null, 0 or '""', got '${text}' (${parsed.problem})`);
+  return parsed.value;
 }
 
 /** Reads and checks one file. Bad input throws HistoryError (file, line, what was wrong). */
-export function checkFile(file: string, options: { model: ModelName | undefined; initial: unknown; timeoutMs: number; nowMs: () => number }): CheckFileReport {
+export function checkFile(file: string, options: { model: ModelName | undefined; initial: Value | undefined; timeoutMs: number; nowMs: () => number }): CheckFileReport {
   const text = readInputFile(file);
   const { events, lines } = file.endsWith(".edn") ? parseEdnHistory(text, file) : parseJsonlHistoryWithLines(text, file);
   const operations = toOperations(events, file, lines);
@@ -78,7 +78,7 @@ export function checkFile(file: string, options: { model: ModelName | undefined;
     const problem = operationProblem(model, op.f, op.input);
     if (problem !== null) throw new HistoryError(file, lines[op.call] ?? 0, problem);
   }
-  const initialValue = (options.initial ?? (model === "kv-append" ? "" : null)) as Json;
+  const initialValue = options.initial ?? (model === "kv-append" ? "" : null);
   const started = options.nowMs();
   const deadline = started + options.timeoutMs;
   const result = checkLinearizable(operations, makeModel(model, { initialValue }), { stop: () => options.nowMs() > deadline });
@@ -99,7 +99,7 @@ export function formatReport(report: CheckFileReport): string {
   if (c === undefined) return head;
   const lines = [head, `  key: ${c.key === null ? "(the register)" : c.key}`, `  the longest order the model accepts (${c.prefix.length} operation(s)):`];
   for (const op of c.prefix) lines.push(`    #${op.id} ${op.text}`);
-  lines.push(`  state after it: ${JSON.stringify(c.state)}`, "  none of these can come next:");
+  lines.push(`  state after it: ${showValue(c.state)}`, "  none of these can come next:");
   for (const op of c.stuck) lines.push(`    #${op.id} ${op.text}`);
   return lines.join("\n");
 }

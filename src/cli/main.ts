@@ -227,7 +227,8 @@ function check(args: string[]): number {
   const options = { model: parseModel(values.model), initial: parseInitial(values.initial), timeoutMs: parseDuration(values.timeout ?? "30s"), nowMs: () => Date.now() };
   const reports: CheckFileReport[] = positionals.map((file) => checkFile(file, options));
   if (values.json === true) {
-    for (const r of reports) process.stdout.write(`${JSON.stringify({ file: r.file, model: r.model, operations: r.operations, wallMs: Math.round(r.wallMs), ...r.result })}\n`);
+    // JSON has no big integers: a bigint (in a counterexample's state) is written as a string of its digits.
+    for (const r of reports) process.stdout.write(`${JSON.stringify({ file: r.file, model: r.model, operations: r.operations, wallMs: Math.round(r.wallMs), ...r.result }, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}\n`);
   } else {
     for (const r of reports) process.stdout.write(`${formatReport(r)}\n`);
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { checkLinearizable, makeModel, toOperations, type HistoryEvent, type Json, type Model, type ModelName, type Operation } from "../../src/check/index.ts";
+import { checkLinearizable, makeModel, toOperations, type HistoryEvent, type Json, type Model, type ModelName, type Operation, type Value } from "../../src/check/index.ts";
 
 /**
  * The checker against a brute-force one on small random histories: try every
@@ -18,7 +18,7 @@ function bruteForce(ops: readonly Operation[], model: Model): boolean {
 }
 
 function partLinearizable(ops: readonly Operation[], model: Model, key: string | null): boolean {
-  const search = (done: ReadonlySet<number>, state: Json): boolean => {
+  const search = (done: ReadonlySet<number>, state: Value): boolean => {
     const required = ops.filter((op) => op.outcome === "ok" && !done.has(op.id));
     if (required.length === 0) return true;
     for (const op of ops) {

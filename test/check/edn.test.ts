@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { parseEdnHistory } from "../../src/check/edn.ts";
-import { HistoryError, parseJsonlHistory, type HistoryEvent, type Json } from "../../src/check/history.ts";
+import { HistoryError, parseJsonlHistory, type HistoryEvent, type Json, type Value } from "../../src/check/history.ts";
 
 /**
  * The EDN reader on Knossos's own histories (each against its JSON Lines
@@ -30,7 +30,7 @@ function eventsOf(text: string): HistoryEvent[] {
 }
 
 /** The value of one ok op whose :value is written as `edn`. */
-function valueOf(edn: string): Json {
+function valueOf(edn: string): Value {
   const events = eventsOf(`{:process 0, :type :ok, :f :read, :value ${edn}}`);
   expect(events).toHaveLength(1);
   return (events[0] as HistoryEvent).value;
