@@ -26,9 +26,38 @@ export type Json = null | boolean | number | string | readonly Json[] | { readon
 /**
  * A value in a history: JSON's values, with integers beyond 2^53 as bigints
  * (an integer is a number exactly when it is a safe integer, so that each
- * value has one form).
+ * value has one form), and the EDN values JSON has no form for.
  */
-export type Value = null | boolean | number | bigint | string | readonly Value[] | { readonly [key: string]: Value };
+export type Value = null | boolean | number | bigint | string | readonly Value[] | { readonly [key: string]: Value } | EdnValue;
+
+/** The kinds of EDN value that JSON has no form for. */
+export type EdnKind = "keyword" | "symbol" | "float" | "decimal" | "set" | "map" | "tagged";
+
+/**
+ * An EDN value that JSON has no form for: a keyword, a symbol, a float (EDN
+ * tells 1.0 from 1), a big decimal, a set, a map with a key that is not a
+ * string, a tagged literal. Each is kept apart from every JSON value (`:a`
+ * is not "a") and compared as Clojure's = compares it, through `key`.
+ */
+export class EdnValue {
+  constructor(
+    readonly kind: EdnKind,
+    /**
+     * Canonical: two EDN values have one key exactly when Clojure's = holds
+     * between them (a set's items sorted, a float as its double, an #inst as
+     * its instant). Its first character is one no other value's key starts
+     * with (see `valueKey`).
+     */
+    readonly key: string,
+    /** The value as EDN, for a person. */
+    readonly text: string,
+  ) {}
+
+  /** In JSON output (zksim check --json), the EDN text. */
+  toJSON(): string {
+    return this.text;
+  }
+}
 
 export interface HistoryEvent {
   readonly process: number;
@@ -540,7 +569,7 @@ export function exactNumber(literal: string): number | bigint | string {
  * zeros; empty for zero) and the power of ten they are multiplied by; null
  * when the exponent is beyond any use (more than 1e9 either way).
  */
-function canonicalDecimal(literal: string): { negative: boolean; digits: string; exponent: number } | null {
+export function canonicalDecimal(literal: string): { negative: boolean; digits: string; exponent: number } | null {
   const match = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(literal);
   if (match === null) return null;
   const whole = match[2] ?? "";
@@ -560,6 +589,6 @@ function canonicalDecimal(literal: string): { negative: boolean; digits: string;
 /** A field's value in a message, shortened. */
 function showField(value: Value | undefined): string {
   if (value === undefined) return "undefined";
-  const text = typeof value === "bigint" ? value.toString() : JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  const text = typeof value === "bigint" ? value.toString() : (JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,4 +1,4 @@
-import type { Operation, Value } from "./history.ts";
+import { EdnValue, type Operation, type Value } from "./history.ts";
 
 /**
  * A sequential specification: the state an object starts in, and what one
@@ -36,6 +36,7 @@ export interface ModelOptions {
 export function valueEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return typeof a === "bigint" || typeof b === "bigint" ? integersEqual(a, b) : false;
+  if (a instanceof EdnValue || b instanceof EdnValue) return a instanceof EdnValue && b instanceof EdnValue && a.key === b.key;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const bArray = b as readonly Value[];
@@ -64,7 +65,8 @@ function integersEqual(a: Value, b: Value): boolean {
  * is ambiguous: null, true and false are n, t and f; a number is its
  * shortest decimal (an integer in full digits, a bigint too); a string is
  * its JSON literal (quoted and escaped); arrays and objects are bracketed,
- * an object's fields sorted by name.
+ * an object's fields sorted by name. An EDN value brings its own key, which
+ * starts with one of : ' ~ M # m (see edn.ts).
  */
 export function valueKey(value: Value): string {
   switch (typeof value) {
@@ -80,6 +82,7 @@ export function valueKey(value: Value): string {
       break;
   }
   if (value === null) return "n";
+  if (value instanceof EdnValue) return value.key;
   if (Array.isArray(value)) {
     let text = "[";
     for (let i = 0; i < value.length; i++) text += (i === 0 ? "" : ",") + valueKey(value[i] as Value);
@@ -101,7 +104,7 @@ function numberKey(value: number): string {
   return String(value);
 }
 
-/** A value as a person reads it: JSON, with big integers in full. */
+/** A value as a person reads it: JSON, with big integers in full, and an EDN value as EDN. */
 export function showValue(value: Value): string {
   switch (typeof value) {
     case "bigint":
@@ -112,6 +115,7 @@ export function showValue(value: Value): string {
       return JSON.stringify(value);
   }
   if (value === null) return "null";
+  if (value instanceof EdnValue) return value.text;
   if (Array.isArray(value)) return `[${value.map((item: Value) => showValue(item)).join(",")}]`;
   const o = value as { readonly [key: string]: Value };
   return `{${Object.keys(o)
