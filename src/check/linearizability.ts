@@ -1,3 +1,4 @@
+import { assert } from "../sim/index.ts";
 import type { Operation, Value } from "./history.ts";
 import type { Model } from "./models.ts";
 
@@ -8,28 +9,42 @@ import type { Model } from "./models.ts";
  * current state, lifting it out of the list, and backtracks when it meets a
  * return whose operation is not yet linearized. A cache of (set of
  * linearized operations, state) pairs that were explored already cuts the
- * search; the set is a bitset with an incrementally kept hash. Histories
- * split by key (P-compositionality) when the model allows, and each part is
- * checked on its own.
+ * search. Histories split by key (P-compositionality) when the model allows,
+ * and each part is checked on its own.
  *
- * Operations with an unknown outcome (`info`) return at infinity: they may
- * take effect at any point after their call, or never (the search ends when
+ * Operations with an unknown outcome (`info`) have no return: they may take
+ * effect at any point after their call, or never (the search ends when
  * every operation that completed is linearized, leaving out those of
  * unknown outcome that it has not placed). Failed operations took no effect
  * and are dropped.
  *
- * The search is bounded by a step budget and an optional `stop` callback
- * (the caller's wall-clock deadline): when either ends it, the verdict is
- * `unknown`. It never hangs.
+ * Each step costs about the same however long the history: the cache keeps
+ * a set of linearized operations not as a bitset of the whole history but
+ * as its canonical short form (the completed operations are numbered in
+ * return order, and a set is the first one not linearized plus the few
+ * words of bits from there to the last one linearized; the operations of
+ * unknown outcome are a bitset of their own), and the longest order found so
+ * far is kept by extending it, never by copying the stack.
+ *
+ * The search is bounded by a step budget, a memory budget for its tables,
+ * and an optional `stop` callback (the caller's wall-clock deadline): when
+ * one ends it, the verdict is `unknown`. It never hangs.
  */
 
 export type Verdict = "linearizable" | "not-linearizable" | "unknown";
 
 export interface CheckOptions {
-  /** Search steps (calls tried) over the whole history; past it the verdict is unknown. */
+  /** Search steps (calls tried, returns met) over the whole history; past it the verdict is unknown. */
   readonly stepsMax?: number;
   /** Asked every few thousand steps; true stops the search (unknown). Lets a CLI bound wall time. */
   readonly stop?: () => boolean;
+  /** Bytes the search's tables may take (the explored pairs, the states, the stacks), for one part at a time; past it the verdict is unknown. */
+  readonly memoryBytesMax?: number;
+  /**
+   * For tests: how many bits of the cache's hash to keep (1 to 32; default 32). With few, different
+   * sets share hashes all the time, and the verdicts must not change: the cache compares whole sets.
+   */
+  readonly hashBits?: number;
 }
 
 /** Why a part of a history is not linearizable, for a person (and the viewer) to read. */
@@ -57,26 +72,34 @@ export interface CheckResult {
   /** Parts (keys) checked, and search steps taken over all of them. */
   readonly partitions: number;
   readonly steps: number;
+  /** The most memory the search's tables took at once, in bytes (an estimate for the states, exact for the typed arrays). */
+  readonly memoryBytes: number;
   /** Why the search stopped early (unknown). */
   readonly reason?: string;
 }
 
 const STEPS_MAX_DEFAULT = 50_000_000;
+/** 2 GB: the default bound on the search's tables. */
+export const MEMORY_BYTES_MAX_DEFAULT = 2_000_000_000;
 const STOP_CHECK_EVERY = 4_096;
+/** What one operation costs the search before it explores anything (typed arrays, its compiled step, its slots in the stacks), an estimate. */
+const BYTES_PER_OPERATION = 160;
+/** What one distinct state costs in the intern tables, besides its key's characters. */
+const BYTES_PER_STATE = 64;
 
-interface Entry {
-  readonly op: number;
-  readonly isCall: boolean;
-  /** For a call: its return entry; for a return: its call entry. */
-  match: Entry | null;
-  prev: Entry | null;
-  next: Entry | null;
+interface Budget {
+  readonly hashMask: number;
+  steps: number;
+  readonly stepsMax: number;
+  readonly stop: (() => boolean) | undefined;
+  readonly memoryBytesMax: number;
+  memoryBytesPeak: number;
 }
 
 export function checkLinearizable(operations: readonly Operation[], model: Model, options: CheckOptions = {}): CheckResult {
-  const relevant = operations.filter((op) => op.outcome !== "fail" && !(op.outcome === "info" && isReadOnly(op)));
   const parts = new Map<string | null, Operation[]>();
-  for (const op of relevant) {
+  for (const op of operations) {
+    if (op.outcome === "fail" || (op.outcome === "info" && isReadOnly(op))) continue;
     const key = model.partitionByKey ? op.key : null;
     let part = parts.get(key);
     if (part === undefined) {
@@ -85,19 +108,23 @@ export function checkLinearizable(operations: readonly Operation[], model: Model
     }
     part.push(op);
   }
-  const budget = { steps: 0, stepsMax: options.stepsMax ?? STEPS_MAX_DEFAULT, stop: options.stop };
+  const hashBits = options.hashBits ?? 32;
+  assert(Number.isInteger(hashBits) && hashBits >= 1 && hashBits <= 32, "hashBits is from 1 to 32", { hashBits });
+  const budget: Budget = { hashMask: hashBits === 32 ? -1 : (1 << hashBits) - 1, steps: 0, stepsMax: options.stepsMax ?? STEPS_MAX_DEFAULT, stop: options.stop, memoryBytesMax: options.memoryBytesMax ?? MEMORY_BYTES_MAX_DEFAULT, memoryBytesPeak: 0 };
   let unknownReason: string | undefined;
   // Smaller parts first: a violation in a small part is found quickly.
   const ordered = [...parts].sort((a, b) => a[1].length - b[1].length);
   for (const [key, ops] of ordered) {
     const outcome = checkPart(key, ops, model, budget);
     if (outcome.verdict === "not-linearizable") {
-      return { verdict: "not-linearizable", counterexample: outcome.counterexample as Counterexample, partitions: parts.size, steps: budget.steps };
+      return { verdict: "not-linearizable", counterexample: outcome.counterexample as Counterexample, partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak };
     }
+    // An unknown part does not end the check: a later part may still prove the history not linearizable
+    // (out of steps or time, the later parts stop at once).
     if (outcome.verdict === "unknown") unknownReason ??= outcome.reason;
   }
-  if (unknownReason !== undefined) return { verdict: "unknown", partitions: parts.size, steps: budget.steps, reason: unknownReason };
-  return { verdict: "linearizable", partitions: parts.size, steps: budget.steps };
+  if (unknownReason !== undefined) return { verdict: "unknown", partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak, reason: unknownReason };
+  return { verdict: "linearizable", partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak };
 }
 
 function isReadOnly(op: Operation): boolean {
@@ -110,197 +137,402 @@ interface PartOutcome {
   readonly reason?: string;
 }
 
-function checkPart(key: string | null, ops: readonly Operation[], model: Model, budget: { steps: number; stepsMax: number; stop: (() => boolean) | undefined }): PartOutcome {
+/**
+ * One part's search. Node ids of the entry list: the call of operation i is
+ * i, its return n + i (only operations that completed have one), the head
+ * 2n; -1 ends the list.
+ */
+function checkPart(key: string | null, ops: readonly Operation[], model: Model, budget: Budget): PartOutcome {
   const n = ops.length;
   if (n === 0) return { verdict: "linearizable" };
-  // The entry list: calls and returns in history order (a return at infinity goes last).
-  const events: { time: number; isCall: boolean; op: number }[] = [];
-  ops.forEach((op, i) => {
-    events.push({ time: op.call, isCall: true, op: i });
-    events.push({ time: op.ret, isCall: false, op: i });
-  });
-  events.sort((a, b) => a.time - b.time || (a.isCall === b.isCall ? a.op - b.op : a.isCall ? 1 : -1));
-  const head: Entry = { op: -1, isCall: false, match: null, prev: null, next: null };
-  const calls: Entry[] = new Array<Entry>(n);
-  const returns: Entry[] = new Array<Entry>(n);
-  let last = head;
-  for (const e of events) {
-    const entry: Entry = { op: e.op, isCall: e.isCall, match: null, prev: last, next: null };
-    last.next = entry;
-    last = entry;
-    if (e.isCall) calls[e.op] = entry;
-    else returns[e.op] = entry;
-  }
-  for (let i = 0; i < n; i++) {
-    (calls[i] as Entry).match = returns[i] as Entry;
-    (returns[i] as Entry).match = calls[i] as Entry;
-  }
+  const fixedBytes = n * BYTES_PER_OPERATION;
+  if (fixedBytes > budget.memoryBytesMax) return { verdict: "unknown", reason: memoryReason(budget) };
 
-  const words = Math.ceil(n / 32);
-  const linearized = new Uint32Array(words);
-  const opHashes = new Int32Array(n);
-  for (let i = 0; i < n; i++) opHashes[i] = mixInt(i + 1);
-  let bitsHash = 0;
-  // The cache: (hash of the linearized set, state id) → the sets seen with that state. States are
-  // interned to small integers: primitives by value, others by their canonical key, in a map of
-  // their own (a primitive string may look like any key).
-  const cache = new VisitedSet(words);
+  // Completed operations numbered in return order (0..okCount-1), those of unknown outcome in call order.
+  const isOk = new Uint8Array(n);
+  const okIds: number[] = [];
+  const infoIds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if ((ops[i] as Operation).outcome === "ok") {
+      isOk[i] = 1;
+      okIds.push(i);
+    } else {
+      infoIds.push(i);
+    }
+  }
+  const okCount = okIds.length;
+  okIds.sort((a, b) => (ops[a] as Operation).ret - (ops[b] as Operation).ret || a - b);
+  infoIds.sort((a, b) => (ops[a] as Operation).call - (ops[b] as Operation).call || a - b);
+  const bitOf = new Int32Array(n);
+  const opHash = new Int32Array(n);
+  okIds.forEach((op, b) => {
+    bitOf[op] = b;
+    opHash[op] = mixInt(b + 1);
+  });
+  infoIds.forEach((op, b) => {
+    bitOf[op] = b;
+    opHash[op] = mixInt(okCount + b + 1);
+  });
+
+  const { next, prev } = entryList(ops, isOk);
+  const head = 2 * n;
+  const okBits = new Uint32Array(Math.ceil(okCount / 32));
+  const infoBits = new Uint32Array(Math.ceil(infoIds.length / 32));
+
+  // States are interned to small integers: primitives by value, others by their canonical key, in a
+  // map of their own (a primitive string may look like any key). -1: a new state the memory budget has no room for.
   const primitiveIds = new Map<Value, number>();
   const compositeIds = new Map<string, number>();
-  let stateCount = 0;
-  const intern = <K>(ids: Map<K, number>, k: K): number => {
-    let id = ids.get(k);
-    if (id === undefined) {
-      id = stateCount++;
-      ids.set(k, id);
-    }
-    return id;
-  };
+  let stateBytes = 0;
+  // Whether the tables fit the budget with the visited set at `cacheBytes`.
+  const room = (cacheBytes: number) => fixedBytes + stateBytes + cacheBytes <= budget.memoryBytesMax;
+  const cache = new VisitedSet(n, room, budget.hashMask);
   const stateId = (value: Value): number => {
-    if (typeof value === "object" && value !== null) return intern(compositeIds, model.key(value));
+    if (typeof value === "object" && value !== null) {
+      const k = model.key(value);
+      const id = compositeIds.get(k);
+      if (id !== undefined) return id;
+      return newState(compositeIds, k, 2 * k.length);
+    }
     // An integer is a number exactly when it is safe; one that is not (a program may build one) is interned as its bigint.
-    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) return intern(primitiveIds, BigInt(value));
-    return intern(primitiveIds, value);
+    const k = typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) ? BigInt(value) : value;
+    const id = primitiveIds.get(k);
+    if (id !== undefined) return id;
+    return newState(primitiveIds, k, typeof k === "string" ? 2 * k.length : 0);
   };
-  const stackEntries: Entry[] = [];
-  const stackStates: Value[] = [];
-  const steps = ops.map((op) => model.compile?.(op) ?? ((state: Value) => model.step(state, op)));
-  let state: Value = model.init(key);
-  let best: { prefix: number[]; state: Value } = { prefix: [], state };
+  function newState<K>(ids: Map<K, number>, k: K, keyBytes: number): number {
+    if (!room(cache.bytes + BYTES_PER_STATE + keyBytes)) return -1;
+    stateBytes += BYTES_PER_STATE + keyBytes;
+    const id = primitiveIds.size + compositeIds.size;
+    ids.set(k, id);
+    return id;
+  }
+  const notePeak = () => {
+    budget.memoryBytesPeak = Math.max(budget.memoryBytesPeak, fixedBytes + stateBytes + cache.bytes);
+  };
+  if (!room(cache.bytes)) return unknown(memoryReason(budget));
 
+  const steps = ops.map((op) => model.compile?.(op) ?? ((state: Value) => model.step(state, op)));
+  // The stack of choices: the operation, and what to restore when it is undone.
+  const stackOp = new Int32Array(n);
+  const stackFirstUnset = new Int32Array(n);
+  const stackOkTop = new Int32Array(n);
+  const stackInfoTop = new Int32Array(n);
+  const stackState: (Value | undefined)[] = new Array<Value | undefined>(n);
+  // The longest order found: it agrees with the stack on its first `agree` operations.
+  const bestOps = new Int32Array(n);
+  let bestLength = 0;
+  let agree = 0;
+  let state: Value = model.init(key);
+  let bestState: Value = state;
+
+  // The set of linearized operations: all completed ones below firstUnset, the bits of okBits up to
+  // okTop (the highest set, -1 for none), and infoBits up to infoTop.
+  let firstUnset = 0;
+  let okTop = -1;
+  let infoTop = -1;
+  let hash = 0;
+  let depth = 0;
   // An operation of unknown outcome may also never have happened: once every operation that
   // completed is linearized, the rest are left out, whatever the model would say of them.
-  let okLeft = ops.reduce((count, op) => count + (op.outcome === "ok" ? 1 : 0), 0);
-  let entry: Entry | null = head.next;
+  let okLeft = okCount;
+  let entry = next[head] as number;
   while (okLeft > 0) {
-    if (++budget.steps > budget.stepsMax) return { verdict: "unknown", reason: `the search took more than ${budget.stepsMax} steps` };
-    if (budget.steps % STOP_CHECK_EVERY === 0 && budget.stop?.() === true) return { verdict: "unknown", reason: "the time budget ran out" };
-    if (entry === null) break; // cannot happen while head.next is set: a return is always met first
-    if (entry.isCall) {
-      const next = (steps[entry.op] as (state: Value) => Value | undefined)(state);
-      let advanced = false;
-      if (next !== undefined) {
-        const bit = entry.op;
-        linearized[bit >>> 5] = (linearized[bit >>> 5] as number) | (1 << (bit & 31));
-        const hash = bitsHash ^ (opHashes[bit] as number);
-        const id = stateId(next);
-        if (cache.addIfNew(hash, id, linearized)) {
-          stackEntries.push(entry);
-          stackStates.push(state);
-          state = next;
-          bitsHash = hash;
-          lift(entry);
-          if ((ops[entry.op] as Operation).outcome === "ok") okLeft--;
-          advanced = true;
-          if (stackEntries.length > best.prefix.length) best = { prefix: stackEntries.map((e) => e.op), state };
-          entry = head.next;
+    if (++budget.steps > budget.stepsMax) return unknown(`the search took more than ${budget.stepsMax} steps`);
+    if (budget.steps % STOP_CHECK_EVERY === 0) {
+      notePeak();
+      if (budget.stop?.() === true) return unknown("the time budget ran out");
+    }
+    if (entry < 0) assert(false, "the search ran past the last return with operations left to linearize", { okLeft });
+    if (entry < n) {
+      const op = entry;
+      const nextState = (steps[op] as (state: Value) => Value | undefined)(state);
+      if (nextState !== undefined) {
+        const id = stateId(nextState);
+        if (id < 0) return unknown(memoryReason(budget));
+        const bit = bitOf[op] as number;
+        const word = bit >>> 5;
+        const mask = 1 << (bit & 31);
+        let newFirstUnset = firstUnset;
+        let newOkTop = okTop;
+        let newInfoTop = infoTop;
+        if (isOk[op] === 1) {
+          okBits[word] = (okBits[word] as number) | mask;
+          if (bit > okTop) newOkTop = bit;
+          if (bit === firstUnset) newFirstUnset = firstUnsetFrom(okBits, bit + 1, okCount);
         } else {
-          linearized[bit >>> 5] = (linearized[bit >>> 5] as number) & ~(1 << (bit & 31));
+          infoBits[word] = (infoBits[word] as number) | mask;
+          if (bit > infoTop) newInfoTop = bit;
         }
+        const newHash = hash ^ (opHash[op] as number);
+        const added = cache.addIfNew(newHash, id, newFirstUnset, newOkTop, newInfoTop, okBits, infoBits);
+        if (added === ADD_FULL) return unknown(memoryReason(budget));
+        if (added === ADD_NEW) {
+          stackOp[depth] = op;
+          stackFirstUnset[depth] = firstUnset;
+          stackOkTop[depth] = okTop;
+          stackInfoTop[depth] = infoTop;
+          stackState[depth] = state;
+          depth++;
+          firstUnset = newFirstUnset;
+          okTop = newOkTop;
+          infoTop = newInfoTop;
+          hash = newHash;
+          state = nextState;
+          // Lift the call, and the return of a completed operation, out of the list.
+          const before = prev[op] as number;
+          const after = next[op] as number;
+          next[before] = after;
+          if (after >= 0) prev[after] = before;
+          if (isOk[op] === 1) {
+            okLeft--;
+            const ret = n + op;
+            const retBefore = prev[ret] as number;
+            const retAfter = next[ret] as number;
+            next[retBefore] = retAfter;
+            if (retAfter >= 0) prev[retAfter] = retBefore;
+          }
+          // The longest order: extend it along the stack, copying only where they part.
+          if (agree === depth - 1 && depth <= bestLength && bestOps[depth - 1] === op) agree = depth;
+          if (depth > bestLength) {
+            for (let d = agree; d < depth; d++) bestOps[d] = stackOp[d] as number;
+            bestLength = depth;
+            agree = depth;
+            bestState = state;
+          }
+          entry = next[head] as number;
+          continue;
+        }
+        if (isOk[op] === 1) okBits[word] = (okBits[word] as number) & ~mask;
+        else infoBits[word] = (infoBits[word] as number) & ~mask;
       }
-      if (!advanced) entry = (entry as Entry).next;
+      entry = next[op] as number;
     } else {
       // A return of an operation not yet linearized: undo the last choice.
-      const top = stackEntries.pop();
-      if (top === undefined) return { verdict: "not-linearizable", counterexample: counterexample(key, ops, model, best) };
-      const bit = top.op;
-      linearized[bit >>> 5] = (linearized[bit >>> 5] as number) & ~(1 << (bit & 31));
-      bitsHash ^= opHashes[bit] as number;
-      state = stackStates.pop() as Value;
-      unlift(top);
-      if ((ops[top.op] as Operation).outcome === "ok") okLeft++;
-      entry = top.next;
+      if (depth === 0) {
+        notePeak();
+        return { verdict: "not-linearizable", counterexample: counterexample(key, ops, model, bestOps.subarray(0, bestLength), bestState) };
+      }
+      depth--;
+      if (agree > depth) agree = depth;
+      const op = stackOp[depth] as number;
+      const bit = bitOf[op] as number;
+      if (isOk[op] === 1) okBits[bit >>> 5] = (okBits[bit >>> 5] as number) & ~(1 << (bit & 31));
+      else infoBits[bit >>> 5] = (infoBits[bit >>> 5] as number) & ~(1 << (bit & 31));
+      firstUnset = stackFirstUnset[depth] as number;
+      okTop = stackOkTop[depth] as number;
+      infoTop = stackInfoTop[depth] as number;
+      hash ^= opHash[op] as number;
+      state = stackState[depth] as Value;
+      stackState[depth] = undefined;
+      // Put the return back, then the call (the reverse of lifting them).
+      if (isOk[op] === 1) {
+        okLeft++;
+        const ret = n + op;
+        next[prev[ret] as number] = ret;
+        if ((next[ret] as number) >= 0) prev[next[ret] as number] = ret;
+      }
+      next[prev[op] as number] = op;
+      if ((next[op] as number) >= 0) prev[next[op] as number] = op;
+      entry = next[op] as number;
     }
   }
+  notePeak();
   return { verdict: "linearizable" };
+
+  function unknown(reason: string): PartOutcome {
+    notePeak();
+    return { verdict: "unknown", reason };
+  }
 }
 
-/** Takes a call and its return out of the list. */
-function lift(call: Entry): void {
-  const ret = call.match as Entry;
-  (call.prev as Entry).next = call.next;
-  if (call.next !== null) call.next.prev = call.prev;
-  (ret.prev as Entry).next = ret.next;
-  if (ret.next !== null) ret.next.prev = ret.prev;
+function memoryReason(budget: Budget): string {
+  return `the search's tables reached the memory limit of ${formatBytes(budget.memoryBytesMax)}`;
 }
 
-/** Puts them back, in the reverse order. */
-function unlift(call: Entry): void {
-  const ret = call.match as Entry;
-  (ret.prev as Entry).next = ret;
-  if (ret.next !== null) ret.next.prev = ret;
-  (call.prev as Entry).next = call;
-  if (call.next !== null) call.next.prev = call;
+/** Bytes for a person: 2 GB, 512 MB, 64 kB (powers of 1000, as the --memory flag reads them). */
+export function formatBytes(bytes: number): string {
+  const units: readonly [number, string][] = [
+    [1e9, "GB"],
+    [1e6, "MB"],
+    [1e3, "kB"],
+  ];
+  for (const [size, unit] of units) if (bytes >= size) return `${Number((bytes / size).toPrecision(3))} ${unit}`;
+  return `${bytes} bytes`;
 }
 
 /**
+ * The entry list, doubly linked in typed arrays: every call, and the return
+ * of every completed operation, in history order (at equal positions a
+ * return comes first: an operation that returned at t precedes one called at
+ * t).
+ */
+function entryList(ops: readonly Operation[], isOk: Uint8Array): { next: Int32Array; prev: Int32Array } {
+  const n = ops.length;
+  const calls = new Int32Array(n);
+  for (let i = 0; i < n; i++) calls[i] = i;
+  // Operations are usually in call order already (they are numbered so); sort only if not.
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if ((ops[i] as Operation).call < (ops[i - 1] as Operation).call) sorted = false;
+  if (!sorted) calls.sort((a, b) => (ops[a] as Operation).call - (ops[b] as Operation).call || a - b);
+  let returnCount = 0;
+  for (let i = 0; i < n; i++) returnCount += isOk[i] as number;
+  const returns = new Int32Array(returnCount);
+  for (let i = 0, r = 0; i < n; i++) if (isOk[i] === 1) returns[r++] = i;
+  returns.sort((a, b) => (ops[a] as Operation).ret - (ops[b] as Operation).ret || a - b);
+
+  const next = new Int32Array(2 * n + 1).fill(-1);
+  const prev = new Int32Array(2 * n + 1).fill(-1);
+  let last = 2 * n;
+  let c = 0;
+  let r = 0;
+  while (c < n || r < returnCount) {
+    let node: number;
+    if (r < returnCount && (c >= n || (ops[returns[r] as number] as Operation).ret <= (ops[calls[c] as number] as Operation).call)) node = n + (returns[r++] as number);
+    else node = calls[c++] as number;
+    next[last] = node;
+    prev[node] = last;
+    last = node;
+  }
+  return { next, prev };
+}
+
+/** The lowest unset bit at or after `from`, or `limit` when all up to it are set. */
+function firstUnsetFrom(bits: Uint32Array, from: number, limit: number): number {
+  if (from >= limit) return limit;
+  let word = from >>> 5;
+  // The zeros of the word, as ones, from the bit `from` on.
+  let zeros = ~(bits[word] as number) & (-1 << (from & 31));
+  const words = bits.length;
+  while (zeros === 0) {
+    word++;
+    if (word >= words) return limit;
+    zeros = ~(bits[word] as number);
+  }
+  const index = (word << 5) + (31 - Math.clz32(zeros & -zeros));
+  return index < limit ? index : limit;
+}
+
+const ADD_PRESENT = 0;
+const ADD_NEW = 1;
+const ADD_FULL = 2;
+
+/** Words the arena starts with at least, and slots the table. */
+const ARENA_WORDS_FIRST = 4_096;
+const SLOTS_FIRST = 1_024;
+
+/**
  * The set of (linearized operations, state) pairs explored, as one hash
- * table in typed arrays: each record is [hash, state id, bitset words...] in
- * an arena that doubles when full, chained from a power-of-two head table.
- * It allocates nothing per insertion (the arena grows rarely), which keeps
- * the garbage collector out of the search.
+ * table in typed arrays. Each record is [state id, first unset, ok words,
+ * info words, the ok words..., the info words...] in an arena that doubles
+ * when full; the table is open addressing with linear probing, a slot being
+ * [key, 1 + the record's offset] (0: empty), so that a probe reads the
+ * arena only when the key matches. It allocates nothing per insertion (the
+ * arena and the table grow rarely), which keeps the garbage collector out of
+ * the search, and a hit compares the whole record, so that two sets never
+ * pass for one.
  */
 class VisitedSet {
-  private readonly stride: number;
   private arena: Uint32Array;
-  private next: Int32Array;
-  private heads: Int32Array;
+  private used = 0;
+  private slots: Uint32Array;
   private count = 0;
+  /** Bytes of typed arrays held. */
+  bytes: number;
 
-  constructor(private readonly words: number) {
-    this.stride = 2 + words;
-    this.arena = new Uint32Array(1_024 * this.stride);
-    this.next = new Int32Array(1_024);
-    this.heads = new Int32Array(2_048).fill(-1);
+  /**
+   * Sized for `expected` records (a search records about one per operation, often a few), within the
+   * room the budget leaves: a search that records more grows it.
+   */
+  constructor(
+    expected: number,
+    /** Whether the budget has room for the set at so many bytes. */
+    private readonly room: (bytes: number) => boolean,
+    /** The bits of each key kept (all, except in tests that make different sets collide). */
+    private readonly keyMask: number,
+  ) {
+    let capacity = Math.max(SLOTS_FIRST, 2 ** Math.ceil(Math.log2(2 * expected)));
+    while (capacity > SLOTS_FIRST && !room(capacity * 8 + capacity * 12)) capacity /= 2;
+    this.slots = new Uint32Array(2 * capacity);
+    this.arena = new Uint32Array(Math.max(ARENA_WORDS_FIRST, capacity * 3));
+    this.bytes = this.slots.byteLength + this.arena.byteLength;
   }
 
-  /** Adds the pair and returns true, or returns false when it was there already. */
-  addIfNew(hash: number, state: number, bits: Uint32Array): boolean {
-    const key = (hash ^ Math.imul(state, 0x9e3779b1)) >>> 0;
-    const stride = this.stride;
+  /**
+   * Adds the set (and state) and returns ADD_NEW, or ADD_PRESENT when it
+   * was there already, or ADD_FULL when the memory budget stops the table
+   * growing. The set is the completed operations below `firstUnset`, the
+   * bits of `okBits` from firstUnset's word to okTop's, and the bits of
+   * `infoBits` up to infoTop's word.
+   */
+  addIfNew(hash: number, state: number, firstUnset: number, okTop: number, infoTop: number, okBits: Uint32Array, infoBits: Uint32Array): number {
+    const key = ((hash ^ Math.imul(state + 1, 0x9e3779b1)) & this.keyMask) >>> 0;
+    const okFrom = firstUnset >>> 5;
+    const okWords = okTop >= firstUnset ? (okTop >>> 5) - okFrom + 1 : 0;
+    const infoWords = infoTop >= 0 ? (infoTop >>> 5) + 1 : 0;
     const arena = this.arena;
-    for (let r = this.heads[key & (this.heads.length - 1)] as number; r >= 0; r = this.next[r] as number) {
-      const at = r * stride;
-      if (arena[at] !== key || arena[at + 1] !== state) continue;
-      let same = true;
-      for (let w = 0; w < this.words; w++) {
-        if (arena[at + 2 + w] !== bits[w]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return false;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
+    let slot = key & mask;
+    probe: for (; ; slot = (slot + 1) & mask) {
+      const offset = slots[2 * slot + 1] as number;
+      if (offset === 0) break;
+      if (slots[2 * slot] !== key) continue;
+      const at = offset - 1;
+      if (arena[at] !== state || arena[at + 1] !== firstUnset || arena[at + 2] !== okWords || arena[at + 3] !== infoWords) continue;
+      for (let w = 0; w < okWords; w++) if (arena[at + 4 + w] !== okBits[okFrom + w]) continue probe;
+      for (let w = 0; w < infoWords; w++) if (arena[at + 4 + okWords + w] !== infoBits[w]) continue probe;
+      return ADD_PRESENT;
     }
-    if ((this.count + 1) * stride > this.arena.length) this.growArena();
-    if (this.count + 1 > this.heads.length * 0.75) this.growHeads();
-    const r = this.count++;
-    const at = r * stride;
-    this.arena[at] = key;
-    this.arena[at + 1] = state;
-    this.arena.set(bits, at + 2);
-    const slot = key & (this.heads.length - 1);
-    this.next[r] = this.heads[slot] as number;
-    this.heads[slot] = r;
+    const size = 4 + okWords + infoWords;
+    if (this.used + size > this.arena.length && !this.growArena(size)) return ADD_FULL;
+    const at = this.used;
+    const into = this.arena;
+    into[at] = state;
+    into[at + 1] = firstUnset;
+    into[at + 2] = okWords;
+    into[at + 3] = infoWords;
+    for (let w = 0; w < okWords; w++) into[at + 4 + w] = okBits[okFrom + w] as number;
+    for (let w = 0; w < infoWords; w++) into[at + 4 + okWords + w] = infoBits[w] as number;
+    this.used += size;
+    slots[2 * slot] = key;
+    slots[2 * slot + 1] = at + 1;
+    this.count++;
+    // Kept at most half full, so that probes stay short; a failed growth leaves the record in (still correct, only slower).
+    if (this.count * 2 > mask + 1 && !this.growSlots()) return ADD_FULL;
+    return ADD_NEW;
+  }
+
+  /** Doubles the arena (while it is copied, both are held: the budget counts both). */
+  private growArena(size: number): boolean {
+    const words = Math.max(this.arena.length * 2, this.used + size);
+    if (words > 2 ** 32 - 2 || !this.room(this.bytes + words * 4)) return false;
+    const arena = new Uint32Array(words);
+    arena.set(this.arena.subarray(0, this.used));
+    this.bytes += (words - this.arena.length) * 4;
+    this.arena = arena;
     return true;
   }
 
-  private growArena(): void {
-    const arena = new Uint32Array(this.arena.length * 2);
-    arena.set(this.arena);
-    this.arena = arena;
-    const next = new Int32Array(this.next.length * 2);
-    next.set(this.next);
-    this.next = next;
-  }
-
-  private growHeads(): void {
-    this.heads = new Int32Array(this.heads.length * 2).fill(-1);
-    const mask = this.heads.length - 1;
-    for (let r = 0; r < this.count; r++) {
-      const slot = (this.arena[r * this.stride] as number) & mask;
-      this.next[r] = this.heads[slot] as number;
-      this.heads[slot] = r;
+  /** Doubles the table and puts every slot back (keys and offsets only: the arena is not read). */
+  private growSlots(): boolean {
+    const old = this.slots;
+    const capacity = old.length; // twice the old capacity, in slots
+    if (!this.room(this.bytes + capacity * 8)) return false;
+    const slots = new Uint32Array(2 * capacity);
+    const mask = capacity - 1;
+    for (let s = 0; s < old.length; s += 2) {
+      const offset = old[s + 1] as number;
+      if (offset === 0) continue;
+      const key = old[s] as number;
+      let slot = key & mask;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = key;
+      slots[2 * slot + 1] = offset;
     }
+    this.bytes += slots.byteLength - old.byteLength;
+    this.slots = slots;
+    return true;
   }
 }
 
@@ -316,16 +548,17 @@ function mixInt(x: number): number {
  * order, and the operations that were called before the earliest pending
  * return (one of them had to come next) and that the model refused.
  */
-function counterexample(key: string | null, ops: readonly Operation[], model: Model, best: { prefix: number[]; state: Value }): Counterexample {
+function counterexample(key: string | null, ops: readonly Operation[], model: Model, prefix: Int32Array, state: Value): Counterexample {
   const describe = (i: number): CounterexampleOp => {
     const op = ops[i] as Operation;
     return { id: op.id, process: op.process, text: model.describe(op) };
   };
-  const placed = new Set(best.prefix);
-  const stuck: number[] = [];
-  // Walk the history order from the start: candidates are calls not placed, up to the first return of an unplaced op.
-  const order = ops.map((op, i) => ({ i, call: op.call, ret: op.ret })).filter((o) => !placed.has(o.i));
-  const firstReturn = Math.min(...order.map((o) => o.ret));
-  for (const o of order) if (o.call < firstReturn) stuck.push(o.i);
-  return { key, prefix: best.prefix.map(describe), state: best.state, stuck: stuck.map(describe) };
+  const placed = new Uint8Array(ops.length);
+  for (const i of prefix) placed[i] = 1;
+  // Candidates: calls not placed, before the first return of an operation not placed.
+  let firstReturn = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < ops.length; i++) if (placed[i] === 0 && (ops[i] as Operation).outcome === "ok") firstReturn = Math.min(firstReturn, (ops[i] as Operation).ret);
+  const stuck: CounterexampleOp[] = [];
+  for (let i = 0; i < ops.length; i++) if (placed[i] === 0 && (ops[i] as Operation).call < firstReturn) stuck.push(describe(i));
+  return { key, prefix: Array.from(prefix, describe), state, stuck };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { BENCH_HISTORY_DEFAULTS, casRegisterHistory } from "../../bench/histories.ts";
 import { checkLinearizable, makeModel, toOperations, type HistoryEvent, type ModelName } from "../../src/check/index.ts";
 
 /**
@@ -11,8 +12,13 @@ const invoke = (process: number, f: string, value: V, key: string | null = null)
 const ok = (process: number, f: string, value: V, key: string | null = null): HistoryEvent => ({ process, type: "ok", f, key, value });
 const info = (process: number, f: string, value: V, key: string | null = null): HistoryEvent => ({ process, type: "info", f, key, value });
 
+/** The verdict, which must not change when the cache's hash keeps 1 bit (then only whole-record comparison tells sets and states apart). */
 function verdict(model: ModelName, events: readonly HistoryEvent[], initialValue?: V) {
-  return checkLinearizable(toOperations(events, "t"), makeModel(model, initialValue === undefined ? {} : { initialValue })).verdict;
+  const ops = toOperations(events, "t");
+  const m = makeModel(model, initialValue === undefined ? {} : { initialValue });
+  const result = checkLinearizable(ops, m).verdict;
+  expect(checkLinearizable(ops, m, { hashBits: 1 }).verdict).toBe(result);
+  return result;
 }
 
 /**
@@ -83,5 +89,51 @@ describe("an operation of unknown outcome may never have happened", () => {
       ok(2, "getData", ["a", 0], "/n"),
     ];
     expect(verdict("znode", events)).toBe("linearizable");
+  });
+});
+
+describe("long histories", () => {
+  // The benchmark's generator: 8 processes against one register (the good history with a few operations of
+  // unknown outcome, 2 in 1,000); the bad history has one read, 70% of the way in, of a value nothing wrote.
+  const long = (operations: number, linearizable: boolean, infoPerMillion: number) => toOperations(casRegisterHistory({ ...BENCH_HISTORY_DEFAULTS, operations, seed: 1, linearizable, infoPerMillion }), "generated");
+  const good = long(40_000, true, 2_000);
+  const bad = long(40_000, false, 0);
+
+  test("40,000 operations of 8 processes: linearizable, in seconds and a few MB (it took 20 s and more, and GBs)", () => {
+    const started = performance.now();
+    const result = checkLinearizable(good, makeModel("cas-register"));
+    expect(result.verdict).toBe("linearizable");
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(result.memoryBytes).toBeLessThan(50e6);
+  });
+
+  test("40,000 operations with one impossible read: not linearizable, and the counterexample ends at that read", () => {
+    const started = performance.now();
+    const result = checkLinearizable(bad, makeModel("cas-register"));
+    expect(result.verdict).toBe("not-linearizable");
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(result.memoryBytes).toBeLessThan(100e6);
+    const c = result.counterexample;
+    expect(c?.stuck.some((op) => op.text.endsWith("read → 5"))).toBe(true);
+    // The longest order reaches the read: it holds everything that completed before the read was invoked.
+    const read = bad.find((op) => op.output === 5);
+    const before = bad.filter((op) => op.outcome === "ok" && read !== undefined && op.ret < read.call).length;
+    expect(c?.prefix.length).toBeGreaterThanOrEqual(before);
+  });
+
+  test("the memory budget ends the search with unknown, and the tables never pass it", () => {
+    const limit = 5e6;
+    const result = checkLinearizable(bad, makeModel("cas-register"), { memoryBytesMax: limit });
+    expect(result.verdict).toBe("unknown");
+    expect(result.reason).toBe("the search's tables reached the memory limit of 5 MB");
+    expect(result.memoryBytes).toBeLessThanOrEqual(limit);
+  });
+
+  test("the stop callback ends the search with unknown, asked every few thousand steps", () => {
+    let asked = 0;
+    const result = checkLinearizable(bad, makeModel("cas-register"), { stop: () => ++asked === 3 });
+    expect(result.verdict).toBe("unknown");
+    expect(result.reason).toBe("the time budget ran out");
+    expect(result.steps).toBeLessThan(3 * 5_000);
   });
 });
