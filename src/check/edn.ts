@@ -21,11 +21,9 @@
  * one; what a read returned is on its completion).
  */
 
-import { canonicalDecimal, EdnValue, exactNumber, HistoryError, type EdnKind, type EventType, type HistoryEvent, type Value } from "./history.ts";
+import { canonicalDecimal, EdnValue, exactNumber, HistoryBuilder, HistoryError, LINE_CHARS_MAX, type EdnKind, type EventType, type HistoryEvent, type Operation, type TextSource, type Value } from "./history.ts";
 import { valueKey } from "./models.ts";
 
-/** Characters an EDN history may hold: a bound against a runaway file (64 Mi, about 600k ops). */
-const EDN_CHARS_MAX = 64 * 1024 * 1024;
 /** Collections nested in collections: an op map holds a few levels; this bounds the reader's recursion. */
 const EDN_DEPTH_MAX = 100;
 
@@ -33,17 +31,54 @@ const EVENT_TYPES: readonly EventType[] = ["invoke", "ok", "fail", "info"];
 
 /** Parses a Jepsen/Knossos EDN history into events; `lines[k]` is the 1-based line of event k. */
 export function parseEdnHistory(text: string, file: string): { events: HistoryEvent[]; lines: number[] } {
-  if (text.length > EDN_CHARS_MAX) throw new HistoryError(file, 0, `the input has ${text.length} characters, more than the limit of ${EDN_CHARS_MAX}`);
   const events: HistoryEvent[] = [];
   const lines: number[] = [];
-  const context = new ValueContext(file);
-  for (const form of opForms(new Reader(text, file).readAll(), file)) {
-    const event = eventFromForm(form, context);
-    if (event === null) continue;
+  readEdnEvents(onePiece(text), file, (event, line) => {
     events.push(event);
-    lines.push(form.line);
-  }
+    lines.push(line);
+  });
   return { events, lines };
+}
+
+/**
+ * Reads an EDN history piece by piece, never as one string, pairing its
+ * events into operations as they come (the events are not kept).
+ */
+export function readEdnOperations(source: TextSource, file: string): Operation[] {
+  const builder = new HistoryBuilder(file);
+  readEdnEvents(source, file, (event, line) => builder.add(event, line));
+  return builder.finish();
+}
+
+/** One EDN value from text (a command-line flag's, say), read as a history's values are; or why it is not one. */
+export function parseEdnValue(text: string): { readonly value: Value } | { readonly problem: string } {
+  try {
+    const forms: Form[] = [];
+    new Reader(onePiece(text), "").forEachOp((form) => forms.push(form));
+    const form = forms[0];
+    if (form === undefined || forms.length > 1) return { problem: "expected one EDN value" };
+    return { value: toValue(form, new ValueContext("")) };
+  } catch (error) {
+    if (error instanceof HistoryError) return { problem: error.problem };
+    throw error;
+  }
+}
+
+function readEdnEvents(source: TextSource, file: string, onEvent: (event: HistoryEvent, line: number) => void): void {
+  const context = new ValueContext(file);
+  new Reader(source, file).forEachOp((form) => {
+    const event = eventFromForm(form, context);
+    if (event !== null) onEvent(event, form.line);
+  });
+}
+
+function onePiece(text: string): TextSource {
+  let given = false;
+  return () => {
+    if (given) return null;
+    given = true;
+    return text;
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -78,47 +113,122 @@ const SYMBOL = /^[A-Za-z.*+!\-_?$%&=<>/\u0080-\uffff][A-Za-z0-9.*+!\-_?$%&=<>/#:
 /** A keyword's name: symbol characters, and it may start with a digit (Clojure reads `:1`). */
 const KEYWORD = /^[A-Za-z0-9.*+!\-_?$%&=<>/#'\u0080-\uffff][A-Za-z0-9.*+!\-_?$%&=<>/#:'\u0080-\uffff]*$/;
 
-/** Reads EDN text into forms, tracking the line; every problem is a HistoryError naming the line. */
+/**
+ * Reads EDN text into forms, tracking the line; every problem is a
+ * HistoryError naming the line. The text comes in pieces: positions are
+ * absolute (from the start of the input), and the reader keeps only what
+ * the form it is reading needs, dropping what lies before it when the next
+ * piece comes.
+ */
 class Reader {
+  /** The text held: the input from `base` on. */
+  private text = "";
+  private base = 0;
   private pos = 0;
   private line = 1;
+  /** The earliest position still needed; while `free` (between ops), none is, and it follows `pos`. */
+  private keep = 0;
+  private free = true;
+  private ended = false;
 
   constructor(
-    private readonly text: string,
+    private readonly source: TextSource,
     private readonly file: string,
   ) {
     // A byte order mark is not part of the text.
-    if (text.charCodeAt(0) === 0xfeff) this.pos = 1;
+    if (this.code(0) === 0xfeff) this.pos = 1;
   }
 
-  /** Every top-level form, in file order. */
-  readAll(): Form[] {
-    const forms: Form[] = [];
-    for (;;) {
-      this.skipSpace(0);
-      if (this.pos >= this.text.length) return forms;
-      const c = this.text[this.pos] as string;
-      if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: nothing is open at the top level`);
-      forms.push(this.readForm(0));
+  /** Each op form, in file order: the items of one top-level vector or list, or the top-level forms themselves. */
+  forEachOp(visit: (form: Form) => void): void {
+    this.between(0);
+    const first = this.char(this.pos);
+    if (first === undefined) return;
+    if (first !== "[" && first !== "(") {
+      for (let c: string | undefined = first; c !== undefined; c = this.between(0)) {
+        if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: nothing is open at the top level`);
+        visit(this.readForm(0));
+      }
+      return;
     }
+    const kind: CollectionKind = first === "[" ? "vector" : "list";
+    const line = this.line;
+    this.pos++;
+    for (;;) {
+      const c = this.between(1);
+      if (c === undefined) throw this.error(line, `unclosed ${OPENER[kind]}: the file ends before its ${CLOSER[kind]}`);
+      if (c === CLOSER[kind]) break;
+      if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: expected ${CLOSER[kind]} to close the ${OPENER[kind]} opened on line ${line}`);
+      visit(this.readForm(1));
+    }
+    this.pos++;
+    if (this.between(0) === undefined) return;
+    const second = this.readForm(0);
+    throw this.error(second.line, `${describe(second)} after the top-level ${kind} that opened on line ${line}: expected one ${kind} of ops, or op maps one after another`);
+  }
+
+  /** Skips the space between ops (holding nothing, so that pieces read here are dropped); the character after it, if any. */
+  private between(depth: number): string | undefined {
+    this.free = true;
+    this.skipSpace(depth);
+    this.free = false;
+    this.keep = this.pos;
+    return this.char(this.pos);
+  }
+
+  /** The character code at an absolute position, reading more pieces as needed; NaN past the end. */
+  private code(at: number): number {
+    while (at - this.base >= this.text.length) if (!this.more()) return Number.NaN;
+    return this.text.charCodeAt(at - this.base);
+  }
+
+  private char(at: number): string | undefined {
+    return Number.isNaN(this.code(at)) ? undefined : this.text[at - this.base];
+  }
+
+  /** The text from `from` to `to` (absolute), which must have been read. */
+  private slice(from: number, to: number): string {
+    return this.text.slice(from - this.base, to - this.base);
+  }
+
+  /** The next piece: what is no longer needed is dropped first. */
+  private more(): boolean {
+    if (this.ended) return false;
+    const piece = this.source();
+    if (piece === null) {
+      this.ended = true;
+      return false;
+    }
+    if (this.free) this.keep = this.pos;
+    const drop = this.keep - this.base;
+    if (drop > 0) {
+      this.text = this.text.slice(drop);
+      this.base = this.keep;
+    }
+    this.text += piece;
+    if (this.text.length > LINE_CHARS_MAX + piece.length) throw this.error(this.line, `an op longer than ${LINE_CHARS_MAX} characters`);
+    return true;
   }
 
   /** Skips whitespace, commas, `;` comments and `#_` discarded forms. */
   private skipSpace(depth: number): void {
-    const text = this.text;
-    while (this.pos < text.length) {
-      const code = text.charCodeAt(this.pos);
+    for (;;) {
+      const code = this.code(this.pos);
       if (code === CHAR_NEWLINE) {
         this.line++;
         this.pos++;
       } else if (code === 32 || code === 44 || code === 9 || code === 13 || code === 12) {
         this.pos++;
       } else if (code === 59) {
-        while (this.pos < text.length && text.charCodeAt(this.pos) !== CHAR_NEWLINE) this.pos++;
-      } else if (code === 35 && text[this.pos + 1] === "_") {
+        for (let c = this.code(this.pos); !Number.isNaN(c) && c !== CHAR_NEWLINE; c = this.code(this.pos)) this.pos++;
+      } else if (code === 35 && this.char(this.pos + 1) === "_") {
         const line = this.line;
+        const free = this.free;
+        this.free = false;
+        this.keep = this.pos;
         this.pos += 2;
         this.readFormAfter("#_", line, depth);
+        this.free = free;
       } else {
         return;
       }
@@ -128,7 +238,7 @@ class Reader {
   /** Reads the form that must follow a prefix such as `#_` or a tag. */
   private readFormAfter(prefix: string, line: number, depth: number): Form {
     this.skipSpace(depth);
-    const c = this.text[this.pos];
+    const c = this.char(this.pos);
     if (c === undefined || c === "]" || c === ")" || c === "}") throw this.error(line, `${prefix} with no form after it`);
     return this.readForm(depth);
   }
@@ -136,7 +246,7 @@ class Reader {
   /** Reads one form starting at a non-space character. */
   private readForm(depth: number): Form {
     const line = this.line;
-    const c = this.text[this.pos] as string;
+    const c = this.char(this.pos) as string;
     switch (c) {
       case '"':
         return this.readString();
@@ -149,7 +259,8 @@ class Reader {
       case "#":
         return this.readDispatch(depth);
       case "\\":
-        throw this.error(line, `characters (${this.text.slice(this.pos, this.pos + 2)}) are not supported in a history: write a string`);
+        this.code(this.pos + 1);
+        throw this.error(line, `characters (${this.slice(this.pos, this.pos + 2)}) are not supported in a history: write a string`);
       case ":":
         return this.readKeyword();
       default:
@@ -165,7 +276,7 @@ class Reader {
     const items: Form[] = [];
     for (;;) {
       this.skipSpace(depth + 1);
-      const c = this.text[this.pos];
+      const c = this.char(this.pos);
       if (c === undefined) throw this.error(line, `unclosed ${OPENER[kind]}: the file ends before its ${CLOSER[kind]}`);
       if (c === CLOSER[kind]) break;
       if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: expected ${CLOSER[kind]} to close the ${OPENER[kind]} opened on line ${line}`);
@@ -179,7 +290,7 @@ class Reader {
   /** `#{...}` sets and `#tag form` tagged literals (`#_` is handled as space). */
   private readDispatch(depth: number): Form {
     const line = this.line;
-    const next = this.text[this.pos + 1];
+    const next = this.char(this.pos + 1);
     if (next === "{") return this.readCollection("set", 2, depth);
     if (next === '"') throw this.error(line, `regular expressions (#"...") are not EDN`);
     if (next === "#") throw this.error(line, `symbolic values (${this.token(this.pos)}) are not supported: a history holds finite numbers`);
@@ -204,7 +315,7 @@ class Reader {
   private readAtom(): Form {
     const line = this.line;
     const token = this.token(this.pos);
-    if (token === "") throw this.error(line, `unexpected character ${this.text[this.pos] ?? ""}`);
+    if (token === "") throw this.error(line, `unexpected character ${this.char(this.pos) ?? ""}`);
     this.pos += token.length;
     if (/^[+-]?[0-9]/.test(token)) {
       if (INTEGER.test(token)) return { kind: "integer", line, text: token.endsWith("N") ? token.slice(0, -1) : token };
@@ -220,36 +331,36 @@ class Reader {
   /** A string with EDN's escapes; it may span lines. */
   private readString(): Form {
     const line = this.line;
-    const text = this.text;
     let value = "";
     let start = ++this.pos;
     for (;;) {
-      const code = text.charCodeAt(this.pos);
+      const code = this.code(this.pos);
       if (Number.isNaN(code)) throw this.error(line, `unterminated string: the file ends before its closing "`);
       if (code === 34) break;
       if (code === CHAR_NEWLINE) this.line++;
       if (code === 92) {
-        value += text.slice(start, this.pos) + this.readEscape();
+        value += this.slice(start, this.pos) + this.readEscape();
         start = this.pos;
       } else {
         this.pos++;
       }
     }
-    value += text.slice(start, this.pos);
+    value += this.slice(start, this.pos);
     this.pos++;
     return { kind: "string", line, value };
   }
 
   /** The escape at `pos` (a backslash and what follows); moves past it. */
   private readEscape(): string {
-    const c = this.text[this.pos + 1];
+    const c = this.char(this.pos + 1);
     const simple = c === undefined ? undefined : ESCAPES[c];
     if (simple !== undefined) {
       this.pos += 2;
       return simple;
     }
     if (c === "u") {
-      const hex = this.text.slice(this.pos + 2, this.pos + 6);
+      this.code(this.pos + 5);
+      const hex = this.slice(this.pos + 2, this.pos + 6);
       if (!/^[0-9A-Fa-f]{4}$/.test(hex)) throw this.error(this.line, `malformed escape \\u${hex} in a string: expected four hex digits`);
       this.pos += 6;
       return String.fromCharCode(parseInt(hex, 16));
@@ -258,12 +369,11 @@ class Reader {
     throw this.error(this.line, `unknown escape \\${c} in a string`);
   }
 
-  /** The run of token characters starting at `from` (up to whitespace, a comma, a bracket, a quote, `;` or `\`). */
+  /** The run of token characters starting at `from` (up to whitespace, a comma, a bracket, a quote, `;` or `\\`). */
   private token(from: number): string {
-    const text = this.text;
     let end = from;
-    while (end < text.length && !isDelimiter(text.charCodeAt(end))) end++;
-    return text.slice(from, end);
+    for (let c = this.code(end); !Number.isNaN(c) && !isDelimiter(c); c = this.code(end)) end++;
+    return this.slice(from, end);
   }
 
   private error(line: number, problem: string): HistoryError {
@@ -296,15 +406,6 @@ function isDelimiter(code: number): boolean {
 
 // ---------------------------------------------------------------------------
 // From forms to events.
-
-/** The op forms: the items of one top-level vector or list, or the top-level forms themselves. */
-function opForms(forms: readonly Form[], file: string): readonly Form[] {
-  const first = forms[0];
-  if (first === undefined || (first.kind !== "vector" && first.kind !== "list")) return forms;
-  const second = forms[1];
-  if (second !== undefined) throw new HistoryError(file, second.line, `${describe(second)} after the top-level ${first.kind} that opened on line ${first.line}: expected one ${first.kind} of ops, or op maps one after another`);
-  return first.items;
-}
 
 /** One op map as an event, or null for a nemesis event (not a client operation). */
 function eventFromForm(form: Form, context: ValueContext): HistoryEvent | null {

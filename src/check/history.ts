@@ -134,6 +134,38 @@ export function parseJsonlHistoryWithLines(text: string, file: string): { events
   return { events, lines };
 }
 
+/** Text in pieces, as a file is read: each call gives the next piece, and null at the end. */
+export type TextSource = () => string | null;
+
+/** The characters one line (or one EDN op) may hold: a bound on what reading holds at once. */
+export const LINE_CHARS_MAX = 64 * 1024 * 1024;
+
+/**
+ * Reads a JSON Lines history piece by piece, never as one string, pairing
+ * its events into operations as they come (the events are not kept).
+ */
+export function readJsonlOperations(source: TextSource, file: string): Operation[] {
+  const reader = new JsonlReader(file);
+  const builder = new HistoryBuilder(file);
+  let line = 1;
+  let rest = "";
+  for (let piece = source(); piece !== null; piece = source()) {
+    const text = rest + piece;
+    let start = 0;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+      const event = reader.event(text.slice(start, end), line);
+      if (event !== null) builder.add(event, line);
+      line++;
+      start = end + 1;
+    }
+    rest = text.slice(start);
+    if (rest.length > LINE_CHARS_MAX) throw new HistoryError(file, line, `a line longer than ${LINE_CHARS_MAX} characters`);
+  }
+  const event = reader.event(rest, line);
+  if (event !== null) builder.add(event, line);
+  return builder.finish();
+}
+
 /** A JSON value from text (a command-line flag's, say), read as exactly as a history's values; or why it is not one. */
 export function parseJsonValue(text: string): { readonly value: Value } | { readonly problem: string } {
   const parser = new JsonText("", 0);
@@ -166,7 +198,7 @@ export class JsonlReader {
   }
 
   /** Checks one event's fields, in a fixed order, so that a line with several problems always names the same one. */
-  private validate(fields: Map<string, Value>, line: number): HistoryEvent {
+  private validate(fields: EventFields, line: number): HistoryEvent {
     const file = this.file;
     const process = fields.get("process");
     if (typeof process !== "number" || !Number.isInteger(process) || process < 0) throw new HistoryError(file, line, `"process" must be a non-negative integer below 2^53, got ${showField(process)}`);
@@ -176,13 +208,13 @@ export class JsonlReader {
     if (typeof f !== "string" || f === "") throw new HistoryError(file, line, `"f" must be a non-empty string, got ${showField(f)}`);
     const key = fields.get("key") ?? null;
     if (key !== null && typeof key !== "string") throw new HistoryError(file, line, `"key" must be a string or null, got ${showField(key)}`);
-    if (!fields.has("value")) throw new HistoryError(file, line, `missing "value" (use null for none)`);
+    const value = fields.get("value");
+    if (value === undefined) throw new HistoryError(file, line, `missing "value" (use null for none)`);
     const time = fields.get("time");
     if (time !== undefined && typeof time !== "number" && typeof time !== "bigint") throw new HistoryError(file, line, `"time" must be a number, got ${showField(time)}`);
-    for (const name of fields.keys()) {
-      if (!["process", "type", "f", "key", "value", "time"].includes(name)) throw new HistoryError(file, line, `unknown field "${name}"`);
-    }
-    const event: HistoryEvent = { process, type: type as EventType, f: this.intern(f), key: key === null ? null : this.intern(key), value: fields.get("value") as Value };
+    const unknown = fields.unknown[0];
+    if (unknown !== undefined) throw new HistoryError(file, line, `unknown field "${unknown}"`);
+    const event: HistoryEvent = { process, type: type as EventType, f: this.intern(f), key: key === null ? null : this.intern(key), value };
     // The time is for people: file order is what counts, so a time beyond 2^53 may round.
     return time === undefined ? event : { ...event, time: Number(time) };
   }
@@ -229,8 +261,8 @@ export class HistoryBuilder {
     if (event.type === "invoke") {
       if (open !== undefined) throw new HistoryError(file, line, `process ${event.process} invokes ${event.f} while its ${open.f} is still open`);
       if (this.crashed.has(event.process)) throw new HistoryError(file, line, `process ${event.process} invokes ${event.f} after an info completion (its outcome is unknown forever; a new process must take over)`);
-      const draft: Draft = { id: this.operations.length, process: event.process, f: event.f, key: event.key, input: event.value, output: null, outcome: "info", call: position, ret: Number.POSITIVE_INFINITY };
-      if (line > 0) draft.line = line;
+      // Every draft has the same fields, in the same order (one shape for the engine).
+      const draft: Draft = { id: this.operations.length, process: event.process, f: event.f, key: event.key, input: event.value, output: null, outcome: "info", call: position, ret: Number.POSITIVE_INFINITY, line: line > 0 ? line : undefined };
       this.open.set(event.process, draft);
       this.operations.push(draft);
       return;
@@ -253,6 +285,36 @@ export class HistoryBuilder {
   }
 }
 
+/** The fields an event may have, in the order they are checked. */
+const EVENT_FIELDS = ["process", "type", "f", "key", "value", "time"] as const;
+const EVENT_FIELD_INDEX = new Map<string, number>(EVENT_FIELDS.map((name, i) => [name, i]));
+
+/** The index in EVENT_FIELDS of the quoted name at `at` in `text`, or -1 (another name, or one written with escapes). */
+function knownFieldAt(text: string, at: number): number {
+  for (let i = 0; i < EVENT_FIELDS.length; i++) {
+    const name = EVENT_FIELDS[i] as string;
+    if (text.charCodeAt(at + 1) === name.charCodeAt(0) && text.charCodeAt(at + 1 + name.length) === CHAR_QUOTE && text.startsWith(name, at + 1)) return i;
+  }
+  return -1;
+}
+
+/** One line's fields, by EVENT_FIELDS index; the names of fields an event does not have. */
+class EventFields {
+  readonly has = new Uint8Array(EVENT_FIELDS.length);
+  readonly values: Value[] = new Array<Value>(EVENT_FIELDS.length).fill(null);
+  readonly unknown: string[] = [];
+
+  clear(): void {
+    this.has.fill(0);
+    this.unknown.length = 0;
+  }
+
+  get(name: (typeof EVENT_FIELDS)[number]): Value | undefined {
+    const index = EVENT_FIELD_INDEX.get(name) as number;
+    return this.has[index] === 1 ? this.values[index] : undefined;
+  }
+}
+
 /**
  * JSON text read exactly: numbers by their decimal value (see
  * `exactNumber`), a field twice in an object refused, nesting bounded. Every
@@ -262,6 +324,8 @@ export class HistoryBuilder {
 class JsonText {
   private text = "";
   private pos = 0;
+  /** The fields of the last event read (one object, reused line after line). */
+  private readonly fields = new EventFields();
 
   constructor(
     private readonly file: string,
@@ -269,7 +333,7 @@ class JsonText {
   ) {}
 
   /** The fields of the one object on a line, or null for a blank line. */
-  eventFields(text: string, line: number): Map<string, Value> | null {
+  eventFields(text: string, line: number): EventFields | null {
     this.text = text;
     this.line = line;
     this.pos = line === 1 && text.charCodeAt(0) === 0xfeff ? 1 : 0; // a byte order mark is not part of the text
@@ -280,11 +344,24 @@ class JsonText {
       this.end("the value");
       throw new HistoryError(this.file, line, "expected a JSON object {process, type, f, key, value}");
     }
-    const fields = new Map<string, Value>();
-    this.members((name, at) => {
-      if (fields.has(name)) throw this.syntax(`the field "${name}" twice in one object`, at);
-      fields.set(name, this.value(1));
-    });
+    const fields = this.fields;
+    fields.clear();
+    for (let at = this.firstMember(); at >= 0; at = this.nextMember()) {
+      // The usual names are matched in place; any other (or one with escapes) is read as a string.
+      let index = knownFieldAt(text, at);
+      const name = index >= 0 ? (EVENT_FIELDS[index] as string) : this.memberName(at);
+      if (index >= 0) this.skipName(at, name.length);
+      else index = EVENT_FIELD_INDEX.get(name) ?? -1;
+      if (index < 0) {
+        if (fields.unknown.includes(name)) throw this.syntax(`the field "${name}" twice in one object`, at);
+        fields.unknown.push(name);
+        this.value(1);
+        continue;
+      }
+      if (fields.has[index] === 1) throw this.syntax(`the field "${name}" twice in one object`, at);
+      fields.has[index] = 1;
+      fields.values[index] = this.value(1);
+    }
     this.end("the object");
     return fields;
   }
@@ -336,42 +413,68 @@ class JsonText {
     this.nest(depth);
     const entries: [string, Value][] = [];
     const names = new Set<string>();
-    this.members((name, at) => {
+    for (let at = this.firstMember(); at >= 0; at = this.nextMember()) {
+      const name = this.memberName(at);
       if (names.has(name)) throw this.syntax(`the field "${name}" twice in one object`, at);
       names.add(name);
       entries.push([name, this.value(depth + 1)]);
-    });
+    }
     // fromEntries defines own properties, so a "__proto__" field stays data.
     return Object.fromEntries(entries);
   }
 
-  /** `{ "name": value, ... }` from the opening brace; `member` reads each value (pos at it). */
-  private members(member: (name: string, at: number) => void): void {
+  /**
+   * An object's members, `{ "name": value, ... }`: firstMember from the
+   * opening brace, nextMember after each value; each gives the position of
+   * the next member's name, or -1 after the closing brace. The caller reads
+   * the name with memberName, then the value.
+   */
+  private firstMember(): number {
     this.pos++;
     this.skipSpace();
     if (this.text.charCodeAt(this.pos) === CHAR_CLOSE_BRACE) {
       this.pos++;
-      return;
+      return -1;
     }
-    for (;;) {
-      if (this.text.charCodeAt(this.pos) !== CHAR_QUOTE) throw this.unexpected("inside an object", "a field name in quotes");
-      const at = this.pos;
-      const name = this.string();
-      this.skipSpace();
-      if (this.text.charCodeAt(this.pos) !== CHAR_COLON) throw this.unexpected("inside an object", ": after a field name");
+    return this.memberAt();
+  }
+
+  private nextMember(): number {
+    this.skipSpace();
+    const c = this.text.charCodeAt(this.pos);
+    if (c === CHAR_CLOSE_BRACE) {
       this.pos++;
-      this.skipSpace();
-      member(name, at);
-      this.skipSpace();
-      const c = this.text.charCodeAt(this.pos);
-      this.pos++;
-      if (c === CHAR_CLOSE_BRACE) return;
-      if (c !== CHAR_COMMA) {
-        this.pos--;
-        throw this.unexpected("inside an object", ", or }");
-      }
-      this.skipSpace();
+      return -1;
     }
+    if (c !== CHAR_COMMA) throw this.unexpected("inside an object", ", or }");
+    this.pos++;
+    this.skipSpace();
+    return this.memberAt();
+  }
+
+  private memberAt(): number {
+    if (this.text.charCodeAt(this.pos) !== CHAR_QUOTE) throw this.unexpected("inside an object", "a field name in quotes");
+    return this.pos;
+  }
+
+  /** Past a name of `length` characters known to be at `at` (in quotes, without escapes), and the colon after it. */
+  private skipName(at: number, length: number): void {
+    this.pos = at + length + 2;
+    this.skipSpace();
+    if (this.text.charCodeAt(this.pos) !== CHAR_COLON) throw this.unexpected("inside an object", ": after a field name");
+    this.pos++;
+    this.skipSpace();
+  }
+
+  /** The name at `at`, and the colon after it; pos is left at the value. */
+  private memberName(at: number): string {
+    this.pos = at;
+    const name = this.string();
+    this.skipSpace();
+    if (this.text.charCodeAt(this.pos) !== CHAR_COLON) throw this.unexpected("inside an object", ": after a field name");
+    this.pos++;
+    this.skipSpace();
+    return name;
   }
 
   private array(depth: number): Value {

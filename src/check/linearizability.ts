@@ -74,9 +74,13 @@ export interface CheckResult {
   readonly steps: number;
   /** The most memory the search's tables took at once, in bytes (an estimate for the states, exact for the typed arrays). */
   readonly memoryBytes: number;
-  /** Why the search stopped early (unknown). */
+  /** Why the search stopped early (unknown): which budget ran out, and in words. */
+  readonly limit?: Limit;
   readonly reason?: string;
 }
+
+/** The budgets that can end a search early. */
+export type Limit = "steps" | "time" | "memory";
 
 const STEPS_MAX_DEFAULT = 50_000_000;
 /** 2 GB: the default bound on the search's tables. */
@@ -111,7 +115,7 @@ export function checkLinearizable(operations: readonly Operation[], model: Model
   const hashBits = options.hashBits ?? 32;
   assert(Number.isInteger(hashBits) && hashBits >= 1 && hashBits <= 32, "hashBits is from 1 to 32", { hashBits });
   const budget: Budget = { hashMask: hashBits === 32 ? -1 : (1 << hashBits) - 1, steps: 0, stepsMax: options.stepsMax ?? STEPS_MAX_DEFAULT, stop: options.stop, memoryBytesMax: options.memoryBytesMax ?? MEMORY_BYTES_MAX_DEFAULT, memoryBytesPeak: 0 };
-  let unknownReason: string | undefined;
+  let stopped: { limit: Limit; reason: string } | undefined;
   // Smaller parts first: a violation in a small part is found quickly.
   const ordered = [...parts].sort((a, b) => a[1].length - b[1].length);
   for (const [key, ops] of ordered) {
@@ -121,9 +125,9 @@ export function checkLinearizable(operations: readonly Operation[], model: Model
     }
     // An unknown part does not end the check: a later part may still prove the history not linearizable
     // (out of steps or time, the later parts stop at once).
-    if (outcome.verdict === "unknown") unknownReason ??= outcome.reason;
+    if (outcome.verdict === "unknown") stopped ??= { limit: outcome.limit as Limit, reason: outcome.reason as string };
   }
-  if (unknownReason !== undefined) return { verdict: "unknown", partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak, reason: unknownReason };
+  if (stopped !== undefined) return { verdict: "unknown", partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak, ...stopped };
   return { verdict: "linearizable", partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak };
 }
 
@@ -134,6 +138,7 @@ function isReadOnly(op: Operation): boolean {
 interface PartOutcome {
   readonly verdict: Verdict;
   readonly counterexample?: Counterexample;
+  readonly limit?: Limit;
   readonly reason?: string;
 }
 
@@ -146,7 +151,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   const n = ops.length;
   if (n === 0) return { verdict: "linearizable" };
   const fixedBytes = n * BYTES_PER_OPERATION;
-  if (fixedBytes > budget.memoryBytesMax) return { verdict: "unknown", reason: memoryReason(budget) };
+  if (fixedBytes > budget.memoryBytesMax) return { verdict: "unknown", limit: "memory", reason: memoryReason(budget) };
 
   // Completed operations numbered in return order (0..okCount-1), those of unknown outcome in call order.
   const isOk = new Uint8Array(n);
@@ -210,7 +215,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   const notePeak = () => {
     budget.memoryBytesPeak = Math.max(budget.memoryBytesPeak, fixedBytes + stateBytes + cache.bytes);
   };
-  if (!room(cache.bytes)) return unknown(memoryReason(budget));
+  if (!room(cache.bytes)) return unknown("memory", memoryReason(budget));
 
   const steps = ops.map((op) => model.compile?.(op) ?? ((state: Value) => model.step(state, op)));
   // The stack of choices: the operation, and what to restore when it is undone.
@@ -238,10 +243,10 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   let okLeft = okCount;
   let entry = next[head] as number;
   while (okLeft > 0) {
-    if (++budget.steps > budget.stepsMax) return unknown(`the search took more than ${budget.stepsMax} steps`);
+    if (++budget.steps > budget.stepsMax) return unknown("steps", `the search took more than ${budget.stepsMax} steps`);
     if (budget.steps % STOP_CHECK_EVERY === 0) {
       notePeak();
-      if (budget.stop?.() === true) return unknown("the time budget ran out");
+      if (budget.stop?.() === true) return unknown("time", "the time budget ran out");
     }
     if (entry < 0) assert(false, "the search ran past the last return with operations left to linearize", { okLeft });
     if (entry < n) {
@@ -249,7 +254,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
       const nextState = (steps[op] as (state: Value) => Value | undefined)(state);
       if (nextState !== undefined) {
         const id = stateId(nextState);
-        if (id < 0) return unknown(memoryReason(budget));
+        if (id < 0) return unknown("memory", memoryReason(budget));
         const bit = bitOf[op] as number;
         const word = bit >>> 5;
         const mask = 1 << (bit & 31);
@@ -266,7 +271,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
         }
         const newHash = hash ^ (opHash[op] as number);
         const added = cache.addIfNew(newHash, id, newFirstUnset, newOkTop, newInfoTop, okBits, infoBits);
-        if (added === ADD_FULL) return unknown(memoryReason(budget));
+        if (added === ADD_FULL) return unknown("memory", memoryReason(budget));
         if (added === ADD_NEW) {
           stackOp[depth] = op;
           stackFirstUnset[depth] = firstUnset;
@@ -340,9 +345,9 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   notePeak();
   return { verdict: "linearizable" };
 
-  function unknown(reason: string): PartOutcome {
+  function unknown(limit: Limit, reason: string): PartOutcome {
     notePeak();
-    return { verdict: "unknown", reason };
+    return { verdict: "unknown", limit, reason };
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { parseEdnHistory } from "../../src/check/edn.ts";
+import { parseEdnHistory, readEdnOperations } from "../../src/check/edn.ts";
 import { EdnValue, HistoryError, parseJsonlHistory, toOperations, type HistoryEvent, type Json, type Value } from "../../src/check/history.ts";
 import { checkLinearizable } from "../../src/check/linearizability.ts";
 import { makeModel, showValue, valueKey } from "../../src/check/models.ts";
@@ -373,7 +373,7 @@ describe("bad input is rejected with the line and what was expected", () => {
   test("a # that starts nothing EDN knows, and a tag or #_ with no form after it", () => {
     expect(errorOf(op(0, "ok", "read", "#1"))).toEqual({ line: 1, problem: "# must be followed by {, _ or a tag symbol, got #1" });
     expect(errorOf(op(0, "ok", "read", "#inst"))).toEqual({ line: 1, problem: "#inst with no form after it" });
-    expect(errorOf(`[1 #_]`)).toEqual({ line: 1, problem: "#_ with no form after it" });
+    expect(errorOf(`[${op(0, "invoke", "read")} #_]`)).toEqual({ line: 1, problem: "#_ with no form after it" });
     expect(errorOf(`\n#_`)).toEqual({ line: 2, problem: "#_ with no form after it" });
   });
 
@@ -393,8 +393,17 @@ describe("bad input is rejected with the line and what was expected", () => {
     expect(errorOf(`[\n${"(".repeat(200)}`)).toEqual({ line: 2, problem: "collections nested more than 100 deep" });
   });
 
-  test("an input larger than 64 Mi characters, before reading any of it", () => {
-    expect(errorOf(" ".repeat(64 * 1024 * 1024 + 1))).toEqual({ line: 0, problem: `the input has ${64 * 1024 * 1024 + 1} characters, more than the limit of ${64 * 1024 * 1024}` });
+  test("one op longer than 64 Mi characters, read in pieces; space and comments between ops of any length are dropped as they are read", () => {
+    const pieces = (...parts: string[]) => {
+      let k = 0;
+      return () => parts[k++] ?? null;
+    };
+    const mebi = "x".repeat(1024 * 1024);
+    const long = pieces(`${op(0, "invoke", "read")}\n{:process 0, :type :ok, :f :read, :value "`, ...new Array<string>(65).fill(mebi), '"}');
+    expect(() => readEdnOperations(long, FILE)).toThrow(new HistoryError(FILE, 2, "an op longer than 67108864 characters"));
+    const spaces = " ".repeat(1024 * 1024 - 1);
+    const blank = pieces(op(0, "invoke", "read"), ...new Array<string>(65).fill(`${spaces}\n`), "; done\n", op(0, "ok", "read", "1"), ...new Array<string>(65).fill(`;${spaces}`));
+    expect(readEdnOperations(blank, FILE)).toMatchObject([{ f: "read", output: 1, line: 1 }]);
   });
 
   test("the error's message names the file and the line, and nothing else", () => {
@@ -470,5 +479,49 @@ describe("values compare as Clojure's = compares them", () => {
   test("a :key is told apart by kind: :x and \"x\" are two keys, 7 and \"7\" two (7N is 7)", () => {
     const keys = (...written: string[]) => new Set(written.map((k) => (eventsOf(`{:process 0, :type :invoke, :f :read, :value nil, :key ${k}}`)[0] as HistoryEvent).key)).size;
     expect(keys(":x", '"x"', "7", '"7"', "-7", "7N")).toBe(5);
+  });
+});
+
+describe("reading in pieces", () => {
+  /** `text` cut at the given positions. */
+  const cut = (text: string, at: readonly number[]) => {
+    const points = [...new Set(at.map((p) => p % (text.length + 1)))].sort((a, b) => a - b);
+    const parts = points.map((p, i) => text.slice(i === 0 ? 0 : (points[i - 1] as number), p)).concat(text.slice(points.at(-1) ?? 0));
+    let k = 0;
+    return () => parts[k++] ?? null;
+  };
+  const text = [
+    "; a history with every construct a piece may cut",
+    `[${op(0, "invoke", "write", '"a \\"b\\"\\n\\u00e9 c"')}`,
+    ` #_ {:process 9, :type :ok} ${op(0, "ok", "write", '"a \\"b\\"\\n\\u00e9 c"')}`,
+    ` {:process 1, :type :invoke, :f :cas, :value [#{:x "y" 1.5M} #inst "2015-03-01T12:00:00Z"], :key :k}`,
+    ` {:process 1, :type :info, :f :cas, :value [#{"y" :x 1.50M} #inst "2015-03-01T12:00:00.000-00:00"], :key :k} ; trailing`,
+    ` #jepsen.history.Op{:process 2, :type :invoke, :f :read, :value nil, :time 12345678901234567890}`,
+    ` {:process 2, :type :ok, :f :read, :value ("multi`,
+    `line" -7N 12345678901234567890 sym/bol)}]`,
+    "",
+  ].join("\n");
+
+  test("cut anywhere, the text reads the same as in one piece (fast-check, seed 11)", () => {
+    const { events, lines } = parseEdnHistory(text, FILE);
+    const whole = toOperations(events, FILE, lines);
+    expect(whole).toHaveLength(3);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 12 }), (at) => {
+        expect(readEdnOperations(cut(text, at), FILE)).toEqual(whole);
+      }),
+      { seed: 11, numRuns: 500 },
+    );
+  });
+
+  test("cut anywhere, a bad text gives the same error (fast-check, seed 12)", () => {
+    const bad = text.replace("sym/bol)}]", "sym/bol)}\n  {:process 3, :type :ok, :f :read\n ]");
+    expect(() => parseEdnHistory(bad, FILE)).toThrow(new HistoryError(FILE, 10, "unbalanced ]: expected } to close the { opened on line 9"));
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 12 }), (at) => {
+        expect(() => readEdnOperations(cut(bad, at), FILE)).toThrow(new HistoryError(FILE, 10, "unbalanced ]: expected } to close the { opened on line 9"));
+      }),
+      { seed: 12, numRuns: 300 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { checkLinearizable, HistoryError, makeModel, parseJsonlHistory, parseJsonValue, toOperations, valueEqual, valueKey, type Value, type Verdict } from "../../src/check/index.ts";
+import { checkLinearizable, HistoryError, makeModel, parseJsonlHistory, parseJsonlHistoryWithLines, parseJsonValue, readJsonlOperations, toOperations, valueEqual, valueKey, type Value, type Verdict } from "../../src/check/index.ts";
 
 /**
  * JSON Lines histories: values are read exactly (a verdict must never rest
@@ -132,5 +132,41 @@ describe("values and their keys", () => {
       }),
       { seed: 8, numRuns: 5_000 },
     );
+  });
+});
+
+describe("reading in pieces", () => {
+  const cut = (text: string, at: readonly number[]) => {
+    const points = [...new Set(at.map((p) => p % (text.length + 1)))].sort((a, b) => a - b);
+    const parts = points.map((p, i) => text.slice(i === 0 ? 0 : (points[i - 1] as number), p)).concat(text.slice(points.at(-1) ?? 0));
+    let k = 0;
+    return () => parts[k++] ?? null;
+  };
+  const text = `\ufeff${line(0, "invoke", "write", '"a\\n\u00e9 \\u00e9"')}\r\n\n${line(1, "invoke", "cas", "[1e400, 2]", '"k"')}\n  \n${line(0, "ok", "write", '"a\\n\u00e9 \\u00e9"')}\r\n${line(1, "info", "cas", "[1e400, 2]", '"k"')}`;
+
+  test("cut anywhere, the text reads the same as in one piece (fast-check, seed 9)", () => {
+    const { events, lines } = parseJsonlHistoryWithLines(text, FILE);
+    const whole = toOperations(events, FILE, lines);
+    expect(whole).toMatchObject([
+      { f: "write", outcome: "ok", line: 1, input: "a\né é" },
+      { f: "cas", outcome: "info", line: 3, key: "k" },
+    ]);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 12 }), (at) => {
+        expect(readJsonlOperations(cut(text, at), FILE)).toEqual(whole);
+      }),
+      { seed: 9, numRuns: 500 },
+    );
+  });
+
+  test("a line longer than 64 Mi characters is refused; blank lines of any number are not held", () => {
+    const mebi = "x".repeat(1024 * 1024);
+    let k = 0;
+    const long = () => (k++ === 0 ? `${line(0, "invoke", "read", "null")}\n{"process": 0, "value": "` : k < 70 ? mebi : null);
+    expect(() => readJsonlOperations(long, FILE)).toThrow(new HistoryError(FILE, 2, "a line longer than 67108864 characters"));
+    const blanks = " \n".repeat(512 * 1024);
+    let j = 0;
+    const blank = () => (j++ === 0 ? line(0, "invoke", "read", "null") : j < 70 ? blanks : j === 70 ? line(0, "ok", "read", "1") : null);
+    expect(readJsonlOperations(blank, FILE)).toMatchObject([{ f: "read", output: 1, line: 1 }]);
   });
 });
