@@ -130,6 +130,8 @@ class Reader {
   private keep = 0;
   private free = true;
   private ended = false;
+  /** Keyword names already found well formed (a history repeats a few). */
+  private readonly keywords = new Set<string>();
 
   constructor(
     private readonly source: TextSource,
@@ -304,9 +306,12 @@ class Reader {
   private readKeyword(): Form {
     const line = this.line;
     const name = this.token(this.pos + 1);
-    if (name === "") throw this.error(line, "a lone : is not a keyword: a keyword needs a name");
-    if (name.startsWith(":")) throw this.error(line, `auto-resolved keywords (:${name}) are not EDN`);
-    if (!KEYWORD.test(name)) throw this.error(line, `malformed keyword :${name}`);
+    if (!this.keywords.has(name)) {
+      if (name === "") throw this.error(line, "a lone : is not a keyword: a keyword needs a name");
+      if (name.startsWith(":")) throw this.error(line, `auto-resolved keywords (:${name}) are not EDN`);
+      if (!KEYWORD.test(name)) throw this.error(line, `malformed keyword :${name}`);
+      if (this.keywords.size < 10_000) this.keywords.add(name);
+    }
     this.pos += 1 + name.length;
     return { kind: "keyword", line, name };
   }

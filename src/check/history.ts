@@ -649,6 +649,8 @@ const JSON_ESCAPES: Readonly<Record<string, string>> = { '"': '"', "\\": "\\", "
  * otherwise (0.10000000000000001, 1e-400) it is refused.
  */
 export function exactNumber(literal: string): number | bigint | string {
+  // Most are small integers, exact as doubles.
+  if (literal.length <= 15 && /^-?\d+$/.test(literal)) return Number(literal) + 0;
   const decimal = canonicalDecimal(literal);
   if (decimal === null) return `the number ${literal} has more than ${INTEGER_DIGITS_MAX} digits`;
   const { negative, digits, exponent } = decimal;
