@@ -102,16 +102,21 @@ interface Budget {
 
 export function checkLinearizable(operations: readonly Operation[], model: Model, options: CheckOptions = {}): CheckResult {
   const parts = new Map<string | null, Operation[]>();
+  const whole: Operation[] = [];
   for (const op of operations) {
     if (op.outcome === "fail" || (op.outcome === "info" && isReadOnly(op))) continue;
-    const key = model.partitionByKey ? op.key : null;
-    let part = parts.get(key);
+    if (!model.partitionByKey) {
+      whole.push(op);
+      continue;
+    }
+    let part = parts.get(op.key);
     if (part === undefined) {
       part = [];
-      parts.set(key, part);
+      parts.set(op.key, part);
     }
     part.push(op);
   }
+  if (whole.length > 0) parts.set(null, whole);
   const hashBits = options.hashBits ?? 32;
   assert(Number.isInteger(hashBits) && hashBits >= 1 && hashBits <= 32, "hashBits is from 1 to 32", { hashBits });
   const budget: Budget = { hashMask: hashBits === 32 ? -1 : (1 << hashBits) - 1, steps: 0, stepsMax: options.stepsMax ?? STEPS_MAX_DEFAULT, stop: options.stop, memoryBytesMax: options.memoryBytesMax ?? MEMORY_BYTES_MAX_DEFAULT, memoryBytesPeak: 0 };
@@ -166,8 +171,8 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
     }
   }
   const okCount = okIds.length;
-  okIds.sort((a, b) => (ops[a] as Operation).ret - (ops[b] as Operation).ret || a - b);
-  infoIds.sort((a, b) => (ops[a] as Operation).call - (ops[b] as Operation).call || a - b);
+  sortBy(okIds, ops, "ret");
+  sortBy(infoIds, ops, "call");
   const bitOf = new Int32Array(n);
   const opHash = new Int32Array(n);
   okIds.forEach((op, b) => {
@@ -191,7 +196,8 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   let stateBytes = 0;
   // Whether the tables fit the budget with the visited set at `cacheBytes`.
   const room = (cacheBytes: number) => fixedBytes + stateBytes + cacheBytes <= budget.memoryBytesMax;
-  const cache = new VisitedSet(n, room, budget.hashMask);
+  // About one record per operation that must be linearized, for a history that needs little backtracking.
+  const cache = new VisitedSet(okCount + 16, room, budget.hashMask);
   const stateId = (value: Value): number => {
     if (typeof value === "object" && value !== null) {
       const k = model.key(value);
@@ -217,7 +223,14 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   };
   if (!room(cache.bytes)) return unknown("memory", memoryReason(budget));
 
-  const steps = ops.map((op) => model.compile?.(op) ?? ((state: Value) => model.step(state, op)));
+  // Each operation's step, prepared when the search first tries it (a search that fails early tries few).
+  const steps: (((state: Value) => Value | undefined) | undefined)[] = new Array<((state: Value) => Value | undefined) | undefined>(n);
+  const stepOf = (op: number): ((state: Value) => Value | undefined) => {
+    const operation = ops[op] as Operation;
+    const step = model.compile?.(operation) ?? ((state: Value) => model.step(state, operation));
+    steps[op] = step;
+    return step;
+  };
   // The stack of choices: the operation, and what to restore when it is undone.
   const stackOp = new Int32Array(n);
   const stackFirstUnset = new Int32Array(n);
@@ -251,7 +264,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
     if (entry < 0) assert(false, "the search ran past the last return with operations left to linearize", { okLeft });
     if (entry < n) {
       const op = entry;
-      const nextState = (steps[op] as (state: Value) => Value | undefined)(state);
+      const nextState = (steps[op] ?? stepOf(op))(state);
       if (nextState !== undefined) {
         const id = stateId(nextState);
         if (id < 0) return unknown("memory", memoryReason(budget));
@@ -402,6 +415,14 @@ function entryList(ops: readonly Operation[], isOk: Uint8Array): { next: Int32Ar
   return { next, prev };
 }
 
+/** Sorts operation indexes by their call or return position (then index), unless they are in that order already. */
+function sortBy(ids: number[], ops: readonly Operation[], position: "call" | "ret"): void {
+  const at = (i: number) => (ops[ids[i] as number] as Operation)[position];
+  let sorted = true;
+  for (let i = 1; i < ids.length && sorted; i++) if (at(i) < at(i - 1) || (at(i) === at(i - 1) && (ids[i] as number) < (ids[i - 1] as number))) sorted = false;
+  if (!sorted) ids.sort((a, b) => (ops[a] as Operation)[position] - (ops[b] as Operation)[position] || a - b);
+}
+
 /** The lowest unset bit at or after `from`, or `limit` when all up to it are set. */
 function firstUnsetFrom(bits: Uint32Array, from: number, limit: number): number {
   if (from >= limit) return limit;
@@ -423,8 +444,8 @@ const ADD_NEW = 1;
 const ADD_FULL = 2;
 
 /** Words the arena starts with at least, and slots the table. */
-const ARENA_WORDS_FIRST = 4_096;
-const SLOTS_FIRST = 1_024;
+const ARENA_WORDS_FIRST = 256;
+const SLOTS_FIRST = 64;
 
 /**
  * The set of (linearized operations, state) pairs explored, as one hash
