@@ -158,8 +158,25 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   const fixedBytes = n * BYTES_PER_OPERATION;
   if (fixedBytes > budget.memoryBytesMax) return { verdict: "unknown", limit: "memory", reason: memoryReason(budget) };
 
+  // The per-operation arrays, carved out of one allocation, so that a part of a few hundred operations costs
+  // little to set up (a part of up to 16 takes them one by one: arrays that small live in the engine's heap).
+  const ints = new Int32Array(n <= 16 ? 0 : 12 * n + 2);
+  let carved = 0;
+  const carve = (length: number) => (n <= 16 ? new Int32Array(length) : ints.subarray(carved, (carved += length)));
+  const isOk = carve(n);
+  const bitOf = carve(n);
+  const opHash = carve(n);
+  const next = carve(2 * n + 1).fill(-1);
+  const prev = carve(2 * n + 1).fill(-1);
+  // The stack of choices: the operation, and what to restore when it is undone.
+  const stackOp = carve(n);
+  const stackFirstUnset = carve(n);
+  const stackOkTop = carve(n);
+  const stackInfoTop = carve(n);
+  // The longest order found: it agrees with the stack on its first `agree` operations.
+  const bestOps = carve(n);
+
   // Completed operations numbered in return order (0..okCount-1), those of unknown outcome in call order.
-  const isOk = new Uint8Array(n);
   const okIds: number[] = [];
   const infoIds: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -173,18 +190,15 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   const okCount = okIds.length;
   sortBy(okIds, ops, "ret");
   sortBy(infoIds, ops, "call");
-  const bitOf = new Int32Array(n);
-  const opHash = new Int32Array(n);
-  okIds.forEach((op, b) => {
-    bitOf[op] = b;
-    opHash[op] = mixInt(b + 1);
-  });
-  infoIds.forEach((op, b) => {
-    bitOf[op] = b;
-    opHash[op] = mixInt(okCount + b + 1);
-  });
-
-  const { next, prev } = entryList(ops, isOk);
+  for (let b = 0; b < okCount; b++) {
+    bitOf[okIds[b] as number] = b;
+    opHash[okIds[b] as number] = mixInt(b + 1);
+  }
+  for (let b = 0; b < infoIds.length; b++) {
+    bitOf[infoIds[b] as number] = b;
+    opHash[infoIds[b] as number] = mixInt(okCount + b + 1);
+  }
+  linkEntries(ops, okIds, next, prev);
   const head = 2 * n;
   const okBits = new Uint32Array(Math.ceil(okCount / 32));
   const infoBits = new Uint32Array(Math.ceil(infoIds.length / 32));
@@ -221,7 +235,6 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   const notePeak = () => {
     budget.memoryBytesPeak = Math.max(budget.memoryBytesPeak, fixedBytes + stateBytes + cache.bytes);
   };
-  if (!room(cache.bytes)) return unknown("memory", memoryReason(budget));
 
   // Each operation's step, prepared when the search first tries it (a search that fails early tries few).
   const steps: (((state: Value) => Value | undefined) | undefined)[] = new Array<((state: Value) => Value | undefined) | undefined>(n);
@@ -231,14 +244,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
     steps[op] = step;
     return step;
   };
-  // The stack of choices: the operation, and what to restore when it is undone.
-  const stackOp = new Int32Array(n);
-  const stackFirstUnset = new Int32Array(n);
-  const stackOkTop = new Int32Array(n);
-  const stackInfoTop = new Int32Array(n);
   const stackState: (Value | undefined)[] = new Array<Value | undefined>(n);
-  // The longest order found: it agrees with the stack on its first `agree` operations.
-  const bestOps = new Int32Array(n);
   let bestLength = 0;
   let agree = 0;
   let state: Value = model.init(key);
@@ -381,38 +387,35 @@ export function formatBytes(bytes: number): string {
 
 /**
  * The entry list, doubly linked in typed arrays: every call, and the return
- * of every completed operation, in history order (at equal positions a
- * return comes first: an operation that returned at t precedes one called at
- * t).
+ * of every completed operation (`okByReturn`, in return order), in history
+ * order (at equal positions a return comes first: an operation that
+ * returned at t precedes one called at t).
  */
-function entryList(ops: readonly Operation[], isOk: Uint8Array): { next: Int32Array; prev: Int32Array } {
+function linkEntries(ops: readonly Operation[], okByReturn: readonly number[], next: Int32Array, prev: Int32Array): void {
   const n = ops.length;
-  const calls = new Int32Array(n);
-  for (let i = 0; i < n; i++) calls[i] = i;
   // Operations are usually in call order already (they are numbered so); sort only if not.
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) if ((ops[i] as Operation).call < (ops[i - 1] as Operation).call) sorted = false;
-  if (!sorted) calls.sort((a, b) => (ops[a] as Operation).call - (ops[b] as Operation).call || a - b);
-  let returnCount = 0;
-  for (let i = 0; i < n; i++) returnCount += isOk[i] as number;
-  const returns = new Int32Array(returnCount);
-  for (let i = 0, r = 0; i < n; i++) if (isOk[i] === 1) returns[r++] = i;
-  returns.sort((a, b) => (ops[a] as Operation).ret - (ops[b] as Operation).ret || a - b);
-
-  const next = new Int32Array(2 * n + 1).fill(-1);
-  const prev = new Int32Array(2 * n + 1).fill(-1);
+  let calls: number[] | null = null;
+  for (let i = 1; i < n && calls === null; i++) {
+    if ((ops[i] as Operation).call < (ops[i - 1] as Operation).call) {
+      calls = Array.from({ length: n }, (_, k) => k);
+      sortBy(calls, ops, "call");
+    }
+  }
   let last = 2 * n;
   let c = 0;
   let r = 0;
-  while (c < n || r < returnCount) {
+  while (c < n || r < okByReturn.length) {
+    const call = c < n ? (calls === null ? c : (calls[c] as number)) : -1;
     let node: number;
-    if (r < returnCount && (c >= n || (ops[returns[r] as number] as Operation).ret <= (ops[calls[c] as number] as Operation).call)) node = n + (returns[r++] as number);
-    else node = calls[c++] as number;
+    if (r < okByReturn.length && (call < 0 || (ops[okByReturn[r] as number] as Operation).ret <= (ops[call] as Operation).call)) node = n + (okByReturn[r++] as number);
+    else {
+      node = call;
+      c++;
+    }
     next[last] = node;
     prev[node] = last;
     last = node;
   }
-  return { next, prev };
 }
 
 /** Sorts operation indexes by their call or return position (then index), unless they are in that order already. */
@@ -439,13 +442,16 @@ function firstUnsetFrom(bits: Uint32Array, from: number, limit: number): number 
   return index < limit ? index : limit;
 }
 
+/** The tables before they are made: empty, never written. */
+const NO_WORDS = new Uint32Array(0);
+
 const ADD_PRESENT = 0;
 const ADD_NEW = 1;
 const ADD_FULL = 2;
 
 /** Words the arena starts with at least, and slots the table. */
-const ARENA_WORDS_FIRST = 256;
-const SLOTS_FIRST = 64;
+const ARENA_WORDS_FIRST = 64;
+const SLOTS_FIRST = 16;
 
 /**
  * The set of (linearized operations, state) pairs explored, as one hash
@@ -459,29 +465,35 @@ const SLOTS_FIRST = 64;
  * pass for one.
  */
 class VisitedSet {
-  private arena: Uint32Array;
+  private arena = NO_WORDS;
   private used = 0;
-  private slots: Uint32Array;
+  private slots = NO_WORDS;
   private count = 0;
   /** Bytes of typed arrays held. */
-  bytes: number;
+  bytes = 0;
 
   /**
    * Sized for `expected` records (a search records about one per operation, often a few), within the
    * room the budget leaves: a search that records more grows it.
    */
   constructor(
-    expected: number,
+    private readonly expected: number,
     /** Whether the budget has room for the set at so many bytes. */
     private readonly room: (bytes: number) => boolean,
     /** The bits of each key kept (all, except in tests that make different sets collide). */
     private readonly keyMask: number,
-  ) {
-    let capacity = Math.max(SLOTS_FIRST, 2 ** Math.ceil(Math.log2(2 * expected)));
-    while (capacity > SLOTS_FIRST && !room(capacity * 8 + capacity * 12)) capacity /= 2;
+  ) {}
+
+  /** The tables, made when the first set is added (a search that fails at once needs none); false when they do not fit. */
+  private allocate(): boolean {
+    let capacity = Math.max(SLOTS_FIRST, 2 ** Math.ceil(Math.log2(2 * this.expected)));
+    while (capacity > SLOTS_FIRST && !this.room(capacity * 20)) capacity /= 2;
+    const words = Math.max(ARENA_WORDS_FIRST, capacity * 3);
+    if (!this.room(capacity * 8 + words * 4)) return false;
     this.slots = new Uint32Array(2 * capacity);
-    this.arena = new Uint32Array(Math.max(ARENA_WORDS_FIRST, capacity * 3));
+    this.arena = new Uint32Array(words);
     this.bytes = this.slots.byteLength + this.arena.byteLength;
+    return true;
   }
 
   /**
@@ -492,6 +504,7 @@ class VisitedSet {
    * `infoBits` up to infoTop's word.
    */
   addIfNew(hash: number, state: number, firstUnset: number, okTop: number, infoTop: number, okBits: Uint32Array, infoBits: Uint32Array): number {
+    if (this.slots.length === 0 && !this.allocate()) return ADD_FULL;
     const key = ((hash ^ Math.imul(state + 1, 0x9e3779b1)) & this.keyMask) >>> 0;
     const okFrom = firstUnset >>> 5;
     const okWords = okTop >= firstUnset ? (okTop >>> 5) - okFrom + 1 : 0;
