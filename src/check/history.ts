@@ -150,17 +150,18 @@ export function readJsonlOperations(source: TextSource, file: string): Operation
   const reader = new JsonlReader(file);
   const builder = new HistoryBuilder(file);
   let line = 1;
+  // The start of a line that the pieces so far have not ended; only each new piece is searched for line ends.
   let rest = "";
   for (let piece = source(); piece !== null; piece = source()) {
-    const text = rest + piece;
     let start = 0;
-    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-      const event = reader.event(text.slice(start, end), line);
+    for (let end = piece.indexOf("\n"); end >= 0; end = piece.indexOf("\n", start)) {
+      const event = reader.event(rest === "" ? piece.slice(start, end) : rest + piece.slice(start, end), line);
+      rest = "";
       if (event !== null) builder.add(event, line);
       line++;
       start = end + 1;
     }
-    rest = text.slice(start);
+    rest += piece.slice(start);
     if (rest.length > LINE_CHARS_MAX) throw new HistoryError(file, line, `a line longer than ${LINE_CHARS_MAX} characters`);
   }
   const event = reader.event(rest, line);
@@ -184,7 +185,7 @@ export function parseJsonValue(text: string): { readonly value: Value } | { read
  * line is one event, or blank. Strings that recur (the `f` and `key` of
  * events) are kept once.
  */
-export class JsonlReader {
+class JsonlReader {
   private readonly parser: JsonText;
   private readonly strings = new Map<string, string>();
 

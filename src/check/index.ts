@@ -7,7 +7,7 @@ export type { HistoryEvent, Operation, EventType, Json, Value, EdnKind, TextSour
 export { parseEdnHistory, parseEdnValue, readEdnOperations } from "./edn.ts";
 export { makeModel, valueEqual, valueKey, showValue, MODEL_NAMES, operationProblem } from "./models.ts";
 export type { Model, ModelName, ModelOptions } from "./models.ts";
-export { checkLinearizable, formatBytes, MEMORY_BYTES_MAX_DEFAULT } from "./linearizability.ts";
+export { checkLinearizable, formatBytes } from "./linearizability.ts";
 export type { Verdict, CheckOptions, CheckResult, Counterexample, CounterexampleOp, Limit } from "./linearizability.ts";
 export { checkZkGuarantees, zkHistoryToEvents } from "./zk-guarantees.ts";
 export type { ZkHistory, ZkHistoryOp, ZkNotification, GuaranteeResult, GuaranteeName, GuaranteeOptions } from "./zk-guarantees.ts";
