@@ -128,9 +128,11 @@ export function checkLinearizable(operations: readonly Operation[], model: Model
     if (outcome.verdict === "not-linearizable") {
       return { verdict: "not-linearizable", counterexample: outcome.counterexample as Counterexample, partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak };
     }
-    // An unknown part does not end the check: a later part may still prove the history not linearizable
-    // (out of steps or time, the later parts stop at once).
-    if (outcome.verdict === "unknown") stopped ??= { limit: outcome.limit as Limit, reason: outcome.reason as string };
+    if (outcome.verdict !== "unknown") continue;
+    stopped ??= { limit: outcome.limit as Limit, reason: outcome.reason as string };
+    // Out of time or steps, the check ends; a part too large for the memory budget does not stop the others,
+    // which may still prove the history not linearizable.
+    if (outcome.limit !== "memory") break;
   }
   if (stopped !== undefined) return { verdict: "unknown", partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak, ...stopped };
   return { verdict: "linearizable", partitions: parts.size, steps: budget.steps, memoryBytes: budget.memoryBytesPeak };

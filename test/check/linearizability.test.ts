@@ -137,3 +137,16 @@ describe("long histories", () => {
     expect(result.steps).toBeLessThan(3 * 5_000);
   });
 });
+
+describe("budgets over many parts", () => {
+  test("once the time budget runs out, no other part is searched (each would take thousands of steps to notice)", () => {
+    // 200 keys, each with a history that needs backtracking.
+    const events: HistoryEvent[] = [];
+    for (let k = 0; k < 200; k++) events.push(...casRegisterHistory({ ...BENCH_HISTORY_DEFAULTS, operations: 400, seed: k + 1, linearizable: true, infoPerMillion: 0 }).map((e) => ({ ...e, process: e.process + 1_000 * k, key: `k${k}` })));
+    let asked = 0;
+    const result = checkLinearizable(toOperations(events, "t"), makeModel("kv"), { stop: () => ++asked > 1 });
+    expect(result.verdict).toBe("unknown");
+    expect(result.limit).toBe("time");
+    expect(asked).toBe(2);
+  });
+});
