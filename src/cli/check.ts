@@ -99,6 +99,8 @@ export function parseModel(text: string | undefined): ModelName | undefined {
 
 /** --initial in a file's notation. */
 function initialValueOf(text: string, edn: boolean): Value {
+  // JSON's null is a symbol in EDN: most likely nil was meant, so it is refused rather than read as a symbol.
+  if (edn && text.trim() === "null") throw new UsageError(`--initial: 'null' is a symbol in EDN, and the file is EDN: write nil`);
   const parsed = edn ? parseEdnValue(text) : parseJsonValue(text);
   if ("problem" in parsed) throw new UsageError(`--initial: expected ${edn ? "an EDN value such as nil, 0 or '\"\"' (the file is EDN)" : "a JSON value such as null, 0 or '\"\"'"}, got '${text}' (${parsed.problem})`);
   return parsed.value;

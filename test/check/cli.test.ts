@@ -145,6 +145,7 @@ describe("zksim check", () => {
     const edn = tempFile("h.edn", `{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value :a}\n`);
     expect(zksim("--initial", ":a", edn).status).toBe(0);
     expect(zksim("--initial", '"a"', edn).status).toBe(1);
+    expect(zksim("--initial", "null", edn).stderr).toMatch(/--initial: 'null' is a symbol in EDN, and the file is EDN: write nil/);
     const jsonl = tempFile("h.jsonl", `${line({ process: 0, type: "invoke", f: "read", key: null, value: null })}\n${line({ process: 0, type: "ok", f: "read", key: null, value: 12345678901234567890n.toString() })}`.replace('"12345678901234567890"', "12345678901234567890"));
     expect(zksim("--initial", "12345678901234567890", jsonl).status).toBe(0);
     expect(zksim("--initial", "12345678901234567891", jsonl).status).toBe(1);
