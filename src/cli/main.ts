@@ -8,7 +8,7 @@ import { defaultWorkers, formatSweep, parseBug, sweepPaxos } from "./explore.ts"
 import { badInputOf, describeInternal, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, InternalFailure, shellWord } from "./failure.ts";
 import { FileSink, openOutput } from "./file-sink.ts";
 import { fsReason, UsageError } from "./input.ts";
-import { CHECK_HELP, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
+import { CHECK_HELP, checkFiles, parseDuration, parseModel, parseSize } from "./check.ts";
 import { runScenario, scenarioJsonSchema } from "../scenario/index.ts";
 import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, runLoaded, SCHEMA_HELP } from "./run.ts";
 
@@ -251,7 +251,7 @@ function schema(args: string[]): number {
 function check(args: string[]): number {
   const { values, positionals } = parseArgs({
     args,
-    options: { model: { type: "string" }, initial: { type: "string" }, json: { type: "boolean" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { model: { type: "string" }, initial: { type: "string" }, json: { type: "boolean" }, timeout: { type: "string" }, memory: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
     allowPositionals: true,
   });
@@ -260,14 +260,15 @@ function check(args: string[]): number {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("check: expected at least one history file (see zksim check --help)");
-  const options = { model: parseModel(values.model), initial: parseInitial(values.initial), timeoutMs: parseDuration(values.timeout ?? "30s"), nowMs: () => Date.now() };
-  const reports: CheckFileReport[] = positionals.map((file) => checkFile(file, options));
-  if (values.json === true) {
-    for (const r of reports) process.stdout.write(`${JSON.stringify({ file: r.file, model: r.model, operations: r.operations, wallMs: Math.round(r.wallMs), ...r.result })}\n`);
-  } else {
-    for (const r of reports) process.stdout.write(`${formatReport(r)}\n`);
-  }
-  return exitStatus(reports);
+  const options = {
+    model: parseModel(values.model),
+    initial: values.initial,
+    timeoutMs: parseDuration(values.timeout ?? "30s"),
+    memoryBytes: parseSize(values.memory ?? "2GB"),
+    nowMs: () => Date.now(),
+    memoryInUse: () => process.memoryUsage.rss(),
+  };
+  return checkFiles(positionals, options, values.json === true, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
 }
 
 async function exploreZookeeper(runs: number, seed: number, bugs: PaxosBug[]): Promise<number> {
