@@ -1,19 +1,19 @@
 import { describe, expect, test } from "vitest";
 import { pausedLockCluster } from "../fixtures/paused-lock.ts";
 import { checkLinearizable, checkRecipeProgress, checkRecipes, checkRequestsAnswered, checkZkGuarantees, makeModel, parseJsonlHistory, toOperations, zkHistoryToEvents, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
-import { asClientNote, buildZkCluster, isClientNoteKind, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
+import { asClientNote, isClientNoteKind, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
+import { runCluster } from "../fixtures/run-cluster.ts";
 import { recipeNoteOf, zkHistoryOf } from "../../src/scenario/index.ts";
-import type { TraceEvent } from "../../src/sim/index.ts";
 
-async function run(options: ZkClusterOptions, untilUs: number) {
-  const cluster = buildZkCluster({ ...options, trace: { level: "observe" } });
+/** Runs a cluster (failing on a workload that threw or did not finish); returns the recipe notes and the clients' history. */
+async function run(options: ZkClusterOptions, untilUs: number, unfinished: readonly string[] = []) {
+  const { cluster, notes: raw } = await runCluster(options, untilUs, { unfinished });
   const notes: NoteRecord[] = [];
-  cluster.sim.subscribe((event: TraceEvent) => {
-    if (event.type !== "note" || !isClientNoteKind(event.kind)) return;
+  for (const event of raw) {
+    if (!isClientNoteKind(event.kind)) continue;
     const note = recipeNoteOf(event.node, event.t, asClientNote(event.kind, event.data), event.i);
     if (note !== null) notes.push(note);
-  });
-  await cluster.sim.runAsync({ untilUs });
+  }
   return { cluster, notes, history: zkHistoryOf(cluster.history) };
 }
 
