@@ -6,19 +6,24 @@
  *
  * What is kept: :process (an integer; :nemesis events are skipped, they are
  * not client operations), :type, :f, :value (absent means nil) and :key
- * (absent means null). :time is dropped, because Knossos files are not
- * ordered by it (the file order is what counts); :index, :error and any other
- * key are ignored. Values become JSON: keywords and symbols their names,
- * vectors, lists and sets arrays, maps objects, tagged literals (#inst "...",
- * #uuid "...") their value. Values are kept as written, a read's invocation
- * value too (some Knossos files give one; what a read returned is on its
- * completion), and Jepsen's record form #jepsen.history.Op{...} reads as its map.
+ * (absent means null; a keyword :x, a string "x" in its quotes, an integer
+ * as its digits). :time is dropped, because Knossos files are not ordered by
+ * it (the file order is what counts); :index, :error and any other key are
+ * ignored. Jepsen's record form #jepsen.history.Op{...} reads as its map.
+ *
+ * Values keep the distinctions Clojure's = makes, since a verdict rests on
+ * them: nil, booleans, strings, integers (1N is 1; beyond 2^53 a bigint),
+ * vectors and lists (one and the same, as in Clojure) and maps with string
+ * keys are JSON's values; a keyword, a symbol, a float (1.0 is not 1), a big
+ * decimal, a set (in any order), a map with other keys, and a tagged literal
+ * are EdnValues with canonical keys (#inst by its instant, #uuid by its
+ * digits). A read's invocation value is kept too (some Knossos files give
+ * one; what a read returned is on its completion).
  */
 
-import { HistoryError, type EventType, type HistoryEvent, type Json } from "./history.ts";
+import { canonicalDecimal, EdnValue, exactNumber, HistoryBuilder, HistoryError, LINE_CHARS_MAX, type EdnKind, type EventType, type HistoryEvent, type Operation, type TextSource, type Value } from "./history.ts";
+import { valueKey } from "./models.ts";
 
-/** Characters an EDN history may hold: a bound against a runaway file (64 Mi, about 600k ops). */
-const EDN_CHARS_MAX = 64 * 1024 * 1024;
 /** Collections nested in collections: an op map holds a few levels; this bounds the reader's recursion. */
 const EDN_DEPTH_MAX = 100;
 
@@ -26,16 +31,54 @@ const EVENT_TYPES: readonly EventType[] = ["invoke", "ok", "fail", "info"];
 
 /** Parses a Jepsen/Knossos EDN history into events; `lines[k]` is the 1-based line of event k. */
 export function parseEdnHistory(text: string, file: string): { events: HistoryEvent[]; lines: number[] } {
-  if (text.length > EDN_CHARS_MAX) throw new HistoryError(file, 0, `the input has ${text.length} characters, more than the limit of ${EDN_CHARS_MAX}`);
   const events: HistoryEvent[] = [];
   const lines: number[] = [];
-  for (const form of opForms(new Reader(text, file).readAll(), file)) {
-    const event = eventFromForm(form, file);
-    if (event === null) continue;
+  readEdnEvents(onePiece(text), file, (event, line) => {
     events.push(event);
-    lines.push(form.line);
-  }
+    lines.push(line);
+  });
   return { events, lines };
+}
+
+/**
+ * Reads an EDN history piece by piece, never as one string, pairing its
+ * events into operations as they come (the events are not kept).
+ */
+export function readEdnOperations(source: TextSource, file: string): Operation[] {
+  const builder = new HistoryBuilder(file);
+  readEdnEvents(source, file, (event, line) => builder.add(event, line));
+  return builder.finish();
+}
+
+/** One EDN value from text (a command-line flag's, say), read as a history's values are; or why it is not one. */
+export function parseEdnValue(text: string): { readonly value: Value } | { readonly problem: string } {
+  try {
+    const forms: Form[] = [];
+    new Reader(onePiece(text), "").forEachOp((form) => forms.push(form));
+    const form = forms[0];
+    if (form === undefined || forms.length > 1) return { problem: "expected one EDN value" };
+    return { value: toValue(form, new ValueContext("")) };
+  } catch (error) {
+    if (error instanceof HistoryError) return { problem: error.problem };
+    throw error;
+  }
+}
+
+function readEdnEvents(source: TextSource, file: string, onEvent: (event: HistoryEvent, line: number) => void): void {
+  const context = new ValueContext(file);
+  new Reader(source, file).forEachOp((form) => {
+    const event = eventFromForm(form, context);
+    if (event !== null) onEvent(event, form.line);
+  });
+}
+
+function onePiece(text: string): TextSource {
+  let given = false;
+  return () => {
+    if (given) return null;
+    given = true;
+    return text;
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -46,7 +89,8 @@ type Form =
   | { readonly kind: "boolean"; readonly line: number; readonly value: boolean }
   /** `text` is the decimal digits with their sign, without a trailing N: an integer may exceed a double's exact range. */
   | { readonly kind: "integer"; readonly line: number; readonly text: string }
-  | { readonly kind: "float"; readonly line: number; readonly text: string }
+  /** `text` without a trailing M; `decimal` when it had one (a big decimal, not a double). */
+  | { readonly kind: "float"; readonly line: number; readonly text: string; readonly decimal: boolean }
   | { readonly kind: "string"; readonly line: number; readonly value: string }
   /** `name` keeps a namespace (`:a/b` is "a/b"), as Jepsen's JSON writer (Cheshire) does. */
   | { readonly kind: "keyword"; readonly line: number; readonly name: string }
@@ -69,47 +113,124 @@ const SYMBOL = /^[A-Za-z.*+!\-_?$%&=<>/\u0080-\uffff][A-Za-z0-9.*+!\-_?$%&=<>/#:
 /** A keyword's name: symbol characters, and it may start with a digit (Clojure reads `:1`). */
 const KEYWORD = /^[A-Za-z0-9.*+!\-_?$%&=<>/#'\u0080-\uffff][A-Za-z0-9.*+!\-_?$%&=<>/#:'\u0080-\uffff]*$/;
 
-/** Reads EDN text into forms, tracking the line; every problem is a HistoryError naming the line. */
+/**
+ * Reads EDN text into forms, tracking the line; every problem is a
+ * HistoryError naming the line. The text comes in pieces: positions are
+ * absolute (from the start of the input), and the reader keeps only what
+ * the form it is reading needs, dropping what lies before it when the next
+ * piece comes.
+ */
 class Reader {
+  /** The text held: the input from `base` on. */
+  private text = "";
+  private base = 0;
   private pos = 0;
   private line = 1;
+  /** The earliest position still needed; while `free` (between ops), none is, and it follows `pos`. */
+  private keep = 0;
+  private free = true;
+  private ended = false;
+  /** Keyword names already found well formed (a history repeats a few). */
+  private readonly keywords = new Set<string>();
 
   constructor(
-    private readonly text: string,
+    private readonly source: TextSource,
     private readonly file: string,
   ) {
     // A byte order mark is not part of the text.
-    if (text.charCodeAt(0) === 0xfeff) this.pos = 1;
+    if (this.code(0) === 0xfeff) this.pos = 1;
   }
 
-  /** Every top-level form, in file order. */
-  readAll(): Form[] {
-    const forms: Form[] = [];
-    for (;;) {
-      this.skipSpace(0);
-      if (this.pos >= this.text.length) return forms;
-      const c = this.text[this.pos] as string;
-      if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: nothing is open at the top level`);
-      forms.push(this.readForm(0));
+  /** Each op form, in file order: the items of one top-level vector or list, or the top-level forms themselves. */
+  forEachOp(visit: (form: Form) => void): void {
+    this.between(0);
+    const first = this.char(this.pos);
+    if (first === undefined) return;
+    if (first !== "[" && first !== "(") {
+      for (let c: string | undefined = first; c !== undefined; c = this.between(0)) {
+        if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: nothing is open at the top level`);
+        visit(this.readForm(0));
+      }
+      return;
     }
+    const kind: CollectionKind = first === "[" ? "vector" : "list";
+    const line = this.line;
+    this.pos++;
+    for (;;) {
+      const c = this.between(1);
+      if (c === undefined) throw this.error(line, `unclosed ${OPENER[kind]}: the file ends before its ${CLOSER[kind]}`);
+      if (c === CLOSER[kind]) break;
+      if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: expected ${CLOSER[kind]} to close the ${OPENER[kind]} opened on line ${line}`);
+      visit(this.readForm(1));
+    }
+    this.pos++;
+    if (this.between(0) === undefined) return;
+    const second = this.readForm(0);
+    throw this.error(second.line, `${describe(second)} after the top-level ${kind} that opened on line ${line}: expected one ${kind} of ops, or op maps one after another`);
+  }
+
+  /** Skips the space between ops (holding nothing, so that pieces read here are dropped); the character after it, if any. */
+  private between(depth: number): string | undefined {
+    this.free = true;
+    this.skipSpace(depth);
+    this.free = false;
+    this.keep = this.pos;
+    return this.char(this.pos);
+  }
+
+  /** The character code at an absolute position, reading more pieces as needed; NaN past the end. */
+  private code(at: number): number {
+    while (at - this.base >= this.text.length) if (!this.more()) return Number.NaN;
+    return this.text.charCodeAt(at - this.base);
+  }
+
+  private char(at: number): string | undefined {
+    return Number.isNaN(this.code(at)) ? undefined : this.text[at - this.base];
+  }
+
+  /** The text from `from` to `to` (absolute), which must have been read. */
+  private slice(from: number, to: number): string {
+    return this.text.slice(from - this.base, to - this.base);
+  }
+
+  /** The next piece: what is no longer needed is dropped first. */
+  private more(): boolean {
+    if (this.ended) return false;
+    const piece = this.source();
+    if (piece === null) {
+      this.ended = true;
+      return false;
+    }
+    if (this.free) this.keep = this.pos;
+    const drop = this.keep - this.base;
+    if (drop > 0) {
+      this.text = this.text.slice(drop);
+      this.base = this.keep;
+    }
+    this.text += piece;
+    if (this.text.length > LINE_CHARS_MAX + piece.length) throw this.error(this.line, `an op longer than ${LINE_CHARS_MAX} characters`);
+    return true;
   }
 
   /** Skips whitespace, commas, `;` comments and `#_` discarded forms. */
   private skipSpace(depth: number): void {
-    const text = this.text;
-    while (this.pos < text.length) {
-      const code = text.charCodeAt(this.pos);
+    for (;;) {
+      const code = this.code(this.pos);
       if (code === CHAR_NEWLINE) {
         this.line++;
         this.pos++;
       } else if (code === 32 || code === 44 || code === 9 || code === 13 || code === 12) {
         this.pos++;
       } else if (code === 59) {
-        while (this.pos < text.length && text.charCodeAt(this.pos) !== CHAR_NEWLINE) this.pos++;
-      } else if (code === 35 && text[this.pos + 1] === "_") {
+        for (let c = this.code(this.pos); !Number.isNaN(c) && c !== CHAR_NEWLINE; c = this.code(this.pos)) this.pos++;
+      } else if (code === 35 && this.char(this.pos + 1) === "_") {
         const line = this.line;
+        const free = this.free;
+        this.free = false;
+        this.keep = this.pos;
         this.pos += 2;
         this.readFormAfter("#_", line, depth);
+        this.free = free;
       } else {
         return;
       }
@@ -119,7 +240,7 @@ class Reader {
   /** Reads the form that must follow a prefix such as `#_` or a tag. */
   private readFormAfter(prefix: string, line: number, depth: number): Form {
     this.skipSpace(depth);
-    const c = this.text[this.pos];
+    const c = this.char(this.pos);
     if (c === undefined || c === "]" || c === ")" || c === "}") throw this.error(line, `${prefix} with no form after it`);
     return this.readForm(depth);
   }
@@ -127,7 +248,7 @@ class Reader {
   /** Reads one form starting at a non-space character. */
   private readForm(depth: number): Form {
     const line = this.line;
-    const c = this.text[this.pos] as string;
+    const c = this.char(this.pos) as string;
     switch (c) {
       case '"':
         return this.readString();
@@ -140,7 +261,8 @@ class Reader {
       case "#":
         return this.readDispatch(depth);
       case "\\":
-        throw this.error(line, `characters (${this.text.slice(this.pos, this.pos + 2)}) are not supported in a history: write a string`);
+        this.code(this.pos + 1);
+        throw this.error(line, `characters (${this.slice(this.pos, this.pos + 2)}) are not supported in a history: write a string`);
       case ":":
         return this.readKeyword();
       default:
@@ -156,7 +278,7 @@ class Reader {
     const items: Form[] = [];
     for (;;) {
       this.skipSpace(depth + 1);
-      const c = this.text[this.pos];
+      const c = this.char(this.pos);
       if (c === undefined) throw this.error(line, `unclosed ${OPENER[kind]}: the file ends before its ${CLOSER[kind]}`);
       if (c === CLOSER[kind]) break;
       if (c === "]" || c === ")" || c === "}") throw this.error(this.line, `unbalanced ${c}: expected ${CLOSER[kind]} to close the ${OPENER[kind]} opened on line ${line}`);
@@ -170,7 +292,7 @@ class Reader {
   /** `#{...}` sets and `#tag form` tagged literals (`#_` is handled as space). */
   private readDispatch(depth: number): Form {
     const line = this.line;
-    const next = this.text[this.pos + 1];
+    const next = this.char(this.pos + 1);
     if (next === "{") return this.readCollection("set", 2, depth);
     if (next === '"') throw this.error(line, `regular expressions (#"...") are not EDN`);
     if (next === "#") throw this.error(line, `symbolic values (${this.token(this.pos)}) are not supported: a history holds finite numbers`);
@@ -184,9 +306,12 @@ class Reader {
   private readKeyword(): Form {
     const line = this.line;
     const name = this.token(this.pos + 1);
-    if (name === "") throw this.error(line, "a lone : is not a keyword: a keyword needs a name");
-    if (name.startsWith(":")) throw this.error(line, `auto-resolved keywords (:${name}) are not EDN`);
-    if (!KEYWORD.test(name)) throw this.error(line, `malformed keyword :${name}`);
+    if (!this.keywords.has(name)) {
+      if (name === "") throw this.error(line, "a lone : is not a keyword: a keyword needs a name");
+      if (name.startsWith(":")) throw this.error(line, `auto-resolved keywords (:${name}) are not EDN`);
+      if (!KEYWORD.test(name)) throw this.error(line, `malformed keyword :${name}`);
+      if (this.keywords.size < 10_000) this.keywords.add(name);
+    }
     this.pos += 1 + name.length;
     return { kind: "keyword", line, name };
   }
@@ -195,11 +320,11 @@ class Reader {
   private readAtom(): Form {
     const line = this.line;
     const token = this.token(this.pos);
-    if (token === "") throw this.error(line, `unexpected character ${this.text[this.pos] ?? ""}`);
+    if (token === "") throw this.error(line, `unexpected character ${this.char(this.pos) ?? ""}`);
     this.pos += token.length;
     if (/^[+-]?[0-9]/.test(token)) {
       if (INTEGER.test(token)) return { kind: "integer", line, text: token.endsWith("N") ? token.slice(0, -1) : token };
-      if (FLOAT.test(token)) return { kind: "float", line, text: token.endsWith("M") ? token.slice(0, -1) : token };
+      if (FLOAT.test(token)) return token.endsWith("M") ? { kind: "float", line, text: token.slice(0, -1), decimal: true } : { kind: "float", line, text: token, decimal: false };
       throw this.error(line, `malformed number ${token}`);
     }
     if (token === "nil") return { kind: "nil", line };
@@ -211,36 +336,36 @@ class Reader {
   /** A string with EDN's escapes; it may span lines. */
   private readString(): Form {
     const line = this.line;
-    const text = this.text;
     let value = "";
     let start = ++this.pos;
     for (;;) {
-      const code = text.charCodeAt(this.pos);
+      const code = this.code(this.pos);
       if (Number.isNaN(code)) throw this.error(line, `unterminated string: the file ends before its closing "`);
       if (code === 34) break;
       if (code === CHAR_NEWLINE) this.line++;
       if (code === 92) {
-        value += text.slice(start, this.pos) + this.readEscape();
+        value += this.slice(start, this.pos) + this.readEscape();
         start = this.pos;
       } else {
         this.pos++;
       }
     }
-    value += text.slice(start, this.pos);
+    value += this.slice(start, this.pos);
     this.pos++;
     return { kind: "string", line, value };
   }
 
   /** The escape at `pos` (a backslash and what follows); moves past it. */
   private readEscape(): string {
-    const c = this.text[this.pos + 1];
+    const c = this.char(this.pos + 1);
     const simple = c === undefined ? undefined : ESCAPES[c];
     if (simple !== undefined) {
       this.pos += 2;
       return simple;
     }
     if (c === "u") {
-      const hex = this.text.slice(this.pos + 2, this.pos + 6);
+      this.code(this.pos + 5);
+      const hex = this.slice(this.pos + 2, this.pos + 6);
       if (!/^[0-9A-Fa-f]{4}$/.test(hex)) throw this.error(this.line, `malformed escape \\u${hex} in a string: expected four hex digits`);
       this.pos += 6;
       return String.fromCharCode(parseInt(hex, 16));
@@ -249,12 +374,11 @@ class Reader {
     throw this.error(this.line, `unknown escape \\${c} in a string`);
   }
 
-  /** The run of token characters starting at `from` (up to whitespace, a comma, a bracket, a quote, `;` or `\`). */
+  /** The run of token characters starting at `from` (up to whitespace, a comma, a bracket, a quote, `;` or `\\`). */
   private token(from: number): string {
-    const text = this.text;
     let end = from;
-    while (end < text.length && !isDelimiter(text.charCodeAt(end))) end++;
-    return text.slice(from, end);
+    for (let c = this.code(end); !Number.isNaN(c) && !isDelimiter(c); c = this.code(end)) end++;
+    return this.slice(from, end);
   }
 
   private error(line: number, problem: string): HistoryError {
@@ -288,17 +412,9 @@ function isDelimiter(code: number): boolean {
 // ---------------------------------------------------------------------------
 // From forms to events.
 
-/** The op forms: the items of one top-level vector or list, or the top-level forms themselves. */
-function opForms(forms: readonly Form[], file: string): readonly Form[] {
-  const first = forms[0];
-  if (first === undefined || (first.kind !== "vector" && first.kind !== "list")) return forms;
-  const second = forms[1];
-  if (second !== undefined) throw new HistoryError(file, second.line, `${describe(second)} after the top-level ${first.kind} that opened on line ${first.line}: expected one ${first.kind} of ops, or op maps one after another`);
-  return first.items;
-}
-
 /** One op map as an event, or null for a nemesis event (not a client operation). */
-function eventFromForm(form: Form, file: string): HistoryEvent | null {
+function eventFromForm(form: Form, context: ValueContext): HistoryEvent | null {
+  const file = context.file;
   // Jepsen's own history.edn prints each op as a record: #jepsen.history.Op{...}.
   const map = form.kind === "tagged" && form.value.kind === "map" ? form.value : form;
   if (map.kind !== "map") throw new HistoryError(file, form.line, `expected a map with :process, :type, :f, got ${describe(form)}`);
@@ -315,7 +431,7 @@ function eventFromForm(form: Form, file: string): HistoryEvent | null {
   const f = required("f");
   if (f.kind !== "keyword") throw new HistoryError(file, f.line, `:f must be a keyword such as :read, got ${show(f)}`);
   const value = fields.get("value");
-  return { process, type: type.name as EventType, f: f.name, key: keyOf(fields.get("key"), file), value: value === undefined ? null : toJson(value, file) };
+  return { process, type: type.name as EventType, f: f.name, key: keyOf(fields.get("key"), file), value: value === undefined ? null : toValue(value, context) };
 }
 
 /** The op map's keyword-keyed entries by name; other keys are ignored, a repeated keyword is an error. */
@@ -334,50 +450,57 @@ function opFields(items: readonly Form[], file: string): Map<string, Form> {
 function processOf(form: Form, file: string): number | null {
   if (form.kind === "keyword" && form.name === "nemesis") return null;
   if (form.kind === "integer" && !form.text.startsWith("-")) {
-    const process = Number(form.text);
-    if (Number.isSafeInteger(process)) return process;
+    const process = exactNumber(form.text.replace(/^\+/, ""));
+    if (typeof process === "number") return process;
   }
   throw new HistoryError(file, form.line, `:process must be a non-negative integer or :nemesis, got ${show(form)}`);
 }
 
+/**
+ * A :key as the text that names its part of the history: a keyword as :x, a
+ * string in quotes ("x"), an integer as its digits. Keys of different kinds
+ * never share a text, as Clojure never finds them equal.
+ */
 function keyOf(form: Form | undefined, file: string): string | null {
   if (form === undefined || form.kind === "nil") return null;
-  if (form.kind === "keyword") return form.name;
-  if (form.kind === "string") return form.value;
-  if (form.kind === "integer") return form.text.startsWith("+") ? form.text.slice(1) : form.text;
+  if (form.kind === "keyword") return `:${form.name}`;
+  if (form.kind === "string") return JSON.stringify(form.value);
+  if (form.kind === "integer") return String(integerOf(form, file));
   throw new HistoryError(file, form.line, `:key must be a keyword, a string, an integer or nil, got ${show(form)}`);
 }
 
-/** A value as JSON. The reader bounds the nesting, and so this recursion. */
-function toJson(form: Form, file: string): Json {
+/**
+ * A value, kept as exactly as Clojure's = tells values apart: nil, booleans,
+ * strings, integers (number or bigint), and vectors and lists (arrays: equal
+ * when their items are) are JSON's; a map whose keys are all strings is an
+ * object; everything else is an EdnValue with a canonical key. The reader
+ * bounds the nesting, and so this recursion.
+ */
+function toValue(form: Form, context: ValueContext): Value {
   switch (form.kind) {
     case "nil":
       return null;
     case "boolean":
       return form.value;
-    case "integer": {
-      const value = Number(form.text);
-      if (!Number.isSafeInteger(value)) throw new HistoryError(file, form.line, `integer ${form.text} does not fit a JSON number exactly (beyond 2^53)`);
-      return value;
-    }
-    case "float": {
-      const value = Number(form.text);
-      if (!Number.isFinite(value)) throw new HistoryError(file, form.line, `number ${form.text} is out of range`);
-      return value;
-    }
+    case "integer":
+      return integerOf(form, context.file);
+    case "float":
+      return form.decimal ? decimalOf(form, context.file) : floatOf(form, context.file);
     case "string":
       return form.value;
     case "keyword":
+      return context.atom("keyword", `:${JSON.stringify(form.name)}`, `:${form.name}`);
     case "symbol":
-      return form.name;
+      return context.atom("symbol", `'${JSON.stringify(form.name)}`, form.name);
     case "vector":
     case "list":
+      return form.items.map((item) => toValue(item, context));
     case "set":
-      return form.items.map((item) => toJson(item, file));
+      return setOf(form, context);
     case "map":
-      return objectOf(form.items, file);
+      return mapOf(form, context);
     case "tagged":
-      return toJson(form.value, file);
+      return taggedOf(form, context);
     default: {
       const never: never = form;
       return never;
@@ -385,23 +508,133 @@ function toJson(form: Form, file: string): Json {
   }
 }
 
-/** A map as a JSON object; its keys must name distinct strings. */
-function objectOf(items: readonly Form[], file: string): Json {
-  const entries: [string, Json][] = [];
+/** What converting values needs: the file (for errors), and one instance per keyword and symbol. */
+class ValueContext {
+  private readonly atoms = new Map<string, EdnValue>();
+
+  constructor(readonly file: string) {}
+
+  atom(kind: EdnKind, key: string, text: string): EdnValue {
+    let atom = this.atoms.get(key);
+    if (atom === undefined) {
+      atom = new EdnValue(kind, key, text);
+      if (this.atoms.size < 100_000) this.atoms.set(key, atom);
+    }
+    return atom;
+  }
+}
+
+function integerOf(form: Form & { kind: "integer" }, file: string): number | bigint {
+  const value = exactNumber(form.text.replace(/^\+/, ""));
+  if (typeof value === "string") throw new HistoryError(file, form.line, value);
+  return value;
+}
+
+/** A float: the double Clojure reads it as (so 0.1 and 0.10000000000000001 are one value, and -0.0 is 0.0). */
+function floatOf(form: Form & { kind: "float" }, file: string): EdnValue {
+  const value = Number(form.text);
+  if (!Number.isFinite(value)) throw new HistoryError(file, form.line, `number ${form.text} is out of range`);
+  const text = Object.is(value, -0) ? "0" : String(value);
+  return new EdnValue("float", `~${text}`, form.text);
+}
+
+/** A big decimal (1.50M): by its value, whatever its scale, as Clojure compares them (1.5M is 1.50M). */
+function decimalOf(form: Form & { kind: "float" }, file: string): EdnValue {
+  const decimal = canonicalDecimal(form.text.replace(/^\+/, ""));
+  if (decimal === null || decimal.exponent < -1_000_000) throw new HistoryError(file, form.line, `number ${form.text}M is out of range`);
+  const { negative, digits, exponent } = decimal;
+  return new EdnValue("decimal", digits === "" ? "M0" : `M${negative ? "-" : ""}${digits}e${exponent}`, `${form.text}M`);
+}
+
+/** A set: its items' keys in order (a total order on text), so that the order it was written in does not matter. */
+function setOf(form: { readonly items: readonly Form[] }, context: ValueContext): EdnValue {
+  const items = form.items.map((item) => ({ form: item, value: toValue(item, context) })).map((item) => ({ ...item, key: valueKey(item.value) }));
+  items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i] as (typeof items)[number];
+    if (item.key === (items[i - 1] as (typeof items)[number]).key) throw new HistoryError(context.file, item.form.line, `duplicate item ${show(item.form)} in a set`);
+  }
+  return new EdnValue("set", `#{${items.map((i) => i.key).join(",")}}`, `#{${items.map((i) => ednText(i.value)).join(" ")}}`);
+}
+
+/** A map: a JSON object when every key is a string; otherwise by its entries, sorted by key, so that {:a 1} is not {"a" 1}. */
+function mapOf(form: { readonly items: readonly Form[] }, context: ValueContext): Value {
+  const items = form.items;
+  const allStrings = items.every((item, i) => i % 2 === 1 || item.kind === "string");
+  const entries: { key: Value; keyText: string; value: Value; form: Form }[] = [];
   const seen = new Set<string>();
   for (let i = 0; i + 1 < items.length; i += 2) {
-    const key = items[i] as Form;
-    let name: string;
-    if (key.kind === "keyword" || key.kind === "symbol") name = key.name;
-    else if (key.kind === "string") name = key.value;
-    else if (key.kind === "integer" || key.kind === "boolean" || key.kind === "nil") name = String(toJson(key, file));
-    else throw new HistoryError(file, key.line, `a map key must be a keyword, a string or a number to become JSON, got ${describe(key)}`);
-    if (seen.has(name)) throw new HistoryError(file, key.line, `duplicate key ${show(key)} in a map`);
-    seen.add(name);
-    entries.push([name, toJson(items[i + 1] as Form, file)]);
+    const keyForm = items[i] as Form;
+    const key = toValue(keyForm, context);
+    const keyText = valueKey(key);
+    if (seen.has(keyText)) throw new HistoryError(context.file, keyForm.line, `duplicate key ${show(keyForm)} in a map`);
+    seen.add(keyText);
+    entries.push({ key, keyText, value: toValue(items[i + 1] as Form, context), form: keyForm });
   }
   // fromEntries defines own properties, so a "__proto__" key stays data.
-  return Object.fromEntries(entries);
+  if (allStrings) return Object.fromEntries(entries.map((e) => [e.key as string, e.value]));
+  entries.sort((a, b) => (a.keyText < b.keyText ? -1 : a.keyText > b.keyText ? 1 : 0));
+  return new EdnValue("map", `m{${entries.map((e) => `${e.keyText}=${valueKey(e.value)}`).join(",")}}`, `{${entries.map((e) => `${ednText(e.key)} ${ednText(e.value)}`).join(", ")}}`);
+}
+
+/** #inst is an instant and #uuid an identifier, as Clojure's own readers take them; any other tag is kept with its value. */
+function taggedOf(form: Form & { kind: "tagged" }, context: ValueContext): EdnValue {
+  const inner = form.value;
+  if (form.tag === "inst") {
+    const ms = inner.kind === "string" ? instantMs(inner.value) : null;
+    if (ms === null) throw new HistoryError(context.file, form.line, `malformed #inst ${show(inner)}: expected a timestamp such as "2015-03-01T12:00:00.000-00:00"`);
+    return new EdnValue("tagged", `#"inst"${ms}`, `#inst ${print(inner, 0)}`);
+  }
+  if (form.tag === "uuid") {
+    if (inner.kind !== "string" || !/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(inner.value)) {
+      throw new HistoryError(context.file, form.line, `malformed #uuid ${show(inner)}: expected 8-4-4-4-12 hex digits in quotes`);
+    }
+    return new EdnValue("tagged", `#"uuid"${JSON.stringify(inner.value.toLowerCase())}`, `#uuid ${print(inner, 0)}`);
+  }
+  const value = toValue(inner, context);
+  return new EdnValue("tagged", `#${JSON.stringify(form.tag)}${valueKey(value)}`, `#${form.tag} ${ednText(value)}`);
+}
+
+/**
+ * An #inst timestamp as milliseconds since 1970 (UTC), as Clojure's reader
+ * takes it (a java.util.Date: digits beyond the millisecond are dropped), or
+ * null when it is not one. Computed with integers: no host date functions.
+ */
+function instantMs(text: string): number | null {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?)?)?)?(?:[Zz]|([-+])(\d{2}):(\d{2}))?$/.exec(text);
+  if (m === null) return null;
+  const n = (i: number, fallback: number) => (m[i] === undefined ? fallback : Number(m[i]));
+  const [year, month, day, hour, minute, second] = [n(1, 0), n(2, 1), n(3, 1), n(4, 0), n(5, 0), n(6, 0)];
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0"));
+  const offsetMinutes = m[8] === undefined ? 0 : (m[8] === "-" ? -1 : 1) * (n(9, 0) * 60 + n(10, 0));
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (monthDays === undefined || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 60 || n(9, 0) > 23 || n(10, 0) > 59) return null;
+  return (daysFromCivil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second - offsetMinutes * 60) * 1_000 + ms;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** A value as EDN text, for a person. */
+function ednText(value: Value): string {
+  if (value === null) return "nil";
+  if (value instanceof EdnValue) return value.text;
+  if (Array.isArray(value)) return `[${value.map(ednText).join(" ")}]`;
+  if (typeof value === "object") {
+    const o = value as { readonly [key: string]: Value };
+    return `{${Object.keys(o)
+      .map((k) => `${JSON.stringify(k)} ${ednText(o[k] as Value)}`)
+      .join(", ")}}`;
+  }
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 /** What a form is, for messages: "a vector", "the keyword :foo". */
@@ -437,8 +670,9 @@ function print(form: Form, depth: number): string {
     case "boolean":
       return String(form.value);
     case "integer":
-    case "float":
       return form.text;
+    case "float":
+      return form.decimal ? `${form.text}M` : form.text;
     case "string":
       return JSON.stringify(form.value);
     case "keyword":

@@ -1,16 +1,17 @@
-import type { Json, Operation } from "./history.ts";
+import { EdnValue, type Operation, type Value } from "./history.ts";
 
 /**
  * A sequential specification: the state an object starts in, and what one
  * operation does to it. `step` returns the new state, or undefined when the
  * operation could not have returned what it returned in this state.
  * Operations whose outcome is unknown (`info`) have no output: a model lets
- * them take effect as they would if they succeeded.
+ * them take effect as they would if they succeeded (the search itself
+ * considers that they never happened).
  *
- * States are plain JSON values, compared through `key` (a string that is
- * equal exactly when the states are).
+ * States are plain values, compared through `key` (a string that is equal
+ * exactly when the states are: `valueKey` for the models here).
  */
-export interface Model<State = Json> {
+export interface Model<State = Value> {
   readonly name: ModelName;
   init(key: string | null): State;
   step(state: State, op: Operation): State | undefined;
@@ -28,37 +29,117 @@ export const MODEL_NAMES: readonly ModelName[] = ["register", "cas-register", "k
 
 export interface ModelOptions {
   /** The value every register or key starts with (null for registers, "" for kv in the shared histories). */
-  readonly initialValue?: Json;
+  readonly initialValue?: Value;
 }
 
-/** Structural equality of JSON values (key order of objects ignored). */
-export function jsonEqual(a: Json, b: Json): boolean {
+/** Equality of values: structural, the key order of objects ignored. */
+export function valueEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return typeof a === "bigint" || typeof b === "bigint" ? integersEqual(a, b) : false;
+  if (a instanceof EdnValue || b instanceof EdnValue) return a instanceof EdnValue && b instanceof EdnValue && a.key === b.key;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
-    const bArray = b as readonly Json[];
-    return a.length === bArray.length && a.every((x, i) => jsonEqual(x, bArray[i] as Json));
+    const bArray = b as readonly Value[];
+    if (a.length !== bArray.length) return false;
+    for (let i = 0; i < a.length; i++) if (!valueEqual(a[i] as Value, bArray[i] as Value)) return false;
+    return true;
   }
-  const ao = a as { readonly [key: string]: Json };
-  const bo = b as { readonly [key: string]: Json };
+  const ao = a as { readonly [key: string]: Value };
+  const bo = b as { readonly [key: string]: Value };
   const keys = Object.keys(ao);
-  return keys.length === Object.keys(bo).length && keys.every((k) => k in bo && jsonEqual(ao[k] as Json, bo[k] as Json));
+  if (keys.length !== Object.keys(bo).length) return false;
+  for (const k of keys) if (!Object.hasOwn(bo, k) || !valueEqual(ao[k] as Value, bo[k] as Value)) return false;
+  return true;
 }
 
-/** A canonical text for a JSON value: equal values, equal text. */
-export function jsonKey(value: Json): string {
-  if (value === null || typeof value !== "object") return typeof value === "string" ? `s${value}` : `v${String(value)}`;
-  if (Array.isArray(value)) return `[${value.map(jsonKey).join(",")}]`;
-  const o = value as { readonly [key: string]: Json };
+/** A bigint and a number are equal when the number is that integer (histories never hold such a pair: an integer is a number exactly when it is safe). */
+function integersEqual(a: Value, b: Value): boolean {
+  const [big, other] = typeof a === "bigint" ? [a, b] : [b as bigint, a];
+  return typeof other === "number" && Number.isInteger(other) && BigInt(other) === big;
+}
+
+/**
+ * A canonical text for a value: two values have the same text exactly when
+ * they are equal. Every kind of value has its own first character, and
+ * every text ends where the grammar says, so that no concatenation of texts
+ * is ambiguous: null, true and false are n, t and f; a number is its
+ * shortest decimal (an integer in full digits, a bigint too); a string is
+ * its JSON literal (quoted and escaped); arrays and objects are bracketed,
+ * an object's fields sorted by name. An EDN value brings its own key, which
+ * starts with one of : ' ~ M # m (see edn.ts).
+ */
+export function valueKey(value: Value): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return numberKey(value);
+    case "bigint":
+      return value.toString();
+    case "boolean":
+      return value ? "t" : "f";
+    default:
+      break;
+  }
+  if (value === null) return "n";
+  if (value instanceof EdnValue) return value.key;
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? "" : ",") + valueKey(value[i] as Value);
+    return `${text}]`;
+  }
+  const o = value as { readonly [key: string]: Value };
+  const names = Object.keys(o).sort();
+  let text = "{";
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    text += `${i === 0 ? "" : ","}${JSON.stringify(name)}:${valueKey(o[name] as Value)}`;
+  }
+  return `${text}}`;
+}
+
+/** A number's canonical text: -0 is 0, and an integer too large for exact doubles is written in full, not as 1e+21. */
+function numberKey(value: number): string {
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return BigInt(value).toString();
+  return String(value);
+}
+
+/** A value as a person reads it: JSON, with big integers in full, and an EDN value as EDN. */
+export function showValue(value: Value): string {
+  switch (typeof value) {
+    case "bigint":
+      return value.toString();
+    case "object":
+      break;
+    default:
+      return JSON.stringify(value);
+  }
+  if (value === null) return "null";
+  if (value instanceof EdnValue) return value.text;
+  if (Array.isArray(value)) return `[${value.map((item: Value) => showValue(item)).join(",")}]`;
+  const o = value as { readonly [key: string]: Value };
   return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${jsonKey(o[k] as Json)}`)
+    .map((k) => `${JSON.stringify(k)}:${showValue(o[k] as Value)}`)
     .join(",")}}`;
 }
 
-function show(value: Json): string {
-  return JSON.stringify(value);
+/** Whether === decides equality with this value: a primitive in its one canonical form. */
+function comparesByIdentity(value: Value): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "bigint":
+      return true;
+    case "number":
+      return Number.isSafeInteger(value) || !Number.isInteger(value);
+    default:
+      return false;
+  }
+}
+
+function show(value: Value): string {
+  return showValue(value);
 }
 
 function describeRegisterOp(op: Operation): string {
@@ -70,7 +151,7 @@ function describeRegisterOp(op: Operation): string {
     case "write":
       return `${who} write ${show(op.input)}${unknown}`;
     case "cas": {
-      const [expected, next] = Array.isArray(op.input) ? (op.input as readonly Json[]) : [null, null];
+      const [expected, next] = Array.isArray(op.input) ? (op.input as readonly Value[]) : [null, null];
       return `${who} cas ${show(expected ?? null)} → ${show(next ?? null)}${unknown}`;
     }
     case "append":
@@ -81,12 +162,12 @@ function describeRegisterOp(op: Operation): string {
 }
 
 /** read / write / cas on one register (per key for kv). A failed op is dropped before the search. */
-function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolean, initialValue: Json): Model {
+function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolean, initialValue: Value): Model {
   return {
     name,
     partitionByKey,
     init: () => initialValue,
-    key: jsonKey,
+    key: valueKey,
     describe: describeRegisterOp,
     // The search calls an operation's step millions of times: it is prepared once per operation.
     compile: (op) => compileRegisterStep(op, withCas),
@@ -95,14 +176,14 @@ function registerModel(name: ModelName, withCas: boolean, partitionByKey: boolea
 }
 
 /** One register operation's step, prepared once: read, write, and (with `withCas`) cas. */
-function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => Json | undefined {
+function compileRegisterStep(op: Operation, withCas: boolean): (state: Value) => Value | undefined {
   const unknown = op.outcome === "info";
   switch (op.f) {
     case "read": {
       if (unknown) return (state) => state;
       const output = op.output;
-      if (output === null || typeof output !== "object") return (state) => (state === output ? state : undefined);
-      return (state) => (jsonEqual(output, state) ? state : undefined);
+      if (comparesByIdentity(output)) return (state) => (state === output ? state : undefined);
+      return (state) => (valueEqual(output, state) ? state : undefined);
     }
     case "write": {
       const value = op.input;
@@ -111,9 +192,9 @@ function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => 
     case "cas": {
       const pair = op.input;
       if (!withCas || !Array.isArray(pair) || pair.length !== 2) return () => undefined;
-      const [expected, next] = pair as unknown as readonly [Json, Json];
-      if (expected === null || typeof expected !== "object") return (state) => (state === expected ? next : unknown ? state : undefined);
-      return (state) => (jsonEqual(state, expected) ? next : unknown ? state : undefined);
+      const [expected, next] = pair as unknown as readonly [Value, Value];
+      if (comparesByIdentity(expected)) return (state) => (state === expected ? next : unknown ? state : undefined);
+      return (state) => (valueEqual(state, expected) ? next : unknown ? state : undefined);
     }
     default:
       return () => undefined;
@@ -121,17 +202,17 @@ function compileRegisterStep(op: Operation, withCas: boolean): (state: Json) => 
 }
 
 /** A key whose value is a string that `append` extends; `read` returns the whole string. */
-function appendModel(initialValue: Json): Model {
+function appendModel(initialValue: Value): Model {
   return {
     name: "kv-append",
     partitionByKey: true,
     init: () => initialValue,
-    key: jsonKey,
+    key: valueKey,
     describe: describeRegisterOp,
     step(state, op) {
       switch (op.f) {
         case "read":
-          return op.outcome === "info" || jsonEqual(op.output, state) ? state : undefined;
+          return op.outcome === "info" || valueEqual(op.output, state) ? state : undefined;
         case "append":
           return typeof state === "string" && typeof op.input === "string" ? state + op.input : undefined;
         case "write":
@@ -154,12 +235,12 @@ function appendModel(initialValue: Json): Model {
  * A failed op (NodeExists, NoNode, BadVersion) is a `fail` and constrains nothing.
  */
 function znodeModel(): Model {
-  type Node = readonly [Json, number] | null;
+  type Node = readonly [Value, number] | null;
   return {
     name: "znode",
     partitionByKey: true,
     init: () => null,
-    key: jsonKey,
+    key: valueKey,
     describe(op) {
       const who = `p${op.process}`;
       const unknown = op.outcome === "info" ? " (outcome unknown)" : "";
@@ -173,15 +254,15 @@ function znodeModel(): Model {
     },
   };
 
-  function znodeStep(node: Node, op: Operation): Json | undefined {
-    const state = node as Json;
+  function znodeStep(node: Node, op: Operation): Value | undefined {
+    const state = node as Value;
     {
       switch (op.f) {
         case "create":
           return node === null ? ([op.input, 0] as const) : undefined;
         case "setData": {
           if (node === null || !Array.isArray(op.input)) return undefined;
-          const [data, expected] = op.input as unknown as readonly [Json, number];
+          const [data, expected] = op.input as unknown as readonly [Value, number];
           if (expected !== -1 && expected !== node[1]) return undefined;
           const next = [data, node[1] + 1] as const;
           return op.outcome === "info" || op.output === next[1] ? next : undefined;
@@ -193,10 +274,10 @@ function znodeModel(): Model {
         }
         case "getData":
           if (op.outcome === "info") return state;
-          return jsonEqual(op.output, node === null ? null : [node[0], node[1]]) ? state : undefined;
+          return valueEqual(op.output, node === null ? null : [node[0], node[1]]) ? state : undefined;
         case "exists":
           if (op.outcome === "info") return state;
-          return jsonEqual(op.output, node === null ? null : node[1]) ? state : undefined;
+          return valueEqual(op.output, node === null ? null : node[1]) ? state : undefined;
         default:
           return undefined;
       }
@@ -205,7 +286,7 @@ function znodeModel(): Model {
 }
 
 /** The operations each model knows, and what an invocation's value must look like. */
-const MODEL_OPERATIONS: Readonly<Record<ModelName, Readonly<Record<string, (input: Json) => string | null>>>> = {
+const MODEL_OPERATIONS: Readonly<Record<ModelName, Readonly<Record<string, (input: Value) => string | null>>>> = {
   register: { read: () => null, write: () => null },
   "cas-register": { read: () => null, write: () => null, cas: casPair },
   kv: { read: () => null, write: () => null, cas: casPair },
@@ -219,7 +300,7 @@ const MODEL_OPERATIONS: Readonly<Record<ModelName, Readonly<Record<string, (inpu
   },
 };
 
-function casPair(v: Json): string | null {
+function casPair(v: Value): string | null {
   return Array.isArray(v) && v.length === 2 ? null : "a cas carries [expected, new]";
 }
 
@@ -229,7 +310,7 @@ function casPair(v: Json): string | null {
  * operation as merely impossible: that would turn a bad file into a
  * "not linearizable" verdict.
  */
-export function operationProblem(model: ModelName, f: string, input: Json): string | null {
+export function operationProblem(model: ModelName, f: string, input: Value): string | null {
   const known = MODEL_OPERATIONS[model];
   const check = known[f];
   if (check === undefined) return `"${f}" is not an operation of the ${model} model (${Object.keys(known).join(", ")})`;

@@ -1,14 +1,31 @@
+import { Found, type ViolationSite } from "./violations.ts";
+
 /**
  * The recipes' invariants, judged from the trace notes their clients write
  * (what each client believes) and the storage node's notes (what it accepted).
+ * The notes come typed: the layer that writes them gives their schema, and
+ * the scenario runner hands them here in this shape, so a renamed field is a
+ * type error, not a check that silently sees nothing.
  */
-export interface NoteRecord {
-  readonly node: string;
-  /** Virtual time, µs. */
-  readonly t: number;
-  readonly kind: string;
-  readonly data: unknown;
-}
+export type RecipeNote =
+  | { readonly kind: "lock-wanted"; readonly data: { readonly lock: string } }
+  | { readonly kind: "lock-acquired"; readonly data: { readonly lock: string; readonly token: number } }
+  | { readonly kind: "lock-released"; readonly data: { readonly lock: string; readonly token: number } }
+  | { readonly kind: "lock-abandoned"; readonly data: { readonly lock: string; readonly error: string } }
+  | { readonly kind: "election-wanted"; readonly data: { readonly election: string } }
+  | { readonly kind: "elected"; readonly data: { readonly election: string; readonly term: number } }
+  | { readonly kind: "resigned"; readonly data: { readonly election: string } }
+  | { readonly kind: "election-abandoned"; readonly data: { readonly election: string; readonly error: string } }
+  | { readonly kind: "barrier-enter"; readonly data: { readonly barrier: string; readonly name: string; readonly count: number } }
+  | { readonly kind: "barrier-passed"; readonly data: { readonly barrier: string; readonly name: string; readonly count: number } }
+  | { readonly kind: "barrier-left"; readonly data: { readonly barrier: string } }
+  | { readonly kind: "barrier-abandoned"; readonly data: { readonly barrier: string; readonly name: string; readonly error: string } }
+  | { readonly kind: "storage-write"; readonly data: { readonly key: string; readonly token: number; readonly from: string; readonly accepted: boolean } }
+  /** The client's program ended: whatever it believed it held, it holds no more. */
+  | { readonly kind: "workload-done"; readonly data: Readonly<Record<string, never>> };
+
+/** A recipe note as the trace placed it: which node wrote it, when (virtual µs), and its index in the trace (-1 when unknown). */
+export type NoteRecord = RecipeNote & { readonly node: string; readonly t: number; readonly i: number };
 
 export interface InvariantResult {
   readonly name: "lock-exclusive" | "fencing" | "one-leader-per-term" | "barrier" | "lock-progress" | "election-progress" | "barrier-progress";
@@ -16,16 +33,19 @@ export interface InvariantResult {
   readonly holds: boolean;
   readonly checked: number;
   readonly violations: readonly string[];
+  /** When the invariant was first broken, and the notes that show it (null when it holds). */
+  readonly first: ViolationSite | null;
 }
 
 const VIOLATIONS_MAX = 5;
 
-function field<T>(data: unknown, name: string): T | undefined {
-  return typeof data === "object" && data !== null ? ((data as Record<string, unknown>)[name] as T | undefined) : undefined;
+function result(name: InvariantResult["name"], description: string, checked: number, found: Found): InvariantResult {
+  return { name, description, holds: found.length === 0, checked, violations: found.texts.slice(0, VIOLATIONS_MAX), first: found.site };
 }
 
-function result(name: InvariantResult["name"], description: string, checked: number, violations: string[]): InvariantResult {
-  return { name, description, holds: violations.length === 0, checked, violations: violations.slice(0, VIOLATIONS_MAX) };
+/** The site of a violation shown by these notes, at `atUs` (by default the last note's time). */
+function noteSite(notes: readonly NoteRecord[], atUs = Math.max(0, ...notes.map((n) => n.t))): ViolationSite {
+  return { atUs, ops: [], events: notes.map((n) => n.i).filter((i) => i >= 0) };
 }
 
 /** Invariants of the recipes that appear in the notes (a recipe nobody used is not reported). */
@@ -43,6 +63,8 @@ export interface ProgressOptions {
   readonly calmUs: number;
   readonly boundUs: number;
   readonly endUs: number;
+  /** Spans in which a client was crashed or paused: from the start of one, it neither waits nor holds as far as progress goes. */
+  readonly absences?: readonly { readonly node: string; readonly fromUs: number; readonly toUs: number }[];
 }
 
 /**
@@ -54,86 +76,130 @@ export interface ProgressOptions {
  */
 export function checkRecipeProgress(notes: readonly NoteRecord[], options: ProgressOptions): InvariantResult[] {
   const out: InvariantResult[] = [];
-  if (notes.some((n) => n.kind === "lock-wanted")) {
-    out.push(queueProgress(notes, options, { name: "lock-progress", key: "lock", wanted: "lock-wanted", got: "lock-acquired", gone: ["lock-released", "workload-done"], abandoned: "lock-abandoned", what: "the lock" }));
-  }
-  if (notes.some((n) => n.kind === "election-wanted")) {
-    out.push(queueProgress(notes, options, { name: "election-progress", key: "election", wanted: "election-wanted", got: "elected", gone: ["resigned", "workload-done"], abandoned: "election-abandoned", what: "the leadership" }));
-  }
+  if (notes.some((n) => n.kind === "lock-wanted")) out.push(queueProgress(notes, options, "lock-progress", "the lock", lockStep));
+  if (notes.some((n) => n.kind === "election-wanted")) out.push(queueProgress(notes, options, "election-progress", "the leadership", electionStep));
   if (notes.some((n) => n.kind === "barrier-enter")) out.push(barrierProgress(notes, options));
   return out;
 }
 
-interface QueueKinds {
-  readonly name: "lock-progress" | "election-progress";
-  readonly key: string;
-  readonly wanted: string;
-  readonly got: string;
-  readonly gone: readonly string[];
-  readonly abandoned: string;
-  readonly what: string;
+/** What a note means to a queue (a lock's, an election's): who wants it, who got it, who is out of it (all queues, for null). */
+type QueueStep = { readonly queue: string | null; readonly step: "wanted" | "got" | "gone" } | null;
+
+function lockStep(n: NoteRecord): QueueStep {
+  switch (n.kind) {
+    case "lock-wanted":
+      return { queue: n.data.lock, step: "wanted" };
+    case "lock-acquired":
+      return { queue: n.data.lock, step: "got" };
+    case "lock-released":
+    case "lock-abandoned":
+      return { queue: n.data.lock, step: "gone" };
+    case "workload-done":
+      return { queue: null, step: "gone" };
+    default:
+      return null;
+  }
+}
+
+function electionStep(n: NoteRecord): QueueStep {
+  switch (n.kind) {
+    case "election-wanted":
+      return { queue: n.data.election, step: "wanted" };
+    case "elected":
+      return { queue: n.data.election, step: "got" };
+    case "resigned":
+    case "election-abandoned":
+      return { queue: n.data.election, step: "gone" };
+    case "workload-done":
+      return { queue: null, step: "gone" };
+    default:
+      return null;
+  }
 }
 
 /** A stretch longer than the bound, after the calm point, in which someone wanted it and nobody held it. */
-function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, kinds: QueueKinds): InvariantResult {
-  const state = new Map<string, { holders: Set<string>; waiters: Map<string, number>; idleSinceUs: number | null }>();
-  const violations: string[] = [];
+function queueProgress(notes: readonly NoteRecord[], options: ProgressOptions, name: "lock-progress" | "election-progress", what: string, stepOf: (n: NoteRecord) => QueueStep): InvariantResult {
+  const state = new Map<string, { holders: Set<string>; waiters: Map<string, NoteRecord>; idleSinceUs: number | null }>();
+  const violations = new Found();
   let checked = 0;
   /** Judges the idle stretch up to `nowUs`; a reported one starts afresh, so that each is reported once. */
-  const judge = (name: string, s: { idleSinceUs: number | null; waiters: Map<string, number> }, nowUs: number): void => {
+  const judge = (queue: string, s: { idleSinceUs: number | null; waiters: Map<string, NoteRecord> }, nowUs: number): void => {
     if (s.idleSinceUs === null) return;
     const fromUs = Math.max(s.idleSinceUs, options.calmUs);
     if (nowUs - fromUs <= options.boundUs) return;
     checked++;
-    violations.push(`${name}: nobody held ${kinds.what} from ${fromUs} µs to ${nowUs} µs while ${[...s.waiters.keys()].sort().join(", ")} wanted it`);
+    violations.add(`${queue}: nobody held ${what} from ${fromUs} µs to ${nowUs} µs while ${[...s.waiters.keys()].sort().join(", ")} wanted it`, noteSite([...s.waiters.values()], fromUs + options.boundUs));
     s.idleSinceUs = nowUs;
   };
-  const update = (s: { holders: Set<string>; waiters: Map<string, number>; idleSinceUs: number | null }, nowUs: number): void => {
+  const update = (s: { holders: Set<string>; waiters: Map<string, NoteRecord>; idleSinceUs: number | null }, nowUs: number): void => {
     const idle = s.holders.size === 0 && s.waiters.size > 0;
     if (!idle) s.idleSinceUs = null;
     else if (s.idleSinceUs === null) s.idleSinceUs = nowUs;
   };
+  const departures = [...(options.absences ?? [])].sort((a, b) => a.fromUs - b.fromUs);
+  let departed = 0;
+  /** Clients that crashed or were paused by `nowUs` stop waiting and holding. */
+  const depart = (nowUs: number): void => {
+    for (; departed < departures.length && (departures[departed] as { fromUs: number }).fromUs <= nowUs; departed++) {
+      const { node, fromUs } = departures[departed] as { node: string; fromUs: number };
+      for (const [queue, s] of state) {
+        judge(queue, s, fromUs);
+        s.waiters.delete(node);
+        s.holders.delete(node);
+        update(s, fromUs);
+      }
+    }
+  };
   for (const n of notes) {
-    const name = field<string>(n.data, kinds.key) ?? `/${kinds.key}`;
-    const isRecipe = n.kind === kinds.wanted || n.kind === kinds.got || n.kind === kinds.abandoned || kinds.gone.includes(n.kind);
-    if (!isRecipe) continue;
-    let s = state.get(name);
-    if (s === undefined) {
-      s = { holders: new Set(), waiters: new Map(), idleSinceUs: null };
-      state.set(name, s);
+    const step = stepOf(n);
+    if (step === null) continue;
+    depart(n.t);
+    // A workload that ended leaves every queue it was in.
+    const queues = step.queue === null ? [...state.keys()] : [step.queue];
+    for (const queue of queues) {
+      let s = state.get(queue);
+      if (s === undefined) {
+        s = { holders: new Set(), waiters: new Map(), idleSinceUs: null };
+        state.set(queue, s);
+      }
+      judge(queue, s, n.t);
+      if (step.step === "wanted") s.waiters.set(n.node, n);
+      else if (step.step === "got") {
+        checked++;
+        s.waiters.delete(n.node);
+        s.holders.add(n.node);
+      } else {
+        s.waiters.delete(n.node);
+        s.holders.delete(n.node);
+      }
+      update(s, n.t);
     }
-    judge(name, s, n.t);
-    if (n.kind === kinds.wanted) s.waiters.set(n.node, n.t);
-    else if (n.kind === kinds.got) {
-      checked++;
-      s.waiters.delete(n.node);
-      s.holders.add(n.node);
-    } else {
-      s.waiters.delete(n.node);
-      s.holders.delete(n.node);
-    }
-    update(s, n.t);
   }
-  for (const [name, s] of state) judge(name, s, options.endUs);
-  return result(kinds.name, `once the faults stop, ${kinds.what} does not stay free for longer than the bound while someone wants it`, checked, violations);
+  depart(options.endUs);
+  for (const [queue, s] of state) judge(queue, s, options.endUs);
+  return result(name, `once the faults stop, ${what} does not stay free for longer than the bound while someone wants it`, checked, violations);
 }
 
 /** Once everyone has entered a barrier (and none gave up), everyone passes it within the bound. */
 function barrierProgress(notes: readonly NoteRecord[], options: ProgressOptions): InvariantResult {
-  const barriers = new Map<string, { count: number; entered: Map<string, number>; passed: Set<string>; abandoned: boolean }>();
+  const barriers = new Map<string, { count: number; entered: Map<string, number>; passed: Set<string>; abandoned: boolean; notes: NoteRecord[] }>();
   for (const n of notes) {
     if (n.kind !== "barrier-enter" && n.kind !== "barrier-passed" && n.kind !== "barrier-abandoned") continue;
-    const name = field<string>(n.data, "barrier") ?? "";
+    const name = n.data.barrier;
     let b = barriers.get(name);
     if (b === undefined) {
-      b = { count: field<number>(n.data, "count") ?? 0, entered: new Map(), passed: new Set(), abandoned: false };
+      b = { count: 0, entered: new Map(), passed: new Set(), abandoned: false, notes: [] };
       barriers.set(name, b);
     }
-    if (n.kind === "barrier-enter") b.entered.set(n.node, n.t);
-    else if (n.kind === "barrier-passed") b.passed.add(n.node);
-    else b.abandoned = true;
+    if (n.kind !== "barrier-abandoned") b.count = n.data.count;
+    if (n.kind === "barrier-enter") {
+      b.entered.set(n.node, n.t);
+      b.notes.push(n);
+    }
+    if (n.kind === "barrier-passed") b.passed.add(n.node);
+    if (n.kind === "barrier-abandoned") b.abandoned = true;
   }
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const [name, b] of barriers) {
     if (b.abandoned || b.entered.size < b.count) continue; // someone never came (or gave up): it may rightly stay shut
@@ -142,31 +208,36 @@ function barrierProgress(notes: readonly NoteRecord[], options: ProgressOptions)
     if (dueUs > options.endUs) continue;
     checked++;
     const stuck = [...b.entered.keys()].filter((node) => !b.passed.has(node)).sort();
-    if (stuck.length > 0) violations.push(`${name}: all ${b.count} entered by ${fullUs} µs, but ${stuck.join(", ")} had not passed by the end (${options.endUs} µs)`);
+    if (stuck.length > 0) violations.add(`${name}: all ${b.count} entered by ${fullUs} µs, but ${stuck.join(", ")} had not passed by the end (${options.endUs} µs)`, noteSite(b.notes, dueUs));
   }
   return result("barrier-progress", "once everyone has entered a barrier, everyone passes it within the bound", checked, violations);
 }
 
 /** At no instant do two clients both believe they hold the same lock. */
 function lockExclusive(notes: readonly NoteRecord[]): InvariantResult {
-  const holders = new Map<string, Map<string, number>>();
-  const violations: string[] = [];
+  const holders = new Map<string, Map<string, NoteRecord>>();
+  const violations = new Found();
   let checked = 0;
-  for (const n of notes) {
-    const lock = field<string>(n.data, "lock") ?? "/lock";
+  const heldAt = (lock: string): Map<string, NoteRecord> => {
     let held = holders.get(lock);
     if (held === undefined) {
       held = new Map();
       holders.set(lock, held);
     }
+    return held;
+  };
+  for (const n of notes) {
     if (n.kind === "lock-acquired") {
       checked++;
+      const held = heldAt(n.data.lock);
       for (const [other, since] of held) {
-        if (other !== n.node) violations.push(`${lock}: ${n.node} acquired it at ${n.t} µs while ${other} still believed it held it (since ${since} µs)`);
+        if (other !== n.node) violations.add(`${n.data.lock}: ${n.node} acquired it at ${n.t} µs while ${other} still believed it held it (since ${since.t} µs)`, noteSite([since, n]));
       }
-      held.set(n.node, n.t);
-    } else if (n.kind === "lock-released" || n.kind === "workload-done" || n.kind === "session-expired") {
-      held.delete(n.node);
+      held.set(n.node, n);
+    } else if (n.kind === "lock-released") {
+      heldAt(n.data.lock).delete(n.node);
+    } else if (n.kind === "workload-done") {
+      for (const held of holders.values()) held.delete(n.node); // a program that ended believes nothing
     }
   }
   return result("lock-exclusive", "at no instant do two clients both believe they hold the lock", checked, violations);
@@ -175,15 +246,14 @@ function lockExclusive(notes: readonly NoteRecord[]): InvariantResult {
 /** The storage node never accepts a write whose fencing token is lower than one it accepted before. */
 function fencing(notes: readonly NoteRecord[]): InvariantResult {
   const highest = new Map<string, number>();
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const n of notes) {
-    if (n.kind !== "storage-write" || field<boolean>(n.data, "accepted") !== true) continue;
+    if (n.kind !== "storage-write" || !n.data.accepted) continue;
     checked++;
-    const key = field<string>(n.data, "key") ?? "";
-    const token = field<number>(n.data, "token") ?? 0;
+    const { key, token, from } = n.data;
     const before = highest.get(key) ?? 0;
-    if (token < before) violations.push(`storage accepted ${field<string>(n.data, "from") ?? "?"}'s write to ${key} with token ${token} at ${n.t} µs after token ${before}: a stale lock holder's write got through`);
+    if (token < before) violations.add(`storage accepted ${from}'s write to ${key} with token ${token} at ${n.t} µs after token ${before}: a stale lock holder's write got through`, noteSite([n]));
     highest.set(key, Math.max(before, token));
   }
   return result("fencing", "no write with a stale fencing token is accepted", checked, violations);
@@ -191,16 +261,16 @@ function fencing(notes: readonly NoteRecord[]): InvariantResult {
 
 /** At most one leader per term (and terms are not reused). */
 function oneLeaderPerTerm(notes: readonly NoteRecord[]): InvariantResult {
-  const leaders = new Map<string, string>();
-  const violations: string[] = [];
+  const leaders = new Map<string, NoteRecord>();
+  const violations = new Found();
   let checked = 0;
   for (const n of notes) {
     if (n.kind !== "elected") continue;
     checked++;
-    const key = `${field<string>(n.data, "election") ?? "/election"} term ${String(field<number>(n.data, "term"))}`;
+    const key = `${n.data.election} term ${n.data.term}`;
     const other = leaders.get(key);
-    if (other !== undefined && other !== n.node) violations.push(`${key}: both ${other} and ${n.node} were elected`);
-    leaders.set(key, n.node);
+    if (other !== undefined && other.node !== n.node) violations.add(`${key}: both ${other.node} and ${n.node} were elected`, noteSite([other, n]));
+    leaders.set(key, n);
   }
   return result("one-leader-per-term", "at most one leader per term", checked, violations);
 }
@@ -208,22 +278,20 @@ function oneLeaderPerTerm(notes: readonly NoteRecord[]): InvariantResult {
 /** Nobody passes a barrier before all of its participants have entered. */
 function barrier(notes: readonly NoteRecord[]): InvariantResult {
   const entered = new Map<string, Set<string>>();
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const n of notes) {
-    const name = field<string>(n.data, "barrier") ?? "";
     if (n.kind === "barrier-enter") {
-      let set = entered.get(name);
+      let set = entered.get(n.data.barrier);
       if (set === undefined) {
         set = new Set();
-        entered.set(name, set);
+        entered.set(n.data.barrier, set);
       }
       set.add(n.node);
     } else if (n.kind === "barrier-passed") {
       checked++;
-      const count = field<number>(n.data, "count") ?? 0;
-      const inside = entered.get(name)?.size ?? 0;
-      if (inside < count) violations.push(`${name}: ${n.node} passed at ${n.t} µs when only ${inside} of ${count} had entered`);
+      const inside = entered.get(n.data.barrier)?.size ?? 0;
+      if (inside < n.data.count) violations.add(`${n.data.barrier}: ${n.node} passed at ${n.t} µs when only ${inside} of ${n.data.count} had entered`, noteSite([n]));
     }
   }
   return result("barrier", "no one passes the barrier before all have entered", checked, violations);

@@ -1,6 +1,7 @@
 import type { Json, Operation } from "./history.ts";
 import { checkLinearizable, type CheckResult } from "./linearizability.ts";
 import { makeModel } from "./models.ts";
+import { Found, siteOf, type ViolationSite } from "./violations.ts";
 import { checkWatchesFireOnce } from "./zk-watches.ts";
 
 /**
@@ -85,6 +86,8 @@ export interface GuaranteeResult {
   readonly checked: number;
   /** The first violations, in words. */
   readonly violations: readonly string[];
+  /** When the check was first broken, and by which operations (null when it holds, or the site is not known). */
+  readonly first: ViolationSite | null;
   /** For the linearizability checks: the checker's result. */
   readonly linearizability?: CheckResult;
 }
@@ -127,8 +130,8 @@ export function checkZkGuarantees(history: ZkHistory, options: GuaranteeOptions 
   return results;
 }
 
-function result(name: GuaranteeName, description: string, checked: number, violations: string[]): GuaranteeResult {
-  return { name, description, holds: violations.length === 0, checked, violations: violations.slice(0, VIOLATIONS_MAX) };
+function result(name: GuaranteeName, description: string, checked: number, found: Found): GuaranteeResult {
+  return { name, description, holds: found.length === 0, checked, violations: found.texts.slice(0, VIOLATIONS_MAX), first: found.site };
 }
 
 function describeOp(op: ZkHistoryOp): string {
@@ -180,12 +183,12 @@ function writesLinearizable(history: ZkHistory, withReads: boolean, options: Gua
     });
   }
   const check = checkLinearizable(operations, makeModel("znode"), options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
-  const violations: string[] = [];
+  const violations = new Found();
   if (check.verdict === "not-linearizable" && check.counterexample !== undefined) {
     const c = check.counterexample;
-    violations.push(`${c.key ?? ""}: after ${c.prefix.map((p) => p.text).join("; ") || "nothing"}, none of these can come next: ${c.stuck.map((p) => p.text).join("; ")}`);
+    violations.add(`${c.key ?? ""}: after ${c.prefix.map((p) => p.text).join("; ") || "nothing"}, none of these can come next: ${c.stuck.map((p) => p.text).join("; ")}`, stuckSite(history, c.stuck));
   }
-  if (check.verdict === "unknown") violations.push(`the checker could not decide: ${check.reason ?? ""}`);
+  if (check.verdict === "unknown") violations.add(`the checker could not decide: ${check.reason ?? ""}`, { atUs: 0, ops: [] });
   const name = withReads ? "reads-linearizable" : "writes-linearizable";
   const description = withReads
     ? "reads and writes, together, take effect in one order that respects real time (stronger than ZooKeeper promises)"
@@ -195,7 +198,7 @@ function writesLinearizable(history: ZkHistory, withReads: boolean, options: Gua
 
 /** Each session's requests complete in the order it issued them, and its writes take zxids in that order. */
 function sessionOrder(history: ZkHistory): GuaranteeResult {
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const ops of byClient(history.ops).values()) {
     const done = ops.filter((op) => op.complete !== null && op.outcome !== "info").sort((a, b) => (a.complete as number) - (b.complete as number));
@@ -203,13 +206,13 @@ function sessionOrder(history: ZkHistory): GuaranteeResult {
       checked++;
       const a = done[i - 1] as ZkHistoryOp;
       const b = done[i] as ZkHistoryOp;
-      if (b.xid < a.xid) violations.push(`${describeOp(b)} completed after ${describeOp(a)}, which was issued later`);
+      if (b.xid < a.xid) violations.add(`${describeOp(b)} completed after ${describeOp(a)}, which was issued later`, siteOf(a, b));
     }
     const writes = ops.filter((op) => op.txnZxid !== null).sort((a, b) => a.xid - b.xid);
     for (let i = 1; i < writes.length; i++) {
       const a = writes[i - 1] as ZkHistoryOp;
       const b = writes[i] as ZkHistoryOp;
-      if ((b.txnZxid as number) <= (a.txnZxid as number)) violations.push(`${describeOp(b)} took zxid ${b.txnZxid} ≤ ${a.txnZxid} of the earlier ${describeOp(a)}`);
+      if ((b.txnZxid as number) <= (a.txnZxid as number)) violations.add(`${describeOp(b)} took zxid ${b.txnZxid} ≤ ${a.txnZxid} of the earlier ${describeOp(a)}`, siteOf(a, b));
     }
     // A read issued after one of the session's writes (however many requests are in flight) sees it.
     let lastWrite: ZkHistoryOp | null = null;
@@ -217,7 +220,7 @@ function sessionOrder(history: ZkHistory): GuaranteeResult {
       if (op.txnZxid !== null && op.outcome === "ok") lastWrite = op;
       if (!READS.includes(op.f) || op.outcome === "info" || op.replyZxid === null || lastWrite === null) continue;
       checked++;
-      if (op.replyZxid < (lastWrite.txnZxid as number)) violations.push(`${describeOp(op)} was answered at zxid ${op.replyZxid}, before the session's earlier ${describeOp(lastWrite)} (zxid ${lastWrite.txnZxid})`);
+      if (op.replyZxid < (lastWrite.txnZxid as number)) violations.add(`${describeOp(op)} was answered at zxid ${op.replyZxid}, before the session's earlier ${describeOp(lastWrite)} (zxid ${lastWrite.txnZxid})`, siteOf(lastWrite, op));
     }
   }
   return result("session-order", "each session's operations take effect and are answered in the order it issued them, and its reads see its earlier writes", checked, violations);
@@ -225,7 +228,7 @@ function sessionOrder(history: ZkHistory): GuaranteeResult {
 
 /** A session never reads a state older than one it has seen: reply and event zxids do not go back. */
 function monotonicReads(history: ZkHistory): GuaranteeResult {
-  type Seen = { at: number; zxid: number; what: string };
+  type Seen = { at: number; zxid: number; what: string; atUs: number; op: ZkHistoryOp | null };
   const perSession = new Map<string, Seen[]>();
   const add = (key: string, seen: Seen): void => {
     let list = perSession.get(key);
@@ -236,19 +239,22 @@ function monotonicReads(history: ZkHistory): GuaranteeResult {
     list.push(seen);
   };
   for (const op of history.ops) {
-    if (op.complete !== null && op.replyZxid !== null && op.outcome !== "info") add(op.client, { at: op.complete, zxid: op.replyZxid, what: describeOp(op) });
+    if (op.complete !== null && op.replyZxid !== null && op.outcome !== "info") add(op.client, { at: op.complete, zxid: op.replyZxid, what: describeOp(op), atUs: op.completeUs ?? op.invokeUs, op });
   }
   for (const n of history.notifications) {
-    if (n.zxid !== null) add(n.client, { at: n.at, zxid: n.zxid, what: `${n.client} event ${n.type} ${n.path ?? ""}` });
+    if (n.zxid !== null) add(n.client, { at: n.at, zxid: n.zxid, what: `${n.client} event ${n.type} ${n.path ?? ""}`, atUs: n.atUs, op: null });
   }
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const list of perSession.values()) {
     list.sort((a, b) => a.at - b.at);
     let highest: Seen | null = null;
     for (const seen of list) {
       checked++;
-      if (highest !== null && seen.zxid < highest.zxid) violations.push(`${seen.what} saw zxid ${seen.zxid} after ${highest.what} had shown ${highest.zxid}`);
+      if (highest !== null && seen.zxid < highest.zxid) {
+        const shown = [highest.op, seen.op].filter((op): op is ZkHistoryOp => op !== null).map((op) => op.id);
+        violations.add(`${seen.what} saw zxid ${seen.zxid} after ${highest.what} had shown ${highest.zxid}`, { atUs: seen.atUs, ops: shown });
+      }
       if (highest === null || seen.zxid > highest.zxid) highest = seen;
     }
   }
@@ -267,7 +273,7 @@ function readAfterSync(history: ZkHistory): GuaranteeResult {
     const before = highestSoFar[highestSoFar.length - 1];
     highestSoFar.push(before === undefined || (w.txnZxid as number) > (before.txnZxid as number) ? w : before);
   }
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const ops of byClient(history.ops).values()) {
     const ordered = [...ops].sort((a, b) => a.xid - b.xid);
@@ -282,7 +288,7 @@ function readAfterSync(history: ZkHistory): GuaranteeResult {
       if (needed === null) return;
       checked++;
       if (read.replyZxid < (needed.txnZxid as number)) {
-        violations.push(`${describeOp(read)} after a sync read the state at zxid ${read.replyZxid}, older than ${describeOp(needed)} (zxid ${needed.txnZxid}), which completed before the sync began`);
+        violations.add(`${describeOp(read)} after a sync read the state at zxid ${read.replyZxid}, older than ${describeOp(needed)} (zxid ${needed.txnZxid}), which completed before the sync began`, siteOf(needed, sync, read));
       }
     });
   }
@@ -302,7 +308,7 @@ function nextIndexWhere<T>(items: readonly T[], wanted: (item: T) => boolean): I
  * to that session shows a zxid at or past the event's.
  */
 function watchBeforeChange(history: ZkHistory): GuaranteeResult {
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   const notificationsByClient = new Map<string, ZkNotification[]>();
   for (const n of history.notifications) {
@@ -343,7 +349,7 @@ function watchBeforeChange(history: ZkHistory): GuaranteeResult {
       const index = highest.indexOfMax(from, to);
       if (index < 0) continue;
       const early = answered[index] as ZkHistoryOp;
-      if ((early.replyZxid as number) >= zxid) violations.push(`${describeOp(early)} was answered at zxid ${early.replyZxid} before ${n.client} got ${n.type} ${n.path} (zxid ${zxid})`);
+      if ((early.replyZxid as number) >= zxid) violations.add(`${describeOp(early)} was answered at zxid ${early.replyZxid} before ${n.client} got ${n.type} ${n.path} (zxid ${zxid})`, siteOf(setter, early));
     }
   }
   return result("watch-before-change", "a watch event reaches the client before the client can observe the change", checked, violations);
@@ -396,9 +402,9 @@ class RangeMax {
  */
 function ephemeralsGone(history: ZkHistory): GuaranteeResult {
   const expiries = history.notifications.filter((n) => n.type === "None" && n.state === "Expired" && n.session !== null);
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
-  if (expiries.length === 0) return result("ephemerals-gone-after-expiry", "once a session's expiry is observed, its ephemerals are gone for every reader", 0, []);
+  if (expiries.length === 0) return result("ephemerals-gone-after-expiry", "once a session's expiry is observed, its ephemerals are gone for every reader", 0, violations);
   for (const ops of byClient(history.ops).values()) {
     const ordered = [...ops].sort((a, b) => a.xid - b.xid);
     ordered.forEach((sync, i) => {
@@ -410,7 +416,7 @@ function ephemeralsGone(history: ZkHistory): GuaranteeResult {
           if (expiry.at >= sync.invoke) continue;
           checked++;
           if (read.outcome === "ok" && read.owner !== null && read.owner === expiry.session) {
-            violations.push(`${describeOp(read)} (after a sync) still saw an ephemeral of session ${expiry.session}, whose expiry ${expiry.client} had observed`);
+            violations.add(`${describeOp(read)} (after a sync) still saw an ephemeral of session ${expiry.session}, whose expiry ${expiry.client} had observed`, siteOf(sync, read));
           }
         }
       }
@@ -435,7 +441,7 @@ function sequentialNames(history: ZkHistory): GuaranteeResult {
     }
     list.push({ n: Number(suffix), zxid: op.txnZxid, op });
   }
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   for (const [parent, list] of byParent) {
     list.sort((a, b) => a.zxid - b.zxid);
@@ -443,10 +449,10 @@ function sequentialNames(history: ZkHistory): GuaranteeResult {
     for (let i = 0; i < list.length; i++) {
       const item = list[i] as (typeof list)[number];
       checked++;
-      if (seen.has(item.n)) violations.push(`under ${parent}, the number ${item.n} was given twice (${describeOp(item.op)})`);
+      if (seen.has(item.n)) violations.add(`under ${parent}, the number ${item.n} was given twice (${describeOp(item.op)})`, siteOf(item.op));
       seen.add(item.n);
       const before = list[i - 1];
-      if (before !== undefined && item.n <= before.n) violations.push(`under ${parent}, ${describeOp(item.op)} got ${item.n} after ${before.n} was given at an earlier zxid`);
+      if (before !== undefined && item.n <= before.n) violations.add(`under ${parent}, ${describeOp(item.op)} got ${item.n} after ${before.n} was given at an earlier zxid`, siteOf(before.op, item.op));
     }
   }
   return result("sequential-names", "sequential names under a parent are unique and increasing", checked, violations);
@@ -479,12 +485,12 @@ function syncReadsLinearizable(history: ZkHistory, options: GuaranteeOptions): G
     });
   }
   const check = checkLinearizable(operations, makeModel("znode"), options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
-  const violations: string[] = [];
+  const violations = new Found();
   if (check.verdict === "not-linearizable" && check.counterexample !== undefined) {
     const c = check.counterexample;
-    violations.push(`${c.key ?? ""}: after ${c.prefix.map((p) => p.text).join("; ") || "nothing"}, none of these can come next: ${c.stuck.map((p) => p.text).join("; ")} (a read after sync is one of them)`);
+    violations.add(`${c.key ?? ""}: after ${c.prefix.map((p) => p.text).join("; ") || "nothing"}, none of these can come next: ${c.stuck.map((p) => p.text).join("; ")} (a read after sync is one of them)`, stuckSite(history, c.stuck));
   }
-  if (check.verdict === "unknown") violations.push(`the checker could not decide: ${check.reason ?? ""}`);
+  if (check.verdict === "unknown") violations.add(`the checker could not decide: ${check.reason ?? ""}`, { atUs: 0, ops: [] });
   return { ...result("sync-reads-linearizable", "a read after sync takes effect between the sync's start and its own end, in one order with the writes", pairs, violations), linearizability: check };
 }
 
@@ -513,7 +519,7 @@ function watchesFireOnce(history: ZkHistory): GuaranteeResult {
  * zxid above every zxid its session had seen before issuing it.
  */
 function writeZxids(history: ZkHistory): GuaranteeResult {
-  const violations: string[] = [];
+  const violations = new Found();
   let checked = 0;
   const seen = new Map<string, { at: number; zxid: number }[]>();
   const add = (client: string, at: number, zxid: number): void => {
@@ -536,8 +542,8 @@ function writeZxids(history: ZkHistory): GuaranteeResult {
       while (index < observed.length && (observed[index] as { at: number }).at < op.invoke) highest = Math.max(highest, (observed[index++] as { zxid: number }).zxid);
       checked++;
       const replyZxid = op.replyZxid as number;
-      if (replyZxid <= highest) violations.push(`${describeOp(op)} (${op.outcome === "ok" ? "ok" : op.error ?? "failed"}) was answered at zxid ${replyZxid}, though the session had seen zxid ${highest} before issuing it: the write took no zxid, or the reply hid it`);
-      else if (op.txnZxid !== null && replyZxid < op.txnZxid) violations.push(`${describeOp(op)} took zxid ${op.txnZxid} but was answered at zxid ${replyZxid}, from a state without it`);
+      if (replyZxid <= highest) violations.add(`${describeOp(op)} (${op.outcome === "ok" ? "ok" : op.error ?? "failed"}) was answered at zxid ${replyZxid}, though the session had seen zxid ${highest} before issuing it: the write took no zxid, or the reply hid it`, siteOf(op));
+      else if (op.txnZxid !== null && replyZxid < op.txnZxid) violations.add(`${describeOp(op)} took zxid ${op.txnZxid} but was answered at zxid ${replyZxid}, from a state without it`, siteOf(op));
     }
   }
   return result("write-zxids", "a write's reply shows a state that includes it: above every zxid its session had seen", checked, violations);
@@ -584,4 +590,10 @@ export function zkHistoryToEvents(history: ZkHistory): { process: number; type: 
     moments.push({ at: op.complete, event: { process, type: op.outcome, f: op.f, key: op.path, value: op.outcome === "ok" ? op.output : op.input, time: op.completeUs ?? op.invokeUs } });
   }
   return moments.sort((a, b) => a.at - b.at).map((m) => m.event);
+}
+
+/** The site of a linearizability counterexample: the operations that could not come next. */
+function stuckSite(history: ZkHistory, stuck: readonly { readonly id: number }[]): ViolationSite {
+  const ops = stuck.map((c) => history.ops[c.id]).filter((op): op is ZkHistoryOp => op !== undefined);
+  return siteOf(...ops);
 }

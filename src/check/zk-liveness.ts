@@ -1,3 +1,4 @@
+import { Found, type ViolationSite } from "./violations.ts";
 import type { ZkHistory, ZkHistoryOp } from "./zk-guarantees.ts";
 
 /**
@@ -14,6 +15,12 @@ export interface LivenessOptions {
   readonly boundUs: number;
   /** When the run ended (µs): a request whose bound ends later is not judged. */
   readonly endUs: number;
+  /**
+   * Spans in which a client was crashed or paused (it cannot take its
+   * answers then, and a crashed one never will): its requests that were
+   * waiting at any time in such a span are not judged.
+   */
+  readonly absences?: readonly { readonly node: string; readonly fromUs: number; readonly toUs: number }[];
 }
 
 export interface LivenessResult {
@@ -22,29 +29,34 @@ export interface LivenessResult {
   readonly holds: boolean;
   readonly checked: number;
   readonly violations: readonly string[];
+  readonly first: ViolationSite | null;
 }
 
 const VIOLATIONS_MAX = 5;
 
 export function checkRequestsAnswered(history: ZkHistory, options: LivenessOptions): LivenessResult {
-  const violations: string[] = [];
+  const found = new Found();
   let checked = 0;
   let late = 0;
+  const absent = (op: ZkHistoryOp, untilUs: number): boolean =>
+    (options.absences ?? []).some((a) => a.node === op.client && a.fromUs <= untilUs && a.toUs >= op.invokeUs);
   for (const op of history.ops) {
     const fromUs = Math.max(op.invokeUs, options.calmUs);
     const dueUs = fromUs + options.boundUs;
+    if (absent(op, op.completeUs ?? options.endUs)) continue;
     if (op.completeUs === null) {
       if (dueUs > options.endUs) continue;
       checked++;
       late++;
-      if (violations.length < VIOLATIONS_MAX) violations.push(`${describe(op)}, invoked at ${op.invokeUs} µs, was never answered (the run ended at ${options.endUs} µs)`);
+      if (found.length < VIOLATIONS_MAX) found.add(`${describe(op)}, invoked at ${op.invokeUs} µs, was never answered (the run ended at ${options.endUs} µs)`, { atUs: dueUs, ops: [op.id] });
       continue;
     }
     checked++;
     if (op.completeUs <= dueUs) continue;
     late++;
-    if (violations.length < VIOLATIONS_MAX) violations.push(`${describe(op)}, invoked at ${op.invokeUs} µs, was answered only at ${op.completeUs} µs, more than ${options.boundUs} µs after ${op.invokeUs >= options.calmUs ? "it was invoked" : "the calm point"}`);
+    if (found.length < VIOLATIONS_MAX) found.add(`${describe(op)}, invoked at ${op.invokeUs} µs, was answered only at ${op.completeUs} µs, more than ${options.boundUs} µs after ${op.invokeUs >= options.calmUs ? "it was invoked" : "the calm point"}`, { atUs: dueUs, ops: [op.id] });
   }
+  const violations = found.texts.slice();
   if (late > violations.length) violations.push(`${late} requests in all`);
   return {
     name: "requests-answered",
@@ -52,6 +64,7 @@ export function checkRequestsAnswered(history: ZkHistory, options: LivenessOptio
     holds: late === 0,
     checked,
     violations,
+    first: found.site,
   };
 }
 

@@ -1,3 +1,4 @@
+import { Found } from "./violations.ts";
 import type { ZkChange, ZkHistory, ZkHistoryOp, ZkNotification } from "./zk-guarantees.ts";
 
 /**
@@ -21,6 +22,8 @@ interface Armed {
   /** The first triggering change after the baseline (Infinity when none ever came). */
   readonly due: number;
   readonly setBy: string;
+  /** The request that set it (its id in the history), when a request did. */
+  readonly setter: number | null;
 }
 
 /** A client's watches as the server it is connected to holds them. */
@@ -62,14 +65,16 @@ function changesByPath(changes: readonly ZkChange[]): Map<string, ZkChange[]> {
   return out;
 }
 
-export function checkWatchesFireOnce(history: ZkHistory): { checked: number; violations: string[] } {
+export function checkWatchesFireOnce(history: ZkHistory): { checked: number; violations: Found } {
   const changes = history.changes;
-  if (changes === undefined) return { checked: 0, violations: [] };
+  const violations = new Found();
+  if (changes === undefined) return { checked: 0, violations };
   const byPath = changesByPath(changes);
-  const violations: string[] = [];
+  /** Where the check stands: the step under judgement (its time, and its request if it is one). */
+  let current = { atUs: 0, ops: [] as number[] };
   let checked = 0;
-  const report = (text: string): void => {
-    if (violations.length < VIOLATIONS_MAX) violations.push(text);
+  const report = (text: string, setter: number | null = null): void => {
+    if (violations.length < VIOLATIONS_MAX) violations.add(text, { atUs: current.atUs, ops: setter === null ? current.ops : [setter, ...current.ops] });
   };
 
   /** The first change after `baseline` that fires a `kind` watch on `path`; a restricted one (ACL) makes the watch unknowable. */
@@ -99,12 +104,12 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
     return state;
   };
 
-  const arm = (w: ClientWatches, kind: OneShot, path: string, baseline: number, setBy: string): void => {
+  const arm = (w: ClientWatches, kind: OneShot, path: string, baseline: number, setBy: string, setter: number | null): void => {
     const key = `${kind}:${path}`;
     if (w.armed.has(key)) return; // the server holds one watch per connection and path
     const { due, restricted } = dueOf(kind, path, baseline);
     if (restricted) return; // only watchers with READ are told: this one may never hear of it
-    w.armed.set(key, { kind, path, baseline, due, setBy });
+    w.armed.set(key, { kind, path, baseline, due, setBy, setter });
     w.fired.delete(key);
   };
 
@@ -118,7 +123,7 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
     for (const [key, armed] of w.armed) {
       if (armed.due > zxid || (isEvent && armed.due === zxid)) continue;
       checked++;
-      report(`${client}'s ${armed.kind} watch on ${armed.path} (set by ${armed.setBy} at zxid ${armed.baseline}) never fired for the change at zxid ${armed.due}, though ${what} showed zxid ${zxid}`);
+      report(`${client}'s ${armed.kind} watch on ${armed.path} (set by ${armed.setBy} at zxid ${armed.baseline}) never fired for the change at zxid ${armed.due}, though ${what} showed zxid ${zxid}`, armed.setter);
       w.armed.delete(key);
     }
     if (zxid > w.seenZxid) w.seenZxid = zxid;
@@ -137,7 +142,7 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
       else if (armed.kind === "child" && node.pzxid > lastZxid) event = "NodeChildrenChanged";
       w.armed.delete(key);
       if (event !== null) owed.set(`${event}:${armed.path}`, key);
-      else arm(w, armed.kind, armed.path, serverZxid, `the reconnect at zxid ${serverZxid}`);
+      else arm(w, armed.kind, armed.path, serverZxid, `the reconnect at zxid ${serverZxid}`, armed.setter);
     }
     w.rearm = { zxid: serverZxid, owed };
     if (serverZxid > w.seenZxid) w.seenZxid = serverZxid;
@@ -179,7 +184,7 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
       covered = true;
       w.armed.delete(key);
       w.fired.set(key, zxid);
-      if (armed.due < zxid) report(`${client}'s ${armed.kind} watch on ${path} (set by ${armed.setBy} at zxid ${armed.baseline}) fired for the change at zxid ${zxid}, not for the first one, at zxid ${armed.due}`);
+      if (armed.due < zxid) report(`${client}'s ${armed.kind} watch on ${path} (set by ${armed.setBy} at zxid ${armed.baseline}) fired for the change at zxid ${zxid}, not for the first one, at zxid ${armed.due}`, armed.setter);
     }
     if (!covered) {
       const again = [...w.fired].find(([key]) => key.endsWith(`:${path}`));
@@ -198,9 +203,9 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
     observe(w, client, op.replyZxid, `the reply to ${op.client} xid ${op.xid} ${op.f}`);
     if (op.outcome !== "ok" || op.path === null) return;
     const setBy = `${op.f} xid ${op.xid}`;
-    if (op.watch && op.f === "getData") arm(w, "data", op.path, op.replyZxid, setBy);
-    else if (op.watch && op.f === "exists") arm(w, op.output === null ? "exist" : "data", op.path, op.replyZxid, setBy);
-    else if (op.watch && op.f === "getChildren") arm(w, "child", op.path, op.replyZxid, setBy);
+    if (op.watch && op.f === "getData") arm(w, "data", op.path, op.replyZxid, setBy, op.id);
+    else if (op.watch && op.f === "exists") arm(w, op.output === null ? "exist" : "data", op.path, op.replyZxid, setBy, op.id);
+    else if (op.watch && op.f === "getChildren") arm(w, "child", op.path, op.replyZxid, setBy, op.id);
     else if (op.f === "addWatch") (op.input === "PERSISTENT_RECURSIVE" ? w.recursive : w.persistent).add(op.path);
     else if (op.f === "removeWatches") removeWatches(w, op.path, op.input);
   };
@@ -221,6 +226,7 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
     list.sort((a, b) => a.at - b.at);
     const w: ClientWatches = { armed: new Map(), persistent: new Set(), recursive: new Set(), fired: new Map(), seenZxid: 0, disconnected: false, rearm: null };
     for (const step of list) {
+      current = step.op !== undefined ? { atUs: step.op.completeUs ?? step.op.invokeUs, ops: [step.op.id] } : { atUs: step.n.atUs, ops: [] };
       if (step.op !== undefined) {
         completion(w, client, step.op);
         continue;

@@ -68,7 +68,8 @@ export function formatSweep(outcome: SweepOutcome, bugs: readonly PaxosBug[]): s
   const lines = [`${outcome.runs} runs of the ${what} in ${(outcome.wallMs / 1000).toFixed(1)} s (${Math.round(outcome.runs / (outcome.wallMs / 1000))} runs/s)`];
   if (outcome.failures.length === 0) lines.push("no violation found");
   for (const { share, result } of outcome.failures) {
-    lines.push(`VIOLATION with fast-check seed ${share.seed} after ${result.numRuns} runs (shrunk in ${result.numShrinks} steps): ${result.failure}`);
+    const what = result.internal ? "INTERNAL FAILURE (a bug in zksim)" : "VIOLATION";
+    lines.push(`${what} with fast-check seed ${share.seed} after ${result.numRuns} runs (shrunk in ${result.numShrinks} steps): ${result.failure}`);
     if (result.counterexample !== null) lines.push(formatPaxosCase(result.counterexample));
   }
   return lines.join("\n");

@@ -1,21 +1,17 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GOSSIP_DEMO_DESCRIPTION, runGossipDemo } from "../examples/index.ts";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
 import { searchZk } from "../explore/index.ts";
 import { defaultWorkers, formatSweep, parseBug, sweepPaxos } from "./explore.ts";
-import { InputError } from "../sim/index.ts";
-import { FileSink } from "./file-sink.ts";
-import { UsageError } from "./input.ts";
-import { CHECK_HELP, checkFile, exitStatus, formatReport, parseDuration, parseInitial, parseModel, type CheckFileReport } from "./check.ts";
-import { HistoryError } from "../check/index.ts";
-import { runScenario, ScenarioError, scenarioJsonSchema } from "../scenario/index.ts";
+import { badInputOf, describeInternal, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, InternalFailure, shellWord } from "./failure.ts";
+import { FileSink, openOutput } from "./file-sink.ts";
+import { fsReason, UsageError } from "./input.ts";
+import { CHECK_HELP, checkFiles, parseDuration, parseModel, parseSize } from "./check.ts";
+import { runScenario, scenarioJsonSchema } from "../scenario/index.ts";
 import { view } from "./view.ts";
 import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, runLoaded, SCHEMA_HELP } from "./run.ts";
-
-/** Exit statuses: 0 all checks held, 1 a check failed, 2 bad input. */
-const EXIT_BAD_INPUT = 2;
 
 const HELP = `zksim: a deterministic simulator for a ZooKeeper-style service on Multi-Paxos
 
@@ -32,6 +28,18 @@ Commands:
   demo      run the engine demo: gossip through a partition, a crash and a restart
 
 Run 'zksim <command> --help' for a command's options.
+
+Exit status:
+  0  every check came out as expected
+  1  a check did not (a verdict on the system under test; the seed and the
+     command that replays the run are printed)
+  2  bad input: a flag, a scenario, trace or history file (with the file,
+     line and field, and what was expected), or an output file that cannot
+     be written
+  3  no verdict within the budget (zksim check: unknown)
+  4  an internal failure: a bug in zksim itself (an assertion, an exception
+     in a node, a run whose virtual clock stalled), printed with the seed
+     and the command that replays it
 `;
 
 const DEMO_HELP = `Usage: zksim demo [--seed N] [--trace FILE]
@@ -69,10 +77,13 @@ Options:
   --runs N       how many runs in all (default 1000)
   --seed N       the first fast-check seed; worker k uses seed+k (default 1)
   --bug NAME     turn on a bug of the zoo: ${PAXOS_BUGS.join(", ")}
-  --workers N    worker threads (default: the number of cores)
+  --workers N    worker threads (default and most: the number of CPUs available)
   -h, --help     this text
 
-Exit status: 0 when no violation was found, 1 when one was.
+Exit status: 0 when no violation was found (explore scenario: every seed
+came out as expected), 1 when one was, 2 on bad input, 4 when a run met an
+internal failure (a bug in zksim). explore scenario goes on after an
+internal failure and lists those seeds apart, each with its replay command.
 `;
 
 
@@ -142,7 +153,7 @@ async function explore(args: string[]): Promise<number> {
   }
   const runs = parseCount("--runs", values.runs ?? "1000");
   const seed = parseSeed(values.seed ?? "1");
-  const workers = parseCount("--workers", values.workers ?? String(defaultWorkers()));
+  const workers = capWorkers(parseCount("--workers", values.workers ?? String(defaultWorkers())));
   let bugs: PaxosBug[] = [];
   try {
     bugs = values.bug === undefined ? [] : [parseBug(values.bug)];
@@ -151,7 +162,16 @@ async function explore(args: string[]): Promise<number> {
   }
   const outcome = await sweepPaxos(bugs, runs, seed, workers);
   process.stdout.write(formatSweep(outcome, bugs) + "\n");
-  return outcome.failures.length === 0 ? 0 : 1;
+  if (outcome.failures.some((f) => f.result.internal)) return EXIT_INTERNAL;
+  return outcome.failures.length === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+/** More worker threads than CPUs only cost memory (each holds its own copy of the code): cap them, and say so. */
+function capWorkers(workers: number): number {
+  const cpus = defaultWorkers();
+  if (workers <= cpus) return workers;
+  process.stderr.write(`zksim: --workers ${workers}: using ${cpus}, the number of CPUs available (more threads would not run faster)\n`);
+  return cpus;
 }
 
 async function run(args: string[]): Promise<number> {
@@ -168,15 +188,20 @@ async function run(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`run: expected one scenario (a file or a bundled name), got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
   const scenarioArg = positionals[0] as string;
   const loaded = loadScenario(scenarioArg);
-  const { report, tracePath, wallMs } = await runLoaded(loaded, {
-    ...(values.seed === undefined ? {} : { seed: parseSeed(values.seed) }),
-    ...(values.trace === undefined ? {} : { tracePath: values.trace }),
-    ...(values.history === undefined ? {} : { historyPath: values.history }),
-    progress: process.stderr.isTTY === true && values.quiet !== true && values.json !== true,
-  });
+  const seed = values.seed === undefined ? loaded.scenario.seed : parseSeed(values.seed);
+  const { report, tracePath, wallMs } = await asInternalFailure(
+    () =>
+      runLoaded(loaded, {
+        seed,
+        ...(values.trace === undefined ? {} : { tracePath: values.trace }),
+        ...(values.history === undefined ? {} : { historyPath: values.history }),
+        progress: process.stderr.isTTY === true && values.quiet !== true && values.json !== true,
+      }),
+    `npx zksim run ${shellWord(scenarioArg)} --seed ${seed}`,
+  );
   if (values.json === true) process.stdout.write(`${JSON.stringify({ ...report, trace: tracePath, wallMs })}\n`);
   else if (values.quiet !== true) process.stdout.write(`${formatRunReport(report, tracePath, wallMs, scenarioArg)}\n`);
-  return report.matched ? 0 : 1;
+  return report.matched ? EXIT_OK : EXIT_CHECK_FAILED;
 }
 
 async function replay(args: string[]): Promise<number> {
@@ -186,9 +211,20 @@ async function replay(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("replay: expected one trace file");
-  const outcome = await replayTrace(positionals[0] as string);
+  const tracePath = positionals[0] as string;
+  const outcome = await asInternalFailure(() => replayTrace(tracePath), `npx zksim replay ${shellWord(tracePath)}`);
   process.stdout.write(`${outcome.message}\n`);
-  return outcome.matched ? 0 : 1;
+  return outcome.matched ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+/** Runs `work`; a failure that is not bad input is a bug in zksim, reported with the command that replays it. */
+async function asInternalFailure<T>(work: () => Promise<T>, replay: string): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (badInputOf(error) !== null) throw error;
+    throw new InternalFailure(error, replay);
+  }
 }
 
 function list(args: string[]): number {
@@ -219,7 +255,7 @@ function schema(args: string[]): number {
 function check(args: string[]): number {
   const { values, positionals } = parseArgs({
     args,
-    options: { model: { type: "string" }, initial: { type: "string" }, json: { type: "boolean" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { model: { type: "string" }, initial: { type: "string" }, json: { type: "boolean" }, timeout: { type: "string" }, memory: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
     allowPositionals: true,
   });
@@ -228,14 +264,15 @@ function check(args: string[]): number {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("check: expected at least one history file (see zksim check --help)");
-  const options = { model: parseModel(values.model), initial: parseInitial(values.initial), timeoutMs: parseDuration(values.timeout ?? "30s"), nowMs: () => Date.now() };
-  const reports: CheckFileReport[] = positionals.map((file) => checkFile(file, options));
-  if (values.json === true) {
-    for (const r of reports) process.stdout.write(`${JSON.stringify({ file: r.file, model: r.model, operations: r.operations, wallMs: Math.round(r.wallMs), ...r.result })}\n`);
-  } else {
-    for (const r of reports) process.stdout.write(`${formatReport(r)}\n`);
-  }
-  return exitStatus(reports);
+  const options = {
+    model: parseModel(values.model),
+    initial: values.initial,
+    timeoutMs: parseDuration(values.timeout ?? "30s"),
+    memoryBytes: parseSize(values.memory ?? "2GB"),
+    nowMs: () => Date.now(),
+    memoryInUse: () => process.memoryUsage.rss(),
+  };
+  return checkFiles(positionals, options, values.json === true, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
 }
 
 async function exploreZookeeper(runs: number, seed: number, bugs: PaxosBug[]): Promise<number> {
@@ -248,33 +285,63 @@ async function exploreZookeeper(runs: number, seed: number, bugs: PaxosBug[]): P
     return 0;
   }
   const file = join("traces", `found-by-explore-${seed}.yaml`);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, result.yaml);
+  writeOutputFile(file, result.yaml, "the found case's file");
+  const how = result.internal ? "met an internal failure (a bug in zksim)" : "failed";
   process.stdout.write(
-    `explore zookeeper (${what}): run ${result.numRuns} failed (shrunk in ${result.numShrinks} steps, ${wallMs} ms)\n  ${result.failure ?? ""}\n` +
-      `  the case, as a scenario: ${file}\n  replay: npx zksim run ${file}\n`,
+    `explore zookeeper (${what}): run ${result.numRuns} ${how} (shrunk in ${result.numShrinks} steps, ${wallMs} ms)\n  ${result.failure ?? ""}\n` +
+      `  the case, as a scenario: ${file}\n  replay: npx zksim run ${file}\n  view: npx zksim view ${file}\n`,
   );
-  return 1;
+  return result.internal ? EXIT_INTERNAL : EXIT_CHECK_FAILED;
 }
 
+/** Writes a whole file, or a UsageError naming it and why not. */
+function writeOutputFile(path: string, text: string, what: string): void {
+  const fd = openOutput(path, what);
+  try {
+    writeSync(fd, text);
+  } catch (error) {
+    throw new UsageError(`${what} ${path}: cannot write the file: ${fsReason(error)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Runs a scenario over seeds. A seed whose run meets an internal failure (a
+ * bug in zksim) is recorded and the sweep goes on; those are listed apart at
+ * the end, and make the exit status 4.
+ */
 async function exploreScenario(scenarioArg: string, runs: number, firstSeed: number): Promise<number> {
   const loaded = loadScenario(scenarioArg);
   const tty = process.stderr.isTTY === true;
   const started = Date.now();
   const misses: string[] = [];
+  const internal: string[] = [];
   for (let k = 0; k < runs; k++) {
     const seed = firstSeed + k;
-    const report = await runScenario(loaded.scenario, { seed });
-    if (!report.matched) {
-      const failed = report.checks.filter((c) => !c.holds).map((c) => `${c.name}: ${c.detail ?? ""}`);
-      misses.push(`seed ${seed}: ${failed.length === 0 ? `every check held, but the scenario expects ${report.expect} to fail` : failed.join("; ")}\n  replay: npx zksim run ${scenarioArg} --seed ${seed}`);
+    const replay = `  replay: npx zksim run ${shellWord(scenarioArg)} --seed ${seed}\n  view: npx zksim view ${shellWord(scenarioArg)} --seed ${seed}`;
+    try {
+      const report = await runScenario(loaded.scenario, { seed });
+      if (!report.matched) {
+        const failed = report.checks.filter((c) => !c.holds).map((c) => `${c.name}: ${c.detail ?? ""}`);
+        misses.push(`seed ${seed}: ${failed.length === 0 ? `every check held, but the scenario expects ${report.expect} to fail` : failed.join("; ")}\n${replay}`);
+      }
+    } catch (error) {
+      if (badInputOf(error) !== null) throw error;
+      internal.push(`seed ${seed}: ${describeInternal(error)}\n${replay}`);
     }
-    if (tty) process.stderr.write(`\r  ${k + 1}/${runs} seeds, ${misses.length} not as expected   `);
+    if (tty) process.stderr.write(`\r  ${k + 1}/${runs} seeds, ${misses.length} not as expected, ${internal.length} internal failures   `);
   }
   if (tty) process.stderr.write("\r\u001b[K");
-  const out = [`${loaded.scenario.name}: ${runs} seeds (${firstSeed}..${firstSeed + runs - 1}) in ${Date.now() - started} ms; ${misses.length} not as expected (expect: ${loaded.scenario.expect})`, ...misses];
+  const out = [
+    `${loaded.scenario.name}: ${runs} seeds (${firstSeed}..${firstSeed + runs - 1}) in ${Date.now() - started} ms; ${misses.length} not as expected (expect: ${loaded.scenario.expect})` +
+      (internal.length === 0 ? "" : `; ${internal.length} internal failure${internal.length === 1 ? "" : "s"}`),
+    ...misses,
+  ];
+  if (internal.length > 0) out.push(`internal failures (bugs in zksim, not verdicts on the scenario):`, ...internal);
   process.stdout.write(`${out.join("\n")}\n`);
-  return misses.length === 0 ? 0 : 1;
+  if (internal.length > 0) return EXIT_INTERNAL;
+  return misses.length === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
 }
 
 function parseCount(flag: string, text: string): number {
@@ -295,10 +362,16 @@ function demo(args: string[]): number {
   }
   const seed = parseSeed(values.seed ?? "1");
   const tracePath = values.trace ?? "traces/gossip-demo.trace.jsonl";
-  mkdirSync(dirname(tracePath), { recursive: true });
-  const sink = new FileSink(tracePath);
-  const result = runGossipDemo(seed, sink);
-  sink.close();
+  const sink = new FileSink(tracePath, { what: values.trace === undefined ? "the trace file (choose another with --trace FILE)" : "--trace" });
+  let result: ReturnType<typeof runGossipDemo>;
+  try {
+    result = runGossipDemo(seed, sink);
+  } catch (error) {
+    if (badInputOf(error) !== null) throw error;
+    throw new InternalFailure(error, `npx zksim demo --seed ${seed}`);
+  } finally {
+    sink.close();
+  }
 
   const out: string[] = [];
   out.push(`zksim demo (seed ${seed}): ${GOSSIP_DEMO_DESCRIPTION}`, "");
@@ -330,13 +403,16 @@ function formatUs(us: number): string {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof InputError || error instanceof ScenarioError || error instanceof HistoryError) {
-    process.stderr.write(`zksim: ${error.message}\n`);
+  const badInput = badInputOf(error);
+  if (badInput !== null) {
+    process.stderr.write(`zksim: ${badInput.message}\n`);
     process.exitCode = EXIT_BAD_INPUT;
-  } else if (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`zksim: ${error.message}\n`);
-    process.exitCode = EXIT_BAD_INPUT;
+  } else if (error instanceof InternalFailure) {
+    const view = error.replay.startsWith("npx zksim run ") ? `  view: npx zksim view ${error.replay.slice("npx zksim run ".length)}\n` : "";
+    process.stderr.write(`zksim: ${error.message}\n  replay: ${error.replay}\n${view}`);
+    process.exitCode = EXIT_INTERNAL;
   } else {
-    throw error;
+    process.stderr.write(`zksim: ${describeInternal(error)}\n`);
+    process.exitCode = EXIT_INTERNAL;
   }
 }

@@ -1,4 +1,5 @@
-import { type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import { assert, unreachable, type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import { clientNoteSchema, isClientNoteKind, writeNote, type ClientNote } from "./notes.ts";
 import type { StorageMsg } from "./storage.ts";
 import {
   isWriteOp,
@@ -131,6 +132,23 @@ export interface ClientProcess {
 
 export type Workload = (zk: ZooKeeper, process: ClientProcess) => Promise<void>;
 
+/** A client as the inspector shows it (plain data, see ZkClient.inspect). */
+export interface ClientInspection {
+  readonly kind: "zk-client";
+  readonly state: KeeperState | "Connecting";
+  readonly sessionId: number | null;
+  readonly sessionTimeoutMs: number;
+  /** The server it is connected, or connecting, to. */
+  readonly server: NodeId;
+  readonly connection: number;
+  readonly lastZxid: number;
+  readonly inFlight: readonly { readonly xid: number; readonly op: string; readonly path: string | null; readonly sentUs: number }[];
+  readonly queued: readonly { readonly xid: number; readonly op: string }[];
+  readonly watches: WatchSet;
+  /** Storage writes waiting for their acknowledgement. */
+  readonly stores: number;
+}
+
 /** Something a client records for checkers: each request's invocation and completion. */
 export interface OpRecord {
   readonly client: NodeId;
@@ -233,8 +251,8 @@ interface PendingStore {
  * ConnectionLoss (their outcome is unknown) and the client reconnects to the
  * next server with its session, its last zxid and its watches.
  */
-export class ZkClient implements Node<ClientMsg> {
-  private ctx!: Context<ClientMsg>;
+export class ZkClient implements Node<ClientMsg, ClientTimer> {
+  private ctx!: Context<ClientMsg, ClientTimer>;
   private state: KeeperState | "Connecting" = "Connecting";
   private sessionId: number | null = null;
   private timeoutMs: number;
@@ -274,7 +292,7 @@ export class ZkClient implements Node<ClientMsg> {
 
   // ---------------------------------------------------------------- node entry points
 
-  start(ctx: Context<ClientMsg>): void {
+  start(ctx: Context<ClientMsg, ClientTimer>): void {
     this.ctx = ctx;
     this.connect();
     const api = this.api();
@@ -283,34 +301,59 @@ export class ZkClient implements Node<ClientMsg> {
       now: () => this.ctx.now(),
       rng: ctx.rng,
       sleep: (ms) => this.sleep(ms),
-      note: (kind, data) => this.ctx.trace(kind, data),
+      note: (kind, data) => {
+        // The kinds the checkers read are reserved: a workload may write them only in their shape.
+        if (isClientNoteKind(kind)) clientNoteSchema.parse({ kind, data });
+        this.ctx.trace(kind, data);
+      },
       store: (key, value, token) => this.store(key, value, token),
     };
+    const notes = { note: (kind: string, data?: unknown) => this.ctx.trace(kind, data) };
     this.options.workload(api, proc).then(
-      () => this.ctx.trace("workload-done", {}),
-      (error: unknown) => this.ctx.trace("workload-failed", { error: error instanceof Error ? error.message : String(error) }),
+      () => writeNote(notes, { kind: "workload-done", data: {} }),
+      (error: unknown) => writeNote(notes, { kind: "workload-failed", data: { error: error instanceof Error ? error.message : String(error) } }),
     );
   }
 
-  receive(ctx: Context<ClientMsg>, from: NodeId, msg: ClientMsg): void {
+  receive(ctx: Context<ClientMsg, ClientTimer>, from: NodeId, msg: ClientMsg): void {
     this.ctx = ctx;
-    if (msg.type === "storage-ack") return this.storeAcked(msg);
-    if (msg.type === "storage-write") return;
-    if (!("connection" in msg) || msg.connection !== this.connection) return;
-    if (msg.type === "zk-refused") return this.refused(msg.reason);
-    if (from !== this.server()) return;
-    if (msg.type === "zk-pong") return this.pong(msg);
-    if (!("seq" in msg)) return;
-    if (!this.stream.accept(msg as ServerToClient & { seq: number })) return this.disconnect();
+    switch (msg.type) {
+      case "storage-ack":
+        return this.storeAcked(msg);
+      case "zk-refused":
+        if (msg.connection === this.connection) this.refused(msg.reason);
+        return;
+      case "zk-pong":
+        if (msg.connection === this.connection && from === this.server()) this.pong(msg);
+        return;
+      case "zk-connected":
+      case "zk-reply":
+      case "zk-watch":
+      case "zk-expired":
+        if (msg.connection === this.connection && from === this.server()) this.fromStream(msg);
+        return;
+      case "storage-write":
+      case "zk-connect":
+      case "zk-request":
+      case "zk-ping":
+      case "zk-close":
+        return; // what clients send, not receive
+      default:
+        return unreachable(msg, "client message");
+    }
+  }
+
+  /** A message of the connection's ordered stream: delivered in order, or the connection is broken. */
+  private fromStream(msg: ServerToClient & { seq: number }): void {
+    if (!this.stream.accept(msg)) return this.disconnect();
     for (let next = this.stream.take(); next !== undefined; next = this.stream.take()) {
       this.lastHeardUs = this.ctx.now();
       this.inOrder(next);
     }
   }
 
-  timer(ctx: Context<ClientMsg>, tag: unknown): void {
+  timer(ctx: Context<ClientMsg, ClientTimer>, t: ClientTimer): void {
     this.ctx = ctx;
-    const t = tag as ClientTimer;
     switch (t.kind) {
       case "store":
         return this.storeResend(t.id);
@@ -340,7 +383,39 @@ export class ZkClient implements Node<ClientMsg> {
         ctx.setTimer(readTimeoutUs - silentUs, t);
         return;
       }
+      default:
+        return unreachable(t, "client timer");
     }
+  }
+
+  /** What must hold between events (the engine runs it after every handler when checking invariants). */
+  invariants(): void {
+    assert(this.inFlight.size + this.queued.length <= IN_FLIGHT_MAX, "more requests outstanding than a client may have", { inFlight: this.inFlight.size, queued: this.queued.length });
+    assert(this.state === "SyncConnected" || this.inFlight.size === 0, "requests in flight without a connection", { state: this.state, inFlight: this.inFlight.size });
+    assert(!this.isClosed() || this.queued.length === 0, "requests queued on a closed session", { state: this.state });
+    assert(this.stores.size <= IN_FLIGHT_MAX && this.sleeps.size <= IN_FLIGHT_MAX, "storage writes or sleeps beyond their bound");
+  }
+
+  /**
+   * What the viewer's inspector shows of this client, as plain data: its
+   * session, connection, the requests in flight and queued, and the watches
+   * it would carry to another server.
+   */
+  inspect(): ClientInspection {
+    const requests = [...this.inFlight.values()].map((entry) => ({ xid: entry.record.xid, op: entry.record.op.op, path: "path" in entry.record.op ? entry.record.op.path : null, sentUs: entry.sentUs }));
+    return {
+      kind: "zk-client",
+      state: this.state,
+      sessionId: this.sessionId,
+      sessionTimeoutMs: this.timeoutMs,
+      server: this.server(),
+      connection: this.connection,
+      lastZxid: this.lastZxid,
+      inFlight: requests.sort((a, b) => a.xid - b.xid),
+      queued: this.queued.map(({ op, entry }) => ({ xid: entry.record.xid, op: op.op })),
+      watches: this.watchSet(),
+      stores: this.stores.size,
+    };
   }
 
   isSettled(): boolean {
@@ -434,6 +509,9 @@ export class ZkClient implements Node<ClientMsg> {
 
   private closed(): void {
     this.state = "Closed";
+    // Requests issued after the close (with it still in flight) find the session gone, as later ones do.
+    this.failInFlight("SessionExpired");
+    for (const { entry } of this.queued.splice(0)) this.finish(entry, { ok: false, err: "SessionExpired" }, null);
     this.sessionEvent("Closed");
     this.clearWatchers();
   }
@@ -482,6 +560,7 @@ export class ZkClient implements Node<ClientMsg> {
       const record: OpRecord = { client: this.ctx.self, sessionId: this.sessionId, xid, op, invokeUs: this.ctx.now(), completeUs: null, reply: null, zxid: null };
       const entry: InFlight = { record, settle: { resolve, reject }, watch, sentUs: 0 };
       this.options.invoked?.(record);
+      if (this.ctx.tracing) this.note({ kind: "zk-invoke", data: { xid, op: op.op, path: "path" in op ? op.path : null, session: this.sessionId } });
       if (this.state === "Expired" || this.state === "Closed") return this.finish(entry, { ok: false, err: "SessionExpired" }, null);
       if (this.inFlight.size + this.queued.length >= IN_FLIGHT_MAX) return this.finish(entry, { ok: false, err: "Throttled" }, null);
       if (this.state === "SyncConnected") this.transmit(op, entry);
@@ -513,10 +592,19 @@ export class ZkClient implements Node<ClientMsg> {
     entry.record.completeUs = this.ctx.now();
     entry.record.reply = reply;
     entry.record.zxid = zxid;
+    if (this.ctx.tracing) {
+      const outcome = reply.ok ? "ok" : reply.err === "ConnectionLoss" || reply.err === "SessionExpired" ? "unknown" : "fail";
+      this.note({ kind: "zk-complete", data: { xid: entry.record.xid, outcome, err: reply.ok ? null : reply.err, zxid } });
+    }
     this.options.record?.(entry.record);
     this.release();
     if (reply.ok) entry.settle.resolve(reply.result);
     else entry.settle.reject(new ZkError(reply.err, reply.results));
+  }
+
+  /** A note about this client in the trace, in the shape its schema gives (clientNoteSchema). */
+  private note(note: ClientNote): void {
+    this.ctx.trace(note.kind, note.data);
   }
 
   /** A promise of the workload was settled: its continuation must run before the next event. */

@@ -1,5 +1,6 @@
 import type { ClientProcess, Watcher, ZooKeeper } from "./client.ts";
 import { ZkError } from "./client.ts";
+import { writeNote } from "./notes.ts";
 
 /**
  * ZooKeeper's classic recipes, built on the public client API only. Each one
@@ -143,7 +144,7 @@ export class Lock {
   }
 
   async acquire(): Promise<number> {
-    this.process.note("lock-wanted", { lock: this.dir });
+    writeNote(this.process, { kind: "lock-wanted", data: { lock: this.dir } });
     try {
       await retrying(() => ensurePath(this.zk, this.dir));
       const path = await createSequential(this.zk, this.dir, "lock-");
@@ -153,16 +154,16 @@ export class Lock {
       if (stat === null) throw new ZkError("NoNode"); // the session expired as it got there
       this.tokenValue = stat.czxid;
     } catch (error) {
-      this.process.note("lock-abandoned", { lock: this.dir, error: codeOf(error) });
+      writeNote(this.process, { kind: "lock-abandoned", data: { lock: this.dir, error: codeOf(error) } });
       await this.dropNode();
       throw error;
     }
-    this.process.note("lock-acquired", { lock: this.dir, token: this.tokenValue });
+    writeNote(this.process, { kind: "lock-acquired", data: { lock: this.dir, token: this.tokenValue } });
     return this.tokenValue;
   }
 
   async release(): Promise<void> {
-    this.process.note("lock-released", { lock: this.dir, token: this.tokenValue });
+    writeNote(this.process, { kind: "lock-released", data: { lock: this.dir, token: this.tokenValue } });
     this.tokenValue = 0;
     await this.dropNode();
   }
@@ -191,7 +192,7 @@ export class Election {
 
   /** Resolves with the term once this client leads. */
   async lead(): Promise<number> {
-    this.process.note("election-wanted", { election: this.dir });
+    writeNote(this.process, { kind: "election-wanted", data: { election: this.dir } });
     let term = 0;
     try {
       await retrying(() => ensurePath(this.zk, this.dir));
@@ -202,16 +203,16 @@ export class Election {
       if (stat === null) throw new ZkError("NoNode");
       term = stat.czxid;
     } catch (error) {
-      this.process.note("election-abandoned", { election: this.dir, error: codeOf(error) });
+      writeNote(this.process, { kind: "election-abandoned", data: { election: this.dir, error: codeOf(error) } });
       await this.dropNode();
       throw error;
     }
-    this.process.note("elected", { election: this.dir, term });
+    writeNote(this.process, { kind: "elected", data: { election: this.dir, term } });
     return term;
   }
 
   async resign(): Promise<void> {
-    this.process.note("resigned", { election: this.dir });
+    writeNote(this.process, { kind: "resigned", data: { election: this.dir } });
     await this.dropNode();
   }
 
@@ -239,7 +240,7 @@ export class Barrier {
   async enter(name: string): Promise<void> {
     const node = `${this.dir}/${name}`;
     this.node = node;
-    this.process.note("barrier-enter", { barrier: this.dir, name, count: this.count });
+    writeNote(this.process, { kind: "barrier-enter", data: { barrier: this.dir, name, count: this.count } });
     try {
       await retrying(() => ensurePath(this.zk, this.dir));
       // The name is this participant's own: NodeExists after a lost reply means the create happened.
@@ -253,10 +254,10 @@ export class Barrier {
         await fired;
       }
     } catch (error) {
-      this.process.note("barrier-abandoned", { barrier: this.dir, name, error: codeOf(error) });
+      writeNote(this.process, { kind: "barrier-abandoned", data: { barrier: this.dir, name, error: codeOf(error) } });
       throw error;
     }
-    this.process.note("barrier-passed", { barrier: this.dir, name, count: this.count });
+    writeNote(this.process, { kind: "barrier-passed", data: { barrier: this.dir, name, count: this.count } });
   }
 
   async leave(): Promise<void> {
@@ -268,7 +269,7 @@ export class Barrier {
       if (children.length === 0) break;
       await fired;
     }
-    this.process.note("barrier-left", { barrier: this.dir });
+    writeNote(this.process, { kind: "barrier-left", data: { barrier: this.dir } });
   }
 }
 
@@ -291,7 +292,7 @@ export class ConfigWatcher {
       const { watcher, fired } = oneEvent();
       try {
         const { data, stat } = await this.zk.getData(this.path, watcher);
-        this.process.note("config-seen", { path: this.path, version: stat.version, mzxid: stat.mzxid });
+        writeNote(this.process, { kind: "config-seen", data: { path: this.path, version: stat.version, mzxid: stat.mzxid } });
         onChange(data, stat.version);
       } catch (error) {
         if (!(error instanceof ZkError)) throw error;

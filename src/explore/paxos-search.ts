@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { runPaxosCluster, serverIds, type PaxosBug, type PaxosConfigInput, type PaxosRunResult } from "../paxos/index.ts";
-import type { Fault, NodeId, ScheduledFault } from "../sim/index.ts";
+import { type Fault, type NodeId, type ScheduledFault } from "../sim/index.ts";
 
 /**
  * One generated test case for the Paxos search: a cluster, a network, a disk
@@ -127,6 +127,8 @@ export function runPaxosCase(c: PaxosCase, options: PaxosCaseOptions): PaxosRunR
       },
       disk: { syncLatencyUs: c.syncLatencyUs },
       faults,
+      // Every replica's own invariants after every event: a broken one fails the case as a bug, with its seed.
+      checkInvariants: true,
     },
     serverCount: c.serverCount,
     paxos: { ...SEARCH_PAXOS, bugs: [...options.bugs] },
@@ -161,6 +163,8 @@ export interface PaxosSearchResult {
   /** The shrunk counterexample and what it breaks. */
   readonly counterexample: PaxosCase | null;
   readonly failure: string | null;
+  /** The counterexample's run threw (an assertion, an exception in a node): a bug in zksim, not a verdict on Paxos. */
+  readonly internal: boolean;
 }
 
 /**
@@ -169,17 +173,26 @@ export interface PaxosSearchResult {
  * found that still breaks the property, with its engine seed.
  */
 export function searchPaxos(options: PaxosSearchOptions): PaxosSearchResult {
-  const property = fc.property(paxosCaseArbitrary(), (c) => caseFailure(runPaxosCase(c, options)) === null);
+  // A run that throws (a bug in zksim) fails the property too: it is shrunk and reported as internal.
+  const property = fc.property(paxosCaseArbitrary(), (c) => failureOf(c, options).failure === null);
   const details = fc.check(property, { seed: options.seed, numRuns: options.numRuns });
   const counterexample = details.counterexample?.[0] ?? null;
-  return {
-    failed: details.failed,
-    numRuns: details.numRuns,
-    numShrinks: details.numShrinks,
-    seed: details.seed,
-    counterexample,
-    failure: counterexample === null ? null : caseFailure(runPaxosCase(counterexample, options)),
-  };
+  const { failure, internal } = counterexample === null ? { failure: null, internal: false } : failureOf(counterexample, options);
+  return { failed: details.failed, numRuns: details.numRuns, numShrinks: details.numShrinks, seed: details.seed, counterexample, failure, internal };
+}
+
+/**
+ * Runs a case and says what went wrong (null when nothing did): a violation,
+ * a liveness failure, or a bug in zksim itself (an assertion or a broken
+ * invariant, reported with its seed, time and node), which the search
+ * shrinks too instead of stopping at the first throw.
+ */
+function failureOf(c: PaxosCase, options: PaxosCaseOptions): { failure: string | null; internal: boolean } {
+  try {
+    return { failure: caseFailure(runPaxosCase(c, options)), internal: false };
+  } catch (error) {
+    return { failure: `internal failure (a bug in zksim): ${error instanceof Error ? error.message : String(error)}`, internal: true };
+  }
 }
 
 /** A counterexample as a person reads it, ending with the case as JSON to replay it. */

@@ -54,6 +54,8 @@ export interface ZkSearchResult {
   readonly failure: string | null;
   /** The shrunk case as a scenario file. */
   readonly yaml: string | null;
+  /** The counterexample's run threw (an assertion, an exception in a node): a bug in zksim, not a verdict on the service. */
+  readonly internal: boolean;
 }
 
 export function zkCaseArbitrary(): fc.Arbitrary<ZkCase> {
@@ -139,12 +141,23 @@ export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult
   const property = fc.asyncProperty(zkCaseArbitrary(), async (c) => (await runZkCase(c, bugs)).failure === null);
   const details = await fc.check(property, { seed: options.seed, numRuns: options.numRuns });
   const counterexample = details.counterexample?.[0] ?? null;
+  const { failure, internal } = counterexample === null ? { failure: null, internal: false } : await failureOf(counterexample, bugs);
   return {
     failed: details.failed,
     numRuns: details.numRuns,
     numShrinks: details.numShrinks,
     counterexample,
-    failure: counterexample === null ? null : (await runZkCase(counterexample, bugs)).failure,
+    failure,
     yaml: counterexample === null ? null : zkCaseYaml(counterexample, bugs),
+    internal,
   };
+}
+
+/** What a case breaks, in words; a run that throws is an internal failure, reported as such instead of ending the search. */
+async function failureOf(c: ZkCase, bugs: readonly PaxosBug[]): Promise<{ failure: string | null; internal: boolean }> {
+  try {
+    return { failure: (await runZkCase(c, bugs)).failure, internal: false };
+  } catch (error) {
+    return { failure: `internal failure (a bug in zksim): ${error instanceof Error ? error.message : String(error)}`, internal: true };
+  }
 }

@@ -39,6 +39,12 @@ export class Acceptor<Cmd> {
     }
   }
 
+  /** The acceptor's durable state, as plain data for the inspector: its promise, and what it accepted per slot. */
+  inspect(): { readonly promised: Ballot; readonly accepted: readonly { readonly slot: number; readonly ballot: Ballot; readonly vid: string }[] } {
+    const accepted = [...this.accepted].sort((a, b) => a[0] - b[0]).map(([slot, entry]) => ({ slot, ballot: entry.ballot, vid: entry.value.id }));
+    return { promised: this.promisedBallot, accepted };
+  }
+
   get promised(): Ballot {
     return this.promisedBallot;
   }

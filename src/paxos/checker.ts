@@ -1,3 +1,4 @@
+import { asPaxosNote, isPaxosNoteKind } from "./notes.ts";
 import type { NodeId, TraceEvent } from "../sim/index.ts";
 import { BALLOT_ZERO, compareBallots, formatBallot, type Ballot } from "./ballot.ts";
 
@@ -75,27 +76,33 @@ export class PaxosChecker {
       this.nextApply.set(event.node, undefined);
       return [];
     }
-    if (event.type !== "note" || !this.replicaSet.has(event.node)) return [];
+    if (event.type !== "note" || !this.replicaSet.has(event.node) || !isPaxosNoteKind(event.kind)) return [];
     const before = this.found.length;
-    const data = event.data as Record<string, unknown>;
-    switch (event.kind) {
+    const note = asPaxosNote(event.kind, event.data);
+    switch (note.kind) {
       case "promise":
-        this.onPromise(event, data["ballot"] as Ballot);
+        this.onPromise(event, note.data.ballot);
         break;
       case "accept":
-        this.onAccept(event, data["slot"] as number, data["ballot"] as Ballot, data["vid"] as string);
+        this.onAccept(event, note.data.slot, note.data.ballot, note.data.vid);
         break;
       case "apply":
-        this.onApply(event, data["slot"] as number, data["vid"] as string);
+        this.onApply(event, note.data.slot, note.data.vid);
         break;
       case "install":
-        this.nextApply.set(event.node, data["slot"] as number);
+        this.nextApply.set(event.node, note.data.slot);
         break;
       case "conflict":
-        this.report("paxos.agreement", `${event.node} learned two values for slot ${String(data["slot"])}`, event, data, [event.i]);
+        this.report("paxos.agreement", `${event.node} learned two values for slot ${note.data.slot}`, event, note.data, [event.i]);
         break;
-      default:
+      case "snapshot":
+      case "role":
+      case "outcome":
         break;
+      default: {
+        const unknown: never = note;
+        return unknown;
+      }
     }
     return this.found.slice(before);
   }

@@ -1,3 +1,4 @@
+import { asPaxosNote } from "./notes.ts";
 import {
   Simulation,
   type EngineConfigInput,
@@ -67,7 +68,10 @@ export function runPaxosCluster(options: PaxosClusterOptions): PaxosRunResult {
   let leaderChanges = 0;
   sim.subscribe((event: TraceEvent) => {
     if (event.type === "violation") return;
-    if (event.type === "note" && event.kind === "role" && (event.data as { role: string }).role === "leader") leaderChanges++;
+    if (event.type === "note" && event.kind === "role") {
+      const note = asPaxosNote(event.kind, event.data);
+      if (note.kind === "role" && note.data.role === "leader") leaderChanges++;
+    }
     liveness?.observe(event);
     for (const v of checker.observe(event)) {
       sim.reportViolation(v.check, v.message, v.data, v.causes);

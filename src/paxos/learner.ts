@@ -1,4 +1,4 @@
-import { assert, type Storage } from "../sim/index.ts";
+import { assert, fail, type Storage } from "../sim/index.ts";
 import { slotKey } from "./acceptor.ts";
 import type { ChosenEntry, Value } from "./messages.ts";
 
@@ -64,6 +64,12 @@ export class Learner<Cmd> {
   }
 
   /** Every slot below this one has been applied here. */
+  /** What the learner knows, as plain data for the inspector: chosen values not yet compacted, and how far it applied. */
+  inspect(): { readonly appliedEnd: number; readonly chosenEnd: number; readonly snapshotSlot: number; readonly chosen: readonly { readonly slot: number; readonly vid: string }[] } {
+    const chosen = [...this.chosen].sort((a, b) => a[0] - b[0]).map(([slot, value]) => ({ slot, vid: value.id }));
+    return { appliedEnd: this.appliedSlot, chosenEnd: this.chosenEnd, snapshotSlot: this.snapshotSlotValue, chosen };
+  }
+
   get appliedEnd(): number {
     return this.appliedSlot;
   }
@@ -132,6 +138,17 @@ export class Learner<Cmd> {
     this.dropBelow(snapshot.slot);
     this.applyReady();
     return true;
+  }
+
+  /** The log's bookkeeping: snapshot <= applied <= known chosen, and nothing applicable is left unapplied. */
+  invariants(): void {
+    if (!(this.snapshotSlotValue <= this.appliedSlot && this.appliedSlot <= this.knownEnd)) fail("the applied end is outside [snapshot, chosen end]", this.ends());
+    if (this.chosen.has(this.appliedSlot)) fail("a chosen slot at the applied end was not applied", this.ends());
+    if (!(this.chosen.size <= this.knownEnd - this.snapshotSlotValue)) fail("chosen values held outside [snapshot, chosen end)", this.ends());
+  }
+
+  private ends(): Record<string, number> {
+    return { snapshotSlot: this.snapshotSlotValue, appliedEnd: this.appliedSlot, chosenEnd: this.knownEnd, held: this.chosen.size };
   }
 
   private remember(slot: number, value: Value<Cmd>): void {

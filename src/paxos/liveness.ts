@@ -1,3 +1,4 @@
+import { asPaxosNote } from "./notes.ts";
 import type { NodeId, TraceEvent } from "../sim/index.ts";
 
 export interface LivenessVerdict {
@@ -30,8 +31,9 @@ export class PaxosLiveness {
   observe(event: TraceEvent): void {
     if (event.type !== "note" || !this.appliedEnd.has(event.node)) return;
     if (event.kind !== "apply" && event.kind !== "install") return;
-    const slot = (event.data as { slot: number }).slot;
-    const end = event.kind === "apply" ? slot + 1 : slot;
+    const note = asPaxosNote(event.kind, event.data);
+    const slot = note.kind === "apply" || note.kind === "install" ? note.data.slot : 0;
+    const end = note.kind === "apply" ? slot + 1 : slot;
     if (event.t >= this.calmUs && this.appliedEndAtCalm < 0) this.appliedEndAtCalm = this.maxEnd();
     if (end > (this.appliedEnd.get(event.node) ?? 0)) this.appliedEnd.set(event.node, end);
     const last = this.furthest[this.furthest.length - 1];

@@ -65,14 +65,47 @@ export type PaxosMsg<Cmd> =
 
 export type PaxosMsgType = PaxosMsg<unknown>["type"];
 
-/** Timer tags of a replica; `owner` lets the hosting node route them. */
-export type PaxosTimer =
+/** Every message type of the protocol, once (the compiler checks the list against the union). */
+const PAXOS_MSG_TYPES: Readonly<Record<PaxosMsgType, true>> = {
+  prepare: true,
+  promise: true,
+  reject: true,
+  accept: true,
+  accepted: true,
+  heartbeat: true,
+  "heartbeat-ack": true,
+  fetch: true,
+  entries: true,
+  snapshot: true,
+  decided: true,
+  "read-index": true,
+  "read-index-reply": true,
+};
+
+/**
+ * Whether a message of a host's union is one of the replica's: what a host
+ * dispatches on before its own exhaustive switch, so that only Paxos messages
+ * reach the replica (no cast).
+ */
+export function isPaxosMsg<Cmd>(msg: PaxosMsg<Cmd> | { readonly type: string }): msg is PaxosMsg<Cmd> {
+  return Object.hasOwn(PAXOS_MSG_TYPES, msg.type);
+}
+
+/** Timer tags of the proposer: elections, heartbeats, and a candidate's retry after a random backoff. */
+export type ProposerTimer =
   | { readonly owner: "paxos"; readonly kind: "election" }
   | { readonly owner: "paxos"; readonly kind: "heartbeat" }
-  | { readonly owner: "paxos"; readonly kind: "retry-prepare" }
+  | { readonly owner: "paxos"; readonly kind: "retry-prepare" };
+
+/** Timer tags of a replica; `owner` lets the hosting node route them. */
+export type PaxosTimer =
+  | ProposerTimer
+  /** Catch-up: a fetch that got no answer may be asked again. */
   | { readonly owner: "paxos"; readonly kind: "fetch" }
+  /** A follower's read barrier that the leader did not answer in time fails. */
   | { readonly owner: "paxos"; readonly kind: "read-timeout"; readonly request: number };
 
+/** Whether a timer tag of a host's union is the replica's (its `owner` is "paxos"). */
 export function isPaxosTimer(tag: unknown): tag is PaxosTimer {
   return typeof tag === "object" && tag !== null && (tag as { owner?: unknown }).owner === "paxos";
 }

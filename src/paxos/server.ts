@@ -1,8 +1,11 @@
-import { Digest, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
+import type { PaxosNote } from "./notes.ts";
+import type { ReplicaInspection } from "./replica.ts";
+import { Digest, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import type { Ballot } from "./ballot.ts";
 import type { PaxosConfig } from "./config.ts";
-import { isPaxosTimer, type PaxosMsg, type Value } from "./messages.ts";
-import { Replica, type Role } from "./replica.ts";
+import { isPaxosMsg, type PaxosMsg, type PaxosTimer, type Value } from "./messages.ts";
+import type { Role } from "./proposer.ts";
+import { Replica } from "./replica.ts";
 
 /** A command of the log demo: an opaque string, applied by appending it. */
 export type LogCmd = string;
@@ -37,14 +40,18 @@ export interface LogState {
 const RECENT_MAX = 8;
 const FORWARD_HOPS_MAX = 3;
 
-type ServerTimer = { owner: "server"; kind: "tick" } | { owner: "server"; kind: "scheduled"; value: LogCmd };
+/** The server's own timers: the proposal tick, and the proposals a scenario schedules. */
+type ServerTimer = { readonly owner: "server"; readonly kind: "tick" } | { readonly owner: "server"; readonly kind: "scheduled"; readonly value: LogCmd };
+/** Every timer tag of a log server: its replica's and its own. */
+export type LogServerTimer = PaxosTimer | ServerTimer;
+type Ctx = Context<LogServerMsg, LogServerTimer>;
 
 /**
  * A server whose only job is to run a Multi-Paxos replica over an append-only
  * log of strings: the subject of the Paxos lessons, the bug zoo and the Paxos
  * benchmarks. (The ZooKeeper server runs the same Replica under a znode tree.)
  */
-export class LogServer implements Node<LogServerMsg> {
+export class LogServer implements Node<LogServerMsg, LogServerTimer> {
   private readonly replica: Replica<LogCmd>;
   private count = 0;
   private recent: LogCmd[] = [];
@@ -70,7 +77,7 @@ export class LogServer implements Node<LogServerMsg> {
     });
   }
 
-  start(ctx: Context<LogServerMsg>): void {
+  start(ctx: Ctx): void {
     this.replica.start(ctx);
     if (ctx.incarnation === 1) {
       for (const p of this.options.proposals) {
@@ -80,28 +87,58 @@ export class LogServer implements Node<LogServerMsg> {
     if (this.options.proposeEveryUs > 0) ctx.setTimer(this.options.proposeEveryUs, { owner: "server", kind: "tick" } satisfies ServerTimer);
   }
 
-  receive(ctx: Context<LogServerMsg>, from: NodeId, msg: LogServerMsg): void {
-    if (msg.type === "submit") return this.submit(ctx, msg.value, msg.hops);
-    this.replica.receive(ctx, from, msg);
+  receive(ctx: Ctx, from: NodeId, msg: LogServerMsg): void {
+    if (isPaxosMsg<LogCmd>(msg)) return this.replica.receive(ctx, from, msg);
+    switch (msg.type) {
+      case "submit":
+        return this.submit(ctx, msg.value, msg.hops);
+      default:
+        return unreachable(msg, "log server message");
+    }
   }
 
-  timer(ctx: Context<LogServerMsg>, tag: unknown): void {
-    if (isPaxosTimer(tag)) return this.replica.timer(ctx, tag);
-    const t = tag as ServerTimer;
-    if (t.kind === "scheduled") return this.submit(ctx, t.value, 0);
-    if (this.replica.role === "leader") this.submit(ctx, `${ctx.self}:${ctx.incarnation}:${++this.proposedCount}`, 0);
-    ctx.setTimer(this.options.proposeEveryUs, t);
+  timer(ctx: Ctx, tag: LogServerTimer): void {
+    switch (tag.owner) {
+      case "paxos":
+        return this.replica.timer(ctx, tag);
+      case "server":
+        return this.serverTimer(ctx, tag);
+      default:
+        return unreachable(tag, "log server timer");
+    }
   }
 
-  synced(ctx: Context<LogServerMsg>, sync: SyncId): void {
+  synced(ctx: Ctx, sync: SyncId): void {
     this.replica.synced(ctx, sync);
   }
 
+  invariants(): void {
+    this.replica.invariants();
+  }
+
+  /** What the viewer's inspector shows: the replica, and the log this server applied. */
+  inspect(): { readonly kind: "log-server"; readonly paxos: ReplicaInspection; readonly log: LogState } {
+    return { kind: "log-server", paxos: this.replica.inspect(), log: this.log };
+  }
+
+  private serverTimer(ctx: Ctx, tag: ServerTimer): void {
+    switch (tag.kind) {
+      case "scheduled":
+        return this.submit(ctx, tag.value, 0);
+      case "tick":
+        if (this.replica.role === "leader") this.submit(ctx, `${ctx.self}:${ctx.incarnation}:${++this.proposedCount}`, 0);
+        ctx.setTimer(this.options.proposeEveryUs, tag);
+        return;
+      default:
+        return unreachable(tag, "log server timer");
+    }
+  }
+
   /** Proposes here if this replica may, else forwards to the leader it knows (a few hops at most). */
-  private submit(ctx: Context<LogServerMsg>, value: LogCmd, hops: number): void {
+  private submit(ctx: Ctx, value: LogCmd, hops: number): void {
     const proposedUs = ctx.now();
     const result = this.replica.propose(ctx, value, (outcome) =>
-      ctx.trace("outcome", { value, outcome: outcome.type, latencyUs: ctx.now() - proposedUs }),
+      writePaxosNote(ctx, { kind: "outcome", data: { value, outcome: outcome.type, latencyUs: ctx.now() - proposedUs } }),
     );
     if (result === "proposed" || result.type === "busy") return;
     if (result.leader !== null && result.leader !== ctx.self && hops < FORWARD_HOPS_MAX) {
@@ -125,4 +162,9 @@ export class LogServer implements Node<LogServerMsg> {
   get paxos(): Replica<LogCmd> {
     return this.replica;
   }
+}
+
+/** A note in the trace, in the shape its schema gives (paxosNoteSchema). */
+function writePaxosNote(ctx: { trace(kind: string, data?: unknown): void }, note: PaxosNote): void {
+  ctx.trace(note.kind, note.data);
 }

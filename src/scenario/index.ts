@@ -9,4 +9,12 @@ export type { Scenario, ScenarioInput, WorkloadSpec, FaultEntry, CheckName } fro
 export { parseScenario, ScenarioError } from "./parse.ts";
 export type { ScenarioProblem } from "./parse.ts";
 export { runScenario } from "./runner.ts";
-export type { RunOptions, ScenarioReport, CheckReport } from "./runner.ts";
+export type { RunOptions } from "./runner.ts";
+export { buildScenario } from "./build.ts";
+export type { ScenarioSimulation, BuildOptions } from "./build.ts";
+export { ScenarioObserver, recipeNoteOf } from "./observe.ts";
+export type { Absence } from "./observe.ts";
+export { judgeScenario, reportViolations } from "./judge.ts";
+export type { CheckReport } from "./judge.ts";
+export { reportScenario } from "./report.ts";
+export type { ScenarioReport } from "./report.ts";

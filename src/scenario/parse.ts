@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { isNode, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { formatPath } from "../sim/index.ts";
 import { scenarioSchema, type Scenario } from "./schema.ts";
@@ -23,6 +23,8 @@ export class ScenarioError extends Error {
 
 /** Scenario files larger than this are refused (a bound, far above any real scenario). */
 const SCENARIO_CHARS_MAX = 1_000_000;
+/** How far aliases may expand (the yaml library's maxAliasCount): a guard against alias bombs. */
+const ALIAS_COUNT_MAX = 100;
 
 /** Parses and validates a scenario written in YAML. */
 export function parseScenario(text: string, file: string): Scenario {
@@ -35,11 +37,36 @@ export function parseScenario(text: string, file: string): Scenario {
       doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line, path: "", message: `YAML: ${e.message.split("\n")[0] ?? e.message}` })),
     );
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const data = toData(doc, lineCounter, file);
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ScenarioError(file, [{ line: 1, path: "", message: "expected a mapping (name:, description:, duration:, ...)" }]);
   const result = scenarioSchema.safeParse(data);
   if (result.success) return result.data;
   throw new ScenarioError(file, result.error.issues.map((issue) => problemOf(issue, doc, lineCounter)));
+}
+
+/**
+ * The document as plain data. The yaml library stops an alias bomb by throwing
+ * a ReferenceError from toJS: turn that (and anything else toJS throws) into a
+ * problem at the first alias, or at the top of the file.
+ */
+function toData(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: ALIAS_COUNT_MAX });
+  } catch (error) {
+    let alias: { source: string; offset: number } | undefined;
+    visit(doc, {
+      Alias: (_key, node) => {
+        alias = { source: node.source, offset: node.range?.[0] ?? 0 };
+        return visit.BREAK;
+      },
+    });
+    const reason = error instanceof Error ? error.message : String(error);
+    const message =
+      alias === undefined || !/alias/i.test(reason)
+        ? `YAML: ${reason}`
+        : `YAML: the aliases expand too far (more than ${ALIAS_COUNT_MAX} nodes, a guard against alias bombs), from *${alias.source} on; expected a scenario that repeats little`;
+    throw new ScenarioError(file, [{ line: lineCounter.linePos(alias?.offset ?? 0).line, path: "", message }]);
+  }
 }
 
 function problemOf(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter): ScenarioProblem {

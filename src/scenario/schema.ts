@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { PAXOS_BUGS } from "../paxos/index.ts";
+import { ZK_PAXOS_DEFAULTS } from "../client/index.ts";
+import { paxosConfigSchema, PAXOS_BUGS } from "../paxos/index.ts";
+import { NODE_COUNT_MAX } from "../sim/index.ts";
 
 /**
  * The scenario file: a cluster, its clients' workloads, a fault schedule,
@@ -21,23 +23,73 @@ export const durationSchema = z
     const match = DURATION.exec(text) as RegExpExecArray;
     return Math.round(Number(match[1]) * (UNIT_US[match[2] as string] as number));
   })
-  .pipe(z.int().min(0).max(DURATION_US_MAX, "at most 1m·60 (an hour)"));
+  // A number too large for a double ("1e400" digits) is Infinity: not an integer, and too long either way.
+  .pipe(z.int({ error: "at most 1m·60 (an hour)" }).min(0).max(DURATION_US_MAX, "at most 1m·60 (an hour)"));
 
-/** "-2s" or "2s": a clock step. */
+const SIGNED_DURATION = /^(-?)(\d+(?:\.\d+)?)(us|µs|ms|s|m)$/;
+
+/**
+ * "-2s" or "2s": a clock step. The bound is checked by the pipe, never by a
+ * parse inside the transform: a transform that throws escapes safeParse.
+ */
 export const signedDurationSchema = z
   .string({ error: 'expected a duration such as "2s" or "-500ms"' })
-  .regex(/^-?\d+(?:\.\d+)?(us|µs|ms|s|m)$/, 'expected a duration such as "2s" or "-500ms"')
-  .transform((text) => (text.startsWith("-") ? -1 : 1) * durationSchema.parse(text.replace(/^-/, "")));
+  .regex(SIGNED_DURATION, 'expected a duration such as "2s" or "-500ms"')
+  .transform((text) => {
+    const match = SIGNED_DURATION.exec(text) as RegExpExecArray;
+    const us = Math.round(Number(match[2]) * (UNIT_US[match[3] as string] as number));
+    return match[1] === "-" ? -us : us;
+  })
+  .pipe(z.int({ error: "at most 1m·60 (an hour) either way" }).min(-DURATION_US_MAX, "at most 1m·60 (an hour) either way").max(DURATION_US_MAX, "at most 1m·60 (an hour) either way"));
+
+/** A duration of at least `minUs`, for settings that drive timers: shorter ones flood the run with events. */
+function durationAtLeast(minUs: number, message: string) {
+  return durationSchema.refine((us) => us >= minUs, message);
+}
+
+/** A duration in whole milliseconds of at least 1 ms (ZooKeeper counts ticks and session timeouts in ms). */
+function wholeMsDuration() {
+  return durationSchema
+    .refine((us) => us >= 1_000, { message: "expected at least 1ms", abort: true })
+    .refine((us) => us % 1_000 === 0, "expected a whole number of milliseconds, such as 200ms or 2s");
+}
+
+/** The shortest heartbeat: a leader sends one to every follower each period. */
+const HEARTBEAT_US_MIN = 1_000;
+/** The shortest period of the nemesis and of proposals: each period is at least one event. */
+const PERIOD_US_MIN = 1_000;
+/** The Paxos log runs 1 to 9 servers (Replica asserts it). */
+const SERVER_COUNT_MAX = 9;
+/** Names become file names (traces/NAME-SEED.trace.jsonl): keep them well inside a file system's 255 bytes. */
+const NAME_CHARS_MAX = 100;
+/** Paxos timing when a scenario leaves it out, by system (as the runner fills it in). */
+const TIMING_DEFAULTS_US = {
+  zookeeper: paxosConfigSchema.parse(ZK_PAXOS_DEFAULTS),
+  paxos: paxosConfigSchema.parse({}),
+} as const;
 
 const probability = z.number().min(0).max(1);
 const nodeId = z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a node id such as s1 or c2");
 
-export const latencyScenarioSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("constant"), value: durationSchema }),
-  z.strictObject({ kind: z.literal("uniform"), min: durationSchema, max: durationSchema }),
-  z.strictObject({ kind: z.literal("normal"), mean: durationSchema, stddev: durationSchema, min: durationSchema.optional(), max: durationSchema.optional() }),
-  z.strictObject({ kind: z.literal("exponential"), mean: durationSchema, max: durationSchema.optional() }),
-]);
+export const latencyScenarioSchema = z
+  .discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("constant"), value: durationSchema }),
+    z.strictObject({ kind: z.literal("uniform"), min: durationSchema, max: durationSchema }),
+    z.strictObject({ kind: z.literal("normal"), mean: durationSchema, stddev: durationSchema, min: durationSchema.optional(), max: durationSchema.optional() }),
+    z.strictObject({ kind: z.literal("exponential"), mean: durationSchema, max: durationSchema.optional() }),
+  ])
+  .superRefine((l, ctx) => {
+    // The bounds the engine's distributions need, with the defaults the runner fills in (normal: max 4·mean; exponential: max 10·mean).
+    if (l.kind === "uniform" && l.min > l.max) ctx.addIssue({ code: "custom", path: ["max"], message: `expected at least min (${formatUs(l.min)})` });
+    if (l.kind === "normal") {
+      const max = l.max ?? 4 * l.mean;
+      if (l.max === undefined && max > DURATION_US_MAX) ctx.addIssue({ code: "custom", path: ["mean"], message: "at most 15m without a max (the default max is 4·mean, at most an hour)" });
+      else if ((l.min ?? 0) > max) ctx.addIssue({ code: "custom", path: [l.max === undefined ? "min" : "max"], message: `min (${formatUs(l.min ?? 0)}) must not exceed max (${formatUs(max)}${l.max === undefined ? ", 4·mean" : ""})` });
+    }
+    if (l.kind === "exponential" && l.max === undefined && 10 * l.mean > DURATION_US_MAX) {
+      ctx.addIssue({ code: "custom", path: ["mean"], message: "at most 6m without a max (the default max is 10·mean, at most an hour)" });
+    }
+  });
 
 const networkSchema = z.strictObject({
   latency: latencyScenarioSchema.optional(),
@@ -66,7 +118,8 @@ const faultEntrySchema = z
   });
 
 const nemesisSchema = z.strictObject({
-  every: durationSchema,
+  // The nemesis waits between every/2 and 2·every, which the engine bounds by an hour.
+  every: durationAtLeast(PERIOD_US_MIN, "expected at least 1ms").refine((us) => us <= DURATION_US_MAX / 2, "at most 30m (the nemesis waits up to twice as long)"),
   kinds: z.array(z.enum(["crash", "pause", "partition", "isolate", "clock"])).min(1).optional(),
   until: durationSchema,
 });
@@ -119,7 +172,7 @@ const clientGroupSchema = z.strictObject({
   count: z.int().min(1).max(1_000).default(1),
   /** Index of the server the group's clients connect to first (default: spread). */
   server: z.int().min(0).optional(),
-  sessionTimeout: durationSchema.optional(),
+  sessionTimeout: wholeMsDuration().optional(),
   workload: workloadSchema,
 });
 
@@ -152,21 +205,24 @@ export const EXPECTABLE: readonly string[] = [
 
 export const scenarioSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "expected a lower-case name with dashes, such as leader-crash"),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a lower-case name with dashes, such as leader-crash")
+      .max(NAME_CHARS_MAX, `at most ${NAME_CHARS_MAX} characters (the name is part of the trace's file name)`),
     description: z.string().min(1),
     system: z.enum(["zookeeper", "paxos"]).default("zookeeper"),
     seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
     duration: durationSchema,
     servers: z
       .strictObject({
-        count: z.int().min(1).max(15),
-        tick: durationSchema.optional(),
+        count: z.int().min(1).max(SERVER_COUNT_MAX, `at most ${SERVER_COUNT_MAX}: the Paxos log runs 1 to ${SERVER_COUNT_MAX} servers`),
+        tick: wholeMsDuration().optional(),
         bugs: z.array(z.enum(PAXOS_BUGS)).optional(),
         mode: z.enum(["multi", "single"]).optional(),
-        heartbeat: durationSchema.optional(),
+        heartbeat: durationAtLeast(HEARTBEAT_US_MIN, "expected at least 1ms (a leader sends a heartbeat to every follower each period)").optional(),
         electionTimeout: z.tuple([durationSchema, durationSchema]).optional(),
-        snapshotEvery: z.int().min(1).optional(),
-        snapshotChunkChars: z.int().min(16).optional(),
+        snapshotEvery: z.int().min(1).max(1_000_000, "at most 1000000 (the log keeps that many entries between snapshots)").optional(),
+        snapshotChunkChars: z.int().min(16).max(10_000_000, "at most 10000000").optional(),
         pipelineWindow: z.int().min(1).max(1_024).optional(),
       })
       .default({ count: 3 }),
@@ -174,7 +230,7 @@ export const scenarioSchema = z
     disk: z.strictObject({ sync: durationSchema }).optional(),
     clients: z.array(clientGroupSchema).optional(),
     /** Paxos scenarios: how proposals arrive. */
-    proposals: z.strictObject({ every: durationSchema.optional(), at: z.array(z.strictObject({ at: durationSchema, node: nodeId })).optional() }).optional(),
+    proposals: z.strictObject({ every: durationAtLeast(PERIOD_US_MIN, "expected at least 1ms (leave every out for no periodic proposals)").optional(), at: z.array(z.strictObject({ at: durationSchema, node: nodeId })).optional() }).optional(),
     storage: z.strictObject({ fencing: z.boolean() }).optional(),
     faults: z.array(faultEntrySchema).optional(),
     nemesis: nemesisSchema.optional(),
@@ -187,6 +243,9 @@ export const scenarioSchema = z
     expect: z.string().default("pass"),
   })
   .superRefine((s, ctx) => {
+    checkTiming(s, ctx);
+    checkNodeCount(s, ctx);
+    checkFaultShapes(s, ctx);
     // Every node a fault names must exist: s1..sN, c1..cM, the storage node, or "leader".
     const known = new Set<string>(["leader"]);
     for (let i = 1; i <= s.servers.count; i++) known.add(`s${i}`);
@@ -236,6 +295,64 @@ export const scenarioSchema = z
     if (s.system === "paxos" && s.clients !== undefined) ctx.addIssue({ code: "custom", path: ["clients"], message: "a paxos scenario has no ZooKeeper clients (use proposals)" });
     if (s.system === "zookeeper" && s.proposals !== undefined) ctx.addIssue({ code: "custom", path: ["proposals"], message: "proposals are for system: paxos" });
   });
+
+/**
+ * Election timeouts against the heartbeat, with the defaults the scenario
+ * leaves in place: a follower must hear a heartbeat before its election
+ * timeout, and the timeout is a range [min, max].
+ */
+function checkTiming(s: Scenario, ctx: z.RefinementCtx): void {
+  const defaults = TIMING_DEFAULTS_US[s.system];
+  const heartbeatUs = s.servers.heartbeat ?? defaults.heartbeatUs;
+  const [minUs, maxUs] = s.servers.electionTimeout ?? [defaults.electionTimeoutUsMin, defaults.electionTimeoutUsMax];
+  if (s.servers.electionTimeout !== undefined && minUs > maxUs) {
+    ctx.addIssue({ code: "custom", path: ["servers", "electionTimeout", 1], message: `expected at least the minimum before it (${formatUs(minUs)})` });
+  }
+  if (minUs > heartbeatUs) return;
+  if (s.servers.electionTimeout !== undefined) {
+    const heartbeat = s.servers.heartbeat === undefined ? `the default heartbeat, ${formatUs(heartbeatUs)}` : `the heartbeat, ${formatUs(heartbeatUs)}`;
+    ctx.addIssue({ code: "custom", path: ["servers", "electionTimeout", 0], message: `expected more than ${heartbeat}: followers would time out between heartbeats` });
+  } else {
+    ctx.addIssue({ code: "custom", path: ["servers", "heartbeat"], message: `expected less than the election timeout's minimum (${formatUs(minUs)}, the default for system ${s.system}): followers would time out between heartbeats` });
+  }
+}
+
+/** Servers, clients and the storage node are the engine's nodes, of which it runs at most NODE_COUNT_MAX. */
+function checkNodeCount(s: Scenario, ctx: z.RefinementCtx): void {
+  const clientCount = (s.clients ?? []).reduce((sum, group) => sum + group.count, 0);
+  const nodeCount = s.servers.count + clientCount + (s.storage === undefined ? 0 : 1);
+  if (nodeCount > NODE_COUNT_MAX) {
+    ctx.addIssue({ code: "custom", path: ["clients"], message: `${clientCount} clients in all: expected at most ${NODE_COUNT_MAX - s.servers.count - (s.storage === undefined ? 0 : 1)} (a run simulates at most ${NODE_COUNT_MAX} servers, clients and storage nodes)` });
+  }
+}
+
+/**
+ * What the engine refuses in a fault, said in the scenario's terms: a cut
+ * joins two different nodes, and names nodes (the runner resolves "leader"
+ * for single-node faults only); a node is in one partition group at most.
+ */
+function checkFaultShapes(s: Scenario, ctx: z.RefinementCtx): void {
+  (s.faults ?? []).forEach((fault, index) => {
+    if (fault.cut !== undefined) {
+      for (const end of ["from", "to"] as const) {
+        if (fault.cut[end] === "leader") ctx.addIssue({ code: "custom", path: ["faults", index, "cut", end], message: "a cut names nodes, not the leader (crash, restart, pause, resume, isolate and skew may name it)" });
+      }
+      if (fault.cut.from === fault.cut.to) ctx.addIssue({ code: "custom", path: ["faults", index, "cut", "to"], message: `expected a node other than from (${fault.cut.from}): a cut is between two nodes` });
+    }
+    const groupOf = new Map<string, number>();
+    (fault.partition ?? []).forEach((group, g) =>
+      group.forEach((node, n) => {
+        const first = groupOf.get(node);
+        if (first !== undefined) ctx.addIssue({ code: "custom", path: ["faults", index, "partition", g, n], message: `"${node}" is in group ${first} already: a node is in one group at most` });
+        else groupOf.set(node, g);
+      }),
+    );
+  });
+}
+
+function formatUs(us: number): string {
+  return us % 1_000 === 0 ? `${us / 1_000}ms` : `${us}us`;
+}
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

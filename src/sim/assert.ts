@@ -23,6 +23,15 @@ export function assert(
   if (!condition) throw new AssertionError(message, details);
 }
 
+/**
+ * Fails like a broken assertion. For checks that run after every event
+ * (`Node.invariants`): `if (!(inflight <= window)) fail("...", { inflight, window })`
+ * builds its details only when it fails, where `assert` would build them every time.
+ */
+export function fail(message: string, details?: Readonly<Record<string, unknown>>): never {
+  throw new AssertionError(message, details);
+}
+
 /** For the `default` branch of an exhaustive switch over a discriminated union. */
 export function unreachable(value: never, what: string): never {
   throw new AssertionError(`unhandled ${what}`, { value: value as unknown });

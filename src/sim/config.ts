@@ -140,6 +140,15 @@ export const engineConfigSchema = z
     nemesis: nemesisSchema.optional(),
     /** Deep-freeze every message at send so that a node that mutates one fails at once. */
     freezeMessages: z.boolean().default(true),
+    /**
+     * Events processed at one virtual instant, at most: past it the run stops
+     * with a SimulationFailure (a StallError) instead of spinning while the
+     * clock stands still, as zero-delay timers or messages in a loop would make it.
+     * A resumed node's held queue (pausedQueueMax) arrives at one instant: keep this above it.
+     */
+    eventsPerInstantMax: z.int().min(1).max(1_000_000_000).default(1_000_000),
+    /** Run every node's own `invariants()` after each of its handlers; a broken one stops the run as a bug. */
+    checkInvariants: z.boolean().default(true),
   })
   .superRefine((config, ctx) => {
     const known = new Set<string>();

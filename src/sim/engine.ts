@@ -90,6 +90,20 @@ export class SimulationFailure extends Error {
   }
 }
 
+/** The cause of a SimulationFailure for a run whose clock stopped: too many events at one virtual instant. */
+export class StallError extends Error {
+  override readonly name = "StallError";
+  constructor(
+    readonly atUs: number,
+    readonly eventsMax: number,
+  ) {
+    super(
+      `more than ${eventsMax} events at virtual time ${atUs} µs without the clock advancing (eventsPerInstantMax): ` +
+        "something schedules timers or messages with no delay in a loop",
+    );
+  }
+}
+
 /**
  * The discrete-event engine. It owns virtual time, the event queue, the nodes'
  * machines (lifecycle, disk, clock), the network and fault injection, and the
@@ -103,6 +117,12 @@ export class Simulation<Msg> {
   private nowUsValue = 0;
   private seqNext = 0;
   private messageSeq = 0;
+  /**
+   * The index of the event whose handling is under way (a delivery, a timer,
+   * a sync report, a start): every message sent meanwhile, and by promise
+   * continuations it released, records it as its `cause`.
+   */
+  private causeIndex = -1;
   private timerSeq = 0;
   private syncSeq = 0;
   private stopRequested = false;
@@ -113,6 +133,10 @@ export class Simulation<Msg> {
   private settling = false;
   /** The node whose promise continuations must run before the next event. */
   private unsettled: Host<Msg> | null = null;
+  /** The virtual instant of the last event, and how many events it has had (bounded by eventsPerInstantMax). */
+  private instantUs = -1;
+  private instantEvents = 0;
+  private readonly eventsPerInstantMax: number;
 
   private readonly queue = new EventHeap<Item>();
   /** Delivery items done with, reused by push (the hot path allocates nothing in steady state). */
@@ -147,6 +171,7 @@ export class Simulation<Msg> {
     this.createNode = options.createNode;
     this.freeze = this.config.freezeMessages;
     this.syncLatencyUs = this.config.disk.syncLatencyUs;
+    this.eventsPerInstantMax = this.config.eventsPerInstantMax;
     this.rng = new Rng(this.seed);
     this.netRng = this.rng.fork("net");
     this.hosts = this.nodeIds.map((id, index) => {
@@ -210,6 +235,11 @@ export class Simulation<Msg> {
         if (next.kind === ItemKind.Cancelled) continue;
         this.nowUsValue = next.timeUs;
         this.currentNode = next.node;
+        if (next.timeUs !== this.instantUs) {
+          this.instantUs = next.timeUs;
+          this.instantEvents = 0;
+        }
+        if (++this.instantEvents > this.eventsPerInstantMax) throw new StallError(next.timeUs, this.eventsPerInstantMax);
         if (next.kind === ItemKind.Deliver) {
           if (this.deliver(next)) this.recycle(next);
         } else {
@@ -314,13 +344,17 @@ export class Simulation<Msg> {
   /**
    * Records that a checker found a property broken (needs a trace level other
    * than off to be recorded; it is counted either way). Checkers live outside
-   * the simulated world, so this is their way into the trace.
+   * the simulated world, so this is their way into the trace. A check judged
+   * after the run (a history's linearizability, say) reports with `atUs`, the
+   * instant it was first broken: its event comes after the run's last one,
+   * stamped with that earlier instant.
    */
-  reportViolation(check: string, message: string, data: unknown, causes: readonly number[]): void {
+  reportViolation(check: string, message: string, data: unknown, causes: readonly number[], atUs: number = this.nowUsValue): void {
+    assert(atUs <= this.nowUsValue, "a violation reported in the future", { atUs, nowUs: this.nowUsValue });
     this.stats.violations++;
     if (!this.recording) return;
     if (this.freeze) freezePlainData(data, "violation data");
-    this.recorder.record({ i: 0, t: this.nowUsValue, type: "violation", check, message, data, causes: causes.slice() });
+    this.recorder.record({ i: 0, t: atUs, type: "violation", check, message, data, causes: causes.slice() });
   }
 
   // ---------------------------------------------------------------- faults
@@ -423,10 +457,14 @@ export class Simulation<Msg> {
     if (host.state === HostState.Paused) return !this.hold(host, item);
     this.stats.delivered++;
     const from = (this.hosts[item.from] as Host<Msg>).id;
-    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id: item.id, from, to: host.id });
+    if (this.recording) {
+      this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id: item.id, from, to: host.id });
+      this.causeIndex = this.recorder.lastIndex;
+    }
     const msg = item.payload as Msg;
     this.recycle(item); // before the handler: its sends can reuse this item at once
     (host.node as NonNullable<typeof host.node>).receive(host.ctx as Context<Msg>, from, msg);
+    if (host.checked) this.checkInvariants(host);
     return false;
   }
 
@@ -448,8 +486,27 @@ export class Simulation<Msg> {
     }
     host.timers.delete(item.id);
     this.stats.timers++;
-    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
+    if (this.recording) {
+      this.recorder.record({ i: 0, t: this.nowUsValue, type: "timer", node: host.id, timer: item.id, tag: item.payload });
+      this.causeIndex = this.recorder.lastIndex;
+    }
     (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
+    if (host.checked) this.checkInvariants(host);
+  }
+
+  /**
+   * Runs a node's own invariants after one of its handlers. A broken one is a
+   * bug in zksim: the failure names the seed, the time and the node (even for
+   * a start caused by a restart fault, which belongs to no node's event).
+   */
+  private checkInvariants(host: Host<Msg>): void {
+    const node = host.node;
+    if (node === null || node.invariants === undefined) return;
+    try {
+      node.invariants();
+    } catch (error) {
+      throw new SimulationFailure(this.seed, this.nowUsValue, host.id, error);
+    }
   }
 
   private completeSync(item: Item): void {
@@ -458,7 +515,10 @@ export class Simulation<Msg> {
     if (!item.arrived) {
       const keys = host.disk.completeSync(item.id);
       this.stats.syncs++;
-      if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "sync", node: host.id, sync: item.id, keys });
+      if (this.recording) {
+        this.recorder.record({ i: 0, t: this.nowUsValue, type: "sync", node: host.id, sync: item.id, keys });
+        this.causeIndex = this.recorder.lastIndex;
+      }
       item.arrived = true; // durable now; only the report to the node remains
     }
     if (host.state === HostState.Paused) {
@@ -466,6 +526,7 @@ export class Simulation<Msg> {
       return;
     }
     host.node?.synced?.(host.ctx as Context<Msg>, item.id);
+    if (host.checked) this.checkInvariants(host);
   }
 
   /** Keeps a delivery, timer or sync report for a paused node; false when the queue is full and a delivery was dropped. */
@@ -503,7 +564,7 @@ export class Simulation<Msg> {
     const id = ++this.messageSeq;
     const now = this.nowUsValue;
     this.stats.sent++;
-    if (this.recording) this.recorder.record({ i: 0, t: now, type: "send", id, from: sender.id, to, msg });
+    if (this.recording) this.recorder.record({ i: 0, t: now, type: "send", id, from: sender.id, to, msg, cause: this.causeIndex });
     const from = sender.index;
     const network = this.network;
     const link = from * this.hosts.length + toIndex;
@@ -562,8 +623,13 @@ export class Simulation<Msg> {
     host.ctx = this.makeContext(host);
     host.node = this.createNode(host.id);
     host.async = typeof host.node.isSettled === "function";
-    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
+    host.checked = this.config.checkInvariants && typeof host.node.invariants === "function";
+    if (this.recording) {
+      this.recorder.record({ i: 0, t: this.nowUsValue, type: "start", node: host.id, incarnation: host.incarnation });
+      this.causeIndex = this.recorder.lastIndex;
+    }
     host.node.start(host.ctx);
+    if (host.checked) this.checkInvariants(host);
   }
 
   /** Throws the node object away with all volatile state: timers, held messages, unsynced writes. */
@@ -637,7 +703,29 @@ export class Simulation<Msg> {
       cancelTimer: (timer) => this.cancelTimer(host, timer),
       now: () => host.clock.localUs(this.nowUsValue),
       trace: (kind, data) => this.note(host, kind, data),
+      sentToSelf: (msg) => {
+        live();
+        return this.sendToSelf(host, msg);
+      },
+      deliveredToSelf: (id) => {
+        live();
+        this.deliverToSelf(host, id);
+      },
     };
+  }
+
+  /** A message a node hands to itself (no network): recorded as a send and, when handled, a delivery, at the same instant. */
+  private sendToSelf(host: Host<Msg>, msg: Msg): number {
+    if (this.freeze) freezePlainData(msg, "a message");
+    const id = ++this.messageSeq;
+    if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "send", id, from: host.id, to: host.id, msg, cause: this.causeIndex });
+    return id;
+  }
+
+  private deliverToSelf(host: Host<Msg>, id: number): void {
+    if (!this.recording) return;
+    this.recorder.record({ i: 0, t: this.nowUsValue, type: "deliver", id, from: host.id, to: host.id });
+    this.causeIndex = this.recorder.lastIndex;
   }
 
   // ---------------------------------------------------------------- internals: faults

@@ -53,6 +53,8 @@ export class Host<Msg> {
   node: Node<Msg> | null = null;
   /** The node runs async code (it has isSettled): checked after its events. Set at each start. */
   async = false;
+  /** Its invariants() run after each of its handlers (it has them, and checkInvariants is on). Set at each start. */
+  checked = false;
   ctx: Context<Msg> | null = null;
   rng: Rng | null = null;
   readonly clock = new LocalClock();

@@ -3,7 +3,7 @@
  * random streams, the network and disk models, node lifecycles, fault
  * injection and the trace. Other folders import the engine from here only.
  */
-export { Simulation, SimulationFailure } from "./engine.ts";
+export { Simulation, SimulationFailure, StallError } from "./engine.ts";
 export type { SimulationOptions, TraceOptions, RunLimits, RunOutcome, StopReason, NodeStatus } from "./engine.ts";
 export type { Node, Context, Storage, NodeFactory, NodeId, TimerId, SyncId } from "./node.ts";
 export { Rng } from "./rng.ts";
@@ -51,5 +51,5 @@ export type {
   DropReason,
   FaultSource,
 } from "./trace.ts";
-export { assert, AssertionError, unreachable } from "./assert.ts";
+export { assert, AssertionError, fail, unreachable } from "./assert.ts";
 export { freezePlainData } from "./freeze.ts";

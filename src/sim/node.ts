@@ -29,8 +29,10 @@ export interface Storage {
  * Everything a node can do to the world. A node never touches a socket, a
  * file, a global clock or Math.random; it acts only through this context,
  * which is what lets the same code run under the engine and in a browser.
+ * `Timer` is the union of the node's timer tags: what it may set, and so
+ * what its `timer` handler receives.
  */
-export interface Context<Msg> {
+export interface Context<Msg, Timer = unknown> {
   /** This node's id. */
   readonly self: NodeId;
   /** Every node of the simulation, in configuration order. */
@@ -39,8 +41,8 @@ export interface Context<Msg> {
   readonly incarnation: number;
   /** Sends a message. It must be plain data; it is frozen and must not be changed afterwards. */
   send(to: NodeId, msg: Msg): void;
-  /** Calls `Node.timer(ctx, tag)` after `delayUs` of this node's local time. */
-  setTimer(delayUs: number, tag: unknown): TimerId;
+  /** Calls `Node.timer(ctx, tag)` after `delayUs` of this node's local time. The tag must be plain data (the trace records it). */
+  setTimer(delayUs: number, tag: Timer): TimerId;
   cancelTimer(timer: TimerId): void;
   /** This node's local clock in µs: true virtual time plus its skew and drift. */
   now(): number;
@@ -51,19 +53,41 @@ export interface Context<Msg> {
   readonly tracing: boolean;
   /** Records a note in the trace: a role change, a decision, anything a reader of the run should see. */
   trace(kind: string, data?: unknown): void;
+  /**
+   * A message to itself that the node hands to itself without the network
+   * (a replica's own promise and vote): the trace records its send now and
+   * returns its message id, so that a reader sees the arrow. Call
+   * `deliveredToSelf(id)` when the node handles it, at the same instant.
+   */
+  sentToSelf(msg: Msg): number;
+  deliveredToSelf(id: number): void;
 }
 
 /**
  * A sans-IO state machine: it reacts to its start, to messages and to timers,
  * and acts only through its context. A crash throws the object away; a restart
  * builds a new one, which must recover from `ctx.storage` alone.
+ *
+ * A node is typed by its messages and by its timer tags: `timer` receives
+ * only tags this node set through its own context (the engine hands each
+ * tag back to the node that set it, unchanged), so a node dispatches on its
+ * own `Timer` union with an exhaustive switch, never a cast.
  */
-export interface Node<Msg> {
-  start(ctx: Context<Msg>): void;
-  receive(ctx: Context<Msg>, from: NodeId, msg: Msg): void;
-  timer(ctx: Context<Msg>, tag: unknown): void;
+export interface Node<Msg, Timer = unknown> {
+  start(ctx: Context<Msg, Timer>): void;
+  receive(ctx: Context<Msg, Timer>, from: NodeId, msg: Msg): void;
+  timer(ctx: Context<Msg, Timer>, tag: Timer): void;
   /** The writes before sync `sync` are durable now. */
-  synced?(ctx: Context<Msg>, sync: SyncId): void;
+  synced?(ctx: Context<Msg, Timer>, sync: SyncId): void;
+  /**
+   * Asserts what must hold of the node's own state between events (TigerBeetle
+   * style): with the engine's `checkInvariants` on, it runs after every
+   * handler (start, receive, timer, synced). It throws an AssertionError when
+   * something is broken, which is a bug in zksim: the run stops with a
+   * SimulationFailure naming the seed, the time and the node. Protocol
+   * properties that the bug zoo breaks on purpose belong to the checkers, not here.
+   */
+  invariants?(): void;
   /**
    * For nodes that run async/await code (simulated client processes): false
    * while promise continuations the node has released still have to run.
@@ -73,5 +97,9 @@ export interface Node<Msg> {
   isSettled?(): boolean;
 }
 
-/** Builds a fresh node object: at the start of a run and at every restart. */
+/**
+ * Builds a fresh node object: at the start of a run and at every restart.
+ * The nodes of one simulation may each have their own timer union: the engine
+ * treats tags as opaque data and returns each one to the node that set it.
+ */
 export type NodeFactory<Msg> = (id: NodeId) => Node<Msg>;

@@ -4,7 +4,8 @@ import { Digest } from "./digest.ts";
 
 /** The trace format's name and version, written in every header. */
 export const TRACE_FORMAT = "zksim-trace";
-export const TRACE_VERSION = 1;
+/** 2: sends carry their cause, and messages a node hands to itself are recorded. */
+export const TRACE_VERSION = 2;
 
 /**
  * How much of a run is recorded.
@@ -30,7 +31,12 @@ const nodeId = z.string();
 /** Every event of the trace. `i` is the event's index in the stream, `t` the virtual time in µs. */
 export const traceEventSchema = z.discriminatedUnion("type", [
   z.strictObject({ ...base, type: z.literal("start"), node: nodeId, incarnation: z.int().min(1) }),
-  z.strictObject({ ...base, type: z.literal("send"), id: z.int().min(1), from: nodeId, to: nodeId, msg: z.unknown() }),
+  /**
+   * A message sent; `cause` is the index of the event whose handling sent it
+   * (-1 for none), so a reader can walk back along happens-before. A message
+   * a node hands to itself (from = to) is recorded too, with its delivery at the same instant.
+   */
+  z.strictObject({ ...base, type: z.literal("send"), id: z.int().min(1), from: nodeId, to: nodeId, msg: z.unknown(), cause: z.int().min(-1) }),
   z.strictObject({ ...base, type: z.literal("deliver"), id: z.int().min(1), from: nodeId, to: nodeId }),
   z.strictObject({ ...base, type: z.literal("drop"), id: z.int().min(1), from: nodeId, to: nodeId, reason: dropReasonSchema }),
   /** A copy of message `of`, travelling as message `id`. */
@@ -151,6 +157,11 @@ export class TraceRecorder {
   }
 
   /** Records one event; `event.i` is assigned here. */
+  /** The index of the last event recorded (-1 before any). */
+  get lastIndex(): number {
+    return this.count - 1;
+  }
+
   record(event: TraceEvent): void {
     event.i = this.count++;
     if (this.digesting) {
@@ -255,7 +266,7 @@ export function eventLine(event: TraceEvent): string {
       return `{"i":${event.i},"t":${event.t},"type":"deliver","id":${event.id},"from":"${event.from}","to":"${event.to}"}`;
     case "send":
       if (event.msg === undefined) break;
-      return `{"i":${event.i},"t":${event.t},"type":"send","id":${event.id},"from":"${event.from}","to":"${event.to}","msg":${JSON.stringify(event.msg)}}`;
+      return `{"i":${event.i},"t":${event.t},"type":"send","id":${event.id},"from":"${event.from}","to":"${event.to}","msg":${JSON.stringify(event.msg)},"cause":${event.cause}}`;
     case "drop":
       return `{"i":${event.i},"t":${event.t},"type":"drop","id":${event.id},"from":"${event.from}","to":"${event.to}","reason":"${event.reason}"}`;
     case "timer":

@@ -4,9 +4,11 @@
  * a Multi-Paxos replica.
  */
 export { ZkServer } from "./server.ts";
-export type { ZkServerOptions } from "./server.ts";
+export type { ZkServerOptions, ServerInspection } from "./server.ts";
 export { ZkState } from "./state.ts";
+export type { ZkSnapshot } from "./state.ts";
 export { DataTree, pathProblem, sequenceSuffix, utf8Length } from "./tree.ts";
+export type { DataTreeOptions, NodeKind, ZnodeFields, ZnodeRecord, SnapshotNode, SnapshotSession, TreeSnapshot, TreeImage } from "./tree.ts";
 export { WatchTable, parentOf } from "./watches.ts";
 export { OrderedStream } from "./stream.ts";
 export { isWriteOp } from "./messages.ts";
@@ -38,3 +40,5 @@ export type {
   WatchTrigger,
   TxnOutcome,
 } from "./types.ts";
+export { zkNoteSchema, zkChangeSchema, isZkNoteKind, asZkNote, ZK_NOTE_KINDS } from "./notes.ts";
+export type { ZkNote, ZkNoteKind } from "./notes.ts";

@@ -1,12 +1,14 @@
-import { assert, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
-import { isPaxosTimer, Replica, type PaxosConfig, type PaxosMsg, type Role, type Value } from "../paxos/index.ts";
+import { assert, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
+import { isPaxosMsg, Replica, type PaxosConfig, type PaxosMsg, type PaxosTimer, type ReplicaInspection, type Role, type Value } from "../paxos/index.ts";
 import { allows, generateDigestId } from "./acl.ts";
 import { isWriteOp, type ClientToServer, type RequestOrigin, type ServerToClient, type ServerToServer, type WatchSet, type ZkBatch, type ZkCommand, type ZkServerMsg } from "./messages.ts";
+import type { z } from "zod";
+import type { zkChangeSchema, ZkNote } from "./notes.ts";
 import { OrderedStream } from "./stream.ts";
 import { SessionTracker } from "./sessions.ts";
 import { ZkState } from "./state.ts";
 import { PERMS } from "./types.ts";
-import type { Caller, Txn, TxnBody, WatchTrigger, WriteRequest, ZkOp, ZkReply } from "./types.ts";
+import type { Caller, Stat, Txn, TxnBody, WatchTrigger, WriteRequest, ZkOp, ZkReply, ZnodeData } from "./types.ts";
 import { WatchTable } from "./watches.ts";
 
 export interface ZkServerOptions {
@@ -21,6 +23,8 @@ export interface ZkServerOptions {
 }
 
 type ZkTimer = { readonly owner: "zk"; readonly kind: "tick" } | { readonly owner: "zk"; readonly kind: "resend" };
+/** Every timer a server sets: its replica's and its own. */
+export type ZkServerTimer = PaxosTimer | ZkTimer;
 
 /** A request waiting its turn in its session's FIFO. */
 interface Pending {
@@ -71,13 +75,33 @@ const WAITING_MAX = 16 * BATCH_MAX;
  * requests into transactions (zxid, time stamp, session decisions), keeps each
  * session's writes in order, and expires sessions by its own clock.
  */
-export class ZkServer implements Node<ZkServerMsg> {
+/** A server as the inspector shows it (see ZkServer.inspect). */
+export interface ServerInspection {
+  readonly kind: "zk-server";
+  readonly lastZxid: number;
+  readonly digest: string;
+  readonly paxos: ReplicaInspection;
+  /** Leader-only state: whether it is ready (its log caught up), and its group-commit batches. */
+  readonly leader: { readonly ready: boolean; readonly waiting: number; readonly batchesInFlight: number; readonly deferred: number } | null;
+  readonly znodes: readonly { readonly path: string; readonly stat: Stat; readonly data: ZnodeData }[];
+  readonly sessions: readonly { readonly sessionId: number; readonly timeoutMs: number; readonly ephemerals: readonly string[] }[];
+  readonly connections: readonly {
+    readonly client: NodeId;
+    readonly connection: number;
+    readonly sessionId: number | null;
+    readonly timeoutMs: number;
+    readonly pending: readonly { readonly xid: number; readonly op: string; readonly answered: boolean }[];
+    readonly watches: WatchSet;
+  }[];
+}
+
+export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
   private readonly replica: Replica<ZkBatch>;
   private state: ZkState;
   private readonly watches = new WatchTable();
   private readonly connections = new Map<NodeId, Connection>();
   private readonly touched = new Set<number>();
-  private ctx!: Context<ZkServerMsg>;
+  private ctx!: Context<ZkServerMsg, ZkServerTimer>;
 
   // leader only
   private epoch = 0;
@@ -122,14 +146,14 @@ export class ZkServer implements Node<ZkServerMsg> {
 
   // ---------------------------------------------------------------- node entry points
 
-  start(ctx: Context<ZkServerMsg>): void {
+  start(ctx: Context<ZkServerMsg, ZkServerTimer>): void {
     this.ctx = ctx;
     this.replica.start(ctx);
     ctx.setTimer(this.options.tickMs * 1000, { owner: "zk", kind: "tick" } satisfies ZkTimer);
     ctx.setTimer(this.resendUs(), { owner: "zk", kind: "resend" } satisfies ZkTimer);
   }
 
-  receive(ctx: Context<ZkServerMsg>, from: NodeId, msg: ZkServerMsg): void {
+  receive(ctx: Context<ZkServerMsg, ZkServerTimer>, from: NodeId, msg: ZkServerMsg): void {
     this.ctx = ctx;
     switch (msg.type) {
       case "zk-connect":
@@ -150,34 +174,86 @@ export class ZkServer implements Node<ZkServerMsg> {
       case "zk-expired":
         return; // meant for clients
       default:
-        this.replica.receive(ctx, from, msg as PaxosMsg<ZkBatch>);
-        this.noticeLeader();
+        return this.toReplica(from, msg);
     }
   }
 
-  timer(ctx: Context<ZkServerMsg>, tag: unknown): void {
+  private toReplica(from: NodeId, msg: PaxosMsg<ZkBatch>): void {
+    if (!isPaxosMsg<ZkBatch>(msg)) return unreachable(msg, "server message");
+    this.replica.receive(this.ctx, from, msg);
+    this.noticeLeader();
+  }
+
+  timer(ctx: Context<ZkServerMsg, ZkServerTimer>, tag: ZkServerTimer): void {
     this.ctx = ctx;
-    if (isPaxosTimer(tag)) {
+    if (tag.owner === "paxos") {
       this.replica.timer(ctx, tag);
       this.noticeLeader();
       return;
     }
-    const t = tag as ZkTimer;
-    if (t.kind === "tick") {
-      this.tick();
-      ctx.setTimer(this.options.tickMs * 1000, t);
-    } else {
-      this.resendWrites(false);
-      ctx.setTimer(this.resendUs(), t);
+    switch (tag.kind) {
+      case "tick":
+        this.tick();
+        ctx.setTimer(this.options.tickMs * 1000, tag);
+        return;
+      case "resend":
+        this.resendWrites(false);
+        ctx.setTimer(this.resendUs(), tag);
+        return;
+      default:
+        return unreachable(tag, "server timer");
     }
   }
 
-  synced(ctx: Context<ZkServerMsg>, sync: SyncId): void {
+  synced(ctx: Context<ZkServerMsg, ZkServerTimer>, sync: SyncId): void {
     this.ctx = ctx;
     this.replica.synced(ctx, sync);
   }
 
+  /** What must hold between events (the engine runs it after every handler when checking invariants). */
+  invariants(): void {
+    this.replica.invariants();
+    const leader = this.replica.role === "leader";
+    assert(this.waiting.length <= WAITING_MAX, "the leader holds more transactions than it may", { waiting: this.waiting.length });
+    assert(this.batchesInFlight >= 0 && this.batchesInFlight <= BATCHES_IN_FLIGHT_MAX, "batches in flight out of bounds", { batchesInFlight: this.batchesInFlight });
+    assert(leader || (this.waiting.length === 0 && this.batchesInFlight === 0 && this.deferred.length === 0), "leader-only state at a server that does not lead");
+    assert((this.tracker !== null) === (leader && this.leaderReady), "sessions are tracked exactly while this server leads and is ready", { leader, ready: this.leaderReady });
+    assert(this.deferred.length <= WAITING_MAX && (this.deferred.length === 0 || !this.leaderReady), "requests deferred past readiness", { deferred: this.deferred.length });
+    for (const buffer of this.chainBuffer.values()) assert(buffer.size <= CHAIN_BUFFER_MAX, "a session's chain buffer beyond its bound", { size: buffer.size });
+    for (const conn of this.connections.values()) assert(conn.pending.length <= PENDING_MAX, "a session's FIFO beyond its bound", { client: conn.client, pending: conn.pending.length });
+  }
+
   // ---------------------------------------------------------------- what tests, checkers and the viewer read
+
+  /**
+   * The server as the viewer's inspector shows it, as plain data: its
+   * replica, its znode tree with every node's Stat, the live sessions and
+   * their ephemerals, and each connection with its session, the requests
+   * waiting in its FIFO and the watches it holds here.
+   */
+  inspect(): ServerInspection {
+    const tree = this.state.tree.inspect();
+    const connections = [...this.connections.values()]
+      .sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0))
+      .map((conn) => ({
+        client: conn.client,
+        connection: conn.connection,
+        sessionId: conn.sessionId,
+        timeoutMs: conn.timeoutMs,
+        pending: conn.pending.map((p) => ({ xid: p.xid, op: p.op.op, answered: p.reply !== null })),
+        watches: this.watches.watchesOf(conn.client),
+      }));
+    return {
+      kind: "zk-server",
+      lastZxid: this.state.lastZxid,
+      digest: tree.digest,
+      paxos: this.replica.inspect(),
+      leader: this.replica.role === "leader" ? { ready: this.leaderReady, waiting: this.waiting.length, batchesInFlight: this.batchesInFlight, deferred: this.deferred.length } : null,
+      znodes: tree.nodes.map((n) => ({ path: n.path, stat: n.stat, data: n.record.data })),
+      sessions: tree.sessions,
+      connections,
+    };
+  }
 
   get paxos(): Replica<ZkBatch> {
     return this.replica;
@@ -446,13 +522,13 @@ export class ZkServer implements Node<ZkServerMsg> {
     // recovers each slot on its own). Its zxid would go backwards: every replica skips it alike,
     // and, never answered, the request is forwarded again and gets a fresh zxid.
     if (txn.zxid <= this.state.lastZxid) {
-      if (this.ctx.tracing) this.ctx.trace("zk-skip", { zxid: txn.zxid, lastZxid: this.state.lastZxid });
+      if (this.ctx.tracing) this.note({ kind: "zk-skip", data: { zxid: txn.zxid, lastZxid: this.state.lastZxid } });
       return;
     }
     const sessionWrite = txn.body.type === "write" || (txn.body.type === "closeSession" && origin !== null);
     if (sessionWrite && origin !== null && origin.xid <= this.state.lastXid(origin.sessionId)) return; // applied already
     const outcome = this.state.apply(txn, origin);
-    if (this.ctx.tracing) this.ctx.trace("zk-apply", { zxid: txn.zxid, digest: this.state.tree.digest(), ...changesOf(outcome.triggers) });
+    if (this.ctx.tracing) this.note({ kind: "zk-apply", data: { zxid: txn.zxid, digest: this.state.tree.digest(), ...changesOf(outcome.triggers) } });
     for (const [client, events] of this.watches.fire(outcome.triggers, txn.zxid, this.mayRead)) {
       const conn = this.connections.get(client);
       if (conn === undefined) continue;
@@ -682,6 +758,11 @@ export class ZkServer implements Node<ZkServerMsg> {
 
   // ---------------------------------------------------------------- plumbing
 
+  /** A note about this server in the trace, in the shape its schema gives (zkNoteSchema). */
+  private note(note: ZkNote): void {
+    this.ctx.trace(note.kind, note.data);
+  }
+
   /** The connection's caller, built once per session and set of identities (it rides in every forwarded write). */
   private callerOf(conn: Connection): Caller {
     const sessionId = conn.sessionId ?? 0;
@@ -709,7 +790,7 @@ const WORLD: Caller = { sessionId: 0, authIds: ["world:anyone"] };
  * may be told): the committed log's changes, from which a checker knows which
  * watch events each client was owed.
  */
-function changesOf(triggers: readonly WatchTrigger[]): { changes?: readonly (readonly string[])[] } {
+function changesOf(triggers: readonly WatchTrigger[]): { changes?: z.infer<typeof zkChangeSchema>[] } {
   if (triggers.length === 0) return {};
-  return { changes: triggers.map((t) => (allows(t.acl, WORLD, PERMS.READ) ? [t.type, t.path] : [t.type, t.path, "acl"])) };
+  return { changes: triggers.map((t): z.infer<typeof zkChangeSchema> => (allows(t.acl, WORLD, PERMS.READ) ? [t.type, t.path] : [t.type, t.path, "acl"])) };
 }

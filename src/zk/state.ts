@@ -1,13 +1,29 @@
+import { z } from "zod";
+import { AssertionError } from "../sim/index.ts";
 import type { RequestOrigin } from "./messages.ts";
 import { DataTree } from "./tree.ts";
+import type { TreeSnapshot } from "./tree.ts";
 import type { Txn, TxnOutcome } from "./types.ts";
 
+/** The snapshot format this code writes and reads. */
+const ZK_SNAPSHOT_FORMAT = 1;
+
 /** What a snapshot of the service holds (plain data). */
-interface ZkSnapshot {
-  readonly tree: unknown;
+export interface ZkSnapshot {
+  readonly formatVersion: typeof ZK_SNAPSHOT_FORMAT;
+  /** The tree, with the live sessions (DataTree.fromSnapshot validates it). */
+  readonly tree: TreeSnapshot;
   readonly lastZxid: number;
-  readonly lastXids: readonly (readonly [number, number])[];
+  /** Each session's last applied request, by session id. */
+  readonly lastXids: readonly { readonly sessionId: number; readonly xid: number }[];
 }
+
+const zkSnapshotSchema = z.strictObject({
+  formatVersion: z.literal(ZK_SNAPSHOT_FORMAT),
+  tree: z.unknown(),
+  lastZxid: z.int().min(0),
+  lastXids: z.array(z.strictObject({ sessionId: z.int(), xid: z.int() })),
+});
 
 /**
  * The replicated state machine of the service: the znode tree (which also
@@ -49,17 +65,26 @@ export class ZkState {
 
   toSnapshot(): ZkSnapshot {
     return {
+      formatVersion: ZK_SNAPSHOT_FORMAT,
       tree: this.tree.toSnapshot(),
       lastZxid: this.lastZxid,
-      lastXids: [...this.lastXids].sort((a, b) => a[0] - b[0]),
+      lastXids: [...this.lastXids].sort((a, b) => a[0] - b[0]).map(([sessionId, xid]) => ({ sessionId, xid })),
     };
   }
 
+  /** The state a snapshot describes; an invalid snapshot is a bug in zksim, which wrote it (AssertionError). */
   static fromSnapshot(data: unknown, extendedTypesEnabled: boolean): ZkState {
-    const snapshot = data as ZkSnapshot;
+    const parsed = zkSnapshotSchema.safeParse(data);
+    if (!parsed.success) {
+      throw new AssertionError("not a valid ZooKeeper state snapshot", { problems: parsed.error.issues.slice(0, 10).map((i) => `${i.path.join(".")}: ${i.message}`) });
+    }
+    const snapshot = parsed.data;
     const state = new ZkState(extendedTypesEnabled, DataTree.fromSnapshot(snapshot.tree, { extendedTypesEnabled }));
     state.lastZxid = snapshot.lastZxid;
-    for (const [sessionId, xid] of snapshot.lastXids) state.lastXids.set(sessionId, xid);
+    for (const { sessionId, xid } of snapshot.lastXids) {
+      if (state.lastXids.has(sessionId)) throw new AssertionError("not a valid ZooKeeper state snapshot", { problems: [`lastXids: session ${sessionId} twice`] });
+      state.lastXids.set(sessionId, xid);
+    }
     return state;
   }
 }

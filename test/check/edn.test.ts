@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { parseEdnHistory } from "../../src/check/edn.ts";
-import { HistoryError, parseJsonlHistory, type HistoryEvent, type Json } from "../../src/check/history.ts";
+import { parseEdnHistory, readEdnOperations } from "../../src/check/edn.ts";
+import { EdnValue, HistoryError, parseJsonlHistory, toOperations, type HistoryEvent, type Json, type Value } from "../../src/check/history.ts";
+import { checkLinearizable } from "../../src/check/linearizability.ts";
+import { makeModel, showValue, valueKey } from "../../src/check/models.ts";
 
 /**
  * The EDN reader on Knossos's own histories (each against its JSON Lines
@@ -30,10 +32,15 @@ function eventsOf(text: string): HistoryEvent[] {
 }
 
 /** The value of one ok op whose :value is written as `edn`. */
-function valueOf(edn: string): Json {
+function valueOf(edn: string): Value {
   const events = eventsOf(`{:process 0, :type :ok, :f :read, :value ${edn}}`);
   expect(events).toHaveLength(1);
   return (events[0] as HistoryEvent).value;
+}
+
+/** The value of one ok op, as a person reads it (showValue: JSON, with EDN values as EDN). */
+function shown(edn: string): string {
+  return showValue(valueOf(edn));
 }
 
 /** Where and why `text` is rejected. */
@@ -115,14 +122,17 @@ describe("the EDN reader", () => {
     expect(valueOf("0")).toBe(0);
     expect(valueOf("12N")).toBe(12);
     expect(valueOf("9007199254740991")).toBe(Number.MAX_SAFE_INTEGER);
+    expect(valueOf("9007199254740993")).toBe(9007199254740993n);
+    expect(valueOf("-123456789012345678901N")).toBe(-123456789012345678901n);
   });
 
-  test("reads floats: decimals, exponents and the big-decimal suffix M", () => {
-    expect(valueOf("1.5")).toBe(1.5);
-    expect(valueOf("-0.25")).toBe(-0.25);
-    expect(valueOf("1e3")).toBe(1000);
-    expect(valueOf("2.5E-1")).toBe(0.25);
-    expect(valueOf("3.0M")).toBe(3);
+  test("reads floats, which are not integers: decimals, exponents, and big decimals with the suffix M", () => {
+    expect(shown("1.5")).toBe("1.5");
+    expect(shown("-0.25")).toBe("-0.25");
+    expect(shown("1e3")).toBe("1e3");
+    expect(shown("3.0M")).toBe("3.0M");
+    expect([valueOf("1.0"), valueOf("1e3"), valueOf("3.0M")].map((v) => (v as EdnValue).kind)).toEqual(["float", "float", "decimal"]);
+    expect(valueKey(valueOf("2.5E-1"))).toBe(valueKey(valueOf("0.25")));
   });
 
   test("reads strings with their escapes, across lines", () => {
@@ -133,44 +143,49 @@ describe("the EDN reader", () => {
     expect(valueOf('"; not a comment, [not a vector"')).toBe("; not a comment, [not a vector");
   });
 
-  test("reads keywords as their names, a namespace kept", () => {
-    expect(valueOf(":foo")).toBe("foo");
-    expect(valueOf(":jepsen.history/op")).toBe("jepsen.history/op");
-    expect(valueOf(":not-held?")).toBe("not-held?");
-    expect(valueOf(":1")).toBe("1");
+  test("reads keywords as keywords, a namespace kept (one instance per keyword)", () => {
+    expect(shown(":foo")).toBe(":foo");
+    expect(shown(":jepsen.history/op")).toBe(":jepsen.history/op");
+    expect(shown(":not-held?")).toBe(":not-held?");
+    expect(shown(":1")).toBe(":1");
+    expect((valueOf(":foo") as EdnValue).kind).toBe("keyword");
+    const [a, b] = eventsOf(`${op(0, "invoke", "write", ":foo")}\n${op(0, "ok", "write", ":foo")}`).map((e) => e.value);
+    expect(a).toBe(b);
   });
 
-  test("reads symbols as their names", () => {
-    expect(valueOf("java.net.SocketTimeoutException")).toBe("java.net.SocketTimeoutException");
-    expect(valueOf("clojure.core$fn__6395/invoke")).toBe("clojure.core$fn__6395/invoke");
-    expect(valueOf("-")).toBe("-");
+  test("reads symbols as symbols", () => {
+    expect(shown("java.net.SocketTimeoutException")).toBe("java.net.SocketTimeoutException");
+    expect(shown("clojure.core$fn__6395/invoke")).toBe("clojure.core$fn__6395/invoke");
+    expect(shown("-")).toBe("-");
+    expect((valueOf("-") as EdnValue).kind).toBe("symbol");
   });
 
-  test("reads vectors, lists and sets as arrays", () => {
+  test("reads vectors and lists as arrays, sets as sets", () => {
     expect(valueOf("[1 2]")).toEqual([1, 2]);
     expect(valueOf("[]")).toEqual([]);
-    expect(valueOf("(:a [nil 1.5] ())")).toEqual(["a", [null, 1.5], []]);
-    expect(valueOf("#{3 1 2}")).toEqual([3, 1, 2]);
-    expect(valueOf("[[:r 0 nil] [:w 1 1]]")).toEqual([["r", 0, null], ["w", 1, 1]]);
+    expect(shown("(:a [nil 1.5] ())")).toBe("[:a,[null,1.5],[]]");
+    expect(shown("#{3 1 2}")).toBe("#{1 2 3}");
+    expect(shown("[[:r 0 nil] [:w 1 1]]")).toBe("[[:r,0,null],[:w,1,1]]");
   });
 
-  test("reads maps as objects: keyword keys by name, string and number keys as text", () => {
-    expect(valueOf('{:a 1, "b" [2], 3 :c, :x/y {:z nil}}')).toEqual({ a: 1, b: [2], "3": "c", "x/y": { z: null } });
+  test("reads maps with string keys as objects, and other maps as maps", () => {
+    expect(valueOf('{"a" 1, "b" [2], "x/y" {"z" nil}}')).toEqual({ a: 1, b: [2], "x/y": { z: null } });
     expect(valueOf("{}")).toEqual({});
     expect(Object.keys(valueOf('{"__proto__" 1}') as object)).toEqual(["__proto__"]);
+    expect(shown('{:a 1, "b" [2], 3 :c, [1] #{}}')).toBe('{"b" [2], 3 :c, :a 1, [1] #{}}');
   });
 
-  test("reads a tagged literal as its value (#inst and #uuid keep their string)", () => {
-    expect(valueOf('#inst "2015-03-01T12:00:00.000-00:00"')).toBe("2015-03-01T12:00:00.000-00:00");
-    expect(valueOf('#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"')).toBe("f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
-    expect(valueOf('#object[java.lang.Object "x"]')).toEqual(["java.lang.Object", "x"]);
+  test("reads a tagged literal with its tag (#inst and #uuid as Clojure's readers take them)", () => {
+    expect(shown('#inst "2015-03-01T12:00:00.000-00:00"')).toBe('#inst "2015-03-01T12:00:00.000-00:00"');
+    expect(shown('#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"')).toBe('#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"');
+    expect(shown('#object[java.lang.Object "x"]')).toBe('#object [java.lang.Object "x"]');
   });
 
   test("skips comments, commas and forms discarded with #_, even nested ones", () => {
     expect(valueOf("[1 ; one\n ,,, 2 #_3 4]")).toEqual([1, 2, 4]);
     expect(valueOf("[#_ #_ 1 2 3]")).toEqual([3]);
-    expect(valueOf("[#_[nested [discard]] :kept]")).toEqual(["kept"]);
-    expect(valueOf("#_ :dropped :kept")).toBe("kept");
+    expect(shown("[#_[nested [discard]] :kept]")).toBe("[:kept]");
+    expect(shown("#_ :dropped :kept")).toBe(":kept");
     expect(eventsOf(`#_${op(1, "invoke", "read")}\n${op(2, "invoke", "read")}`).map((e) => e.process)).toEqual([2]);
   });
 
@@ -227,11 +242,12 @@ describe("the history's shape", () => {
     expect(eventsOf(text)).toEqual([{ process: 3, type: "fail", f: "release", key: null, value: null }]);
   });
 
-  test(":key becomes a string: a keyword's name, a string, an integer's digits; nil or absent is null", () => {
+  test(":key becomes a string that keeps its kind: a keyword as :x, a string in quotes, an integer's digits; nil or absent is null", () => {
     const keyOf = (key: string) => (eventsOf(`{:process 0, :type :invoke, :f :read, :value nil${key}}`)[0] as HistoryEvent).key;
-    expect(keyOf(", :key :x")).toBe("x");
-    expect(keyOf(', :key "y"')).toBe("y");
+    expect(keyOf(", :key :x")).toBe(":x");
+    expect(keyOf(', :key "y"')).toBe('"y"');
     expect(keyOf(", :key 7")).toBe("7");
+    expect(keyOf(", :key +7N")).toBe("7");
     expect(keyOf(", :key -7")).toBe("-7");
     expect(keyOf(", :key nil")).toBeNull();
     expect(keyOf("")).toBeNull();
@@ -260,7 +276,7 @@ describe("the history's shape", () => {
       fc.property(fc.array(event, { maxLength: 20 }), fc.constantFrom("vector", "list", "lines"), space, (events, shape, gap) => {
         const maps = events.map((e) => `{:process ${e.process}${gap}:type :${e.type}, :f :${e.f}${gap}:key ${e.key === null ? "nil" : JSON.stringify(e.key)}, :value ${printValue(e.value)}}`);
         const text = shape === "vector" ? `[${maps.join(gap)}]` : shape === "list" ? `(${maps.join(gap)})` : maps.join("\n");
-        expect(eventsOf(text)).toEqual(events);
+        expect(eventsOf(text)).toEqual(events.map((e) => ({ ...e, key: e.key === null ? null : JSON.stringify(e.key) })));
       }),
       { seed: 20240601, numRuns: 200 },
     );
@@ -313,13 +329,17 @@ describe("bad input is rejected with the line and what was expected", () => {
 
   test("a key twice in an op map or in a value map", () => {
     expect(errorOf(`{:process 1, :type :ok,\n :type :fail, :f :read}`)).toEqual({ line: 2, problem: "duplicate key :type in an op map" });
-    expect(errorOf(op(1, "ok", "read", '{:a 1, "a" 2}'))).toEqual({ line: 1, problem: 'duplicate key "a" in a map' });
+    expect(errorOf(op(1, "ok", "read", '{"a" 1, "a" 2}'))).toEqual({ line: 1, problem: 'duplicate key "a" in a map' });
+    expect(errorOf(op(1, "ok", "read", "{:a 1, :b 2,\n 1 3, 1N 4}"))).toEqual({ line: 2, problem: "duplicate key 1 in a map" });
+    expect(errorOf(op(1, "ok", "read", "#{1 [2]\n(2)}"))).toEqual({ line: 2, problem: "duplicate item (2) in a set" });
   });
 
-  test("values JSON cannot hold", () => {
-    expect(errorOf(op(1, "ok", "read", "123456789012345678901"))).toEqual({ line: 1, problem: "integer 123456789012345678901 does not fit a JSON number exactly (beyond 2^53)" });
+  test("values that cannot be held exactly, and malformed #inst and #uuid", () => {
+    expect(errorOf(op(1, "ok", "read", `1${"0".repeat(1_000)}`))).toEqual({ line: 1, problem: `the number 1${"0".repeat(1_000)} has more than 1000 digits` });
     expect(errorOf(op(1, "ok", "read", "1e999"))).toEqual({ line: 1, problem: "number 1e999 is out of range" });
-    expect(errorOf(op(1, "ok", "read", "{[1] 2}"))).toEqual({ line: 1, problem: "a map key must be a keyword, a string or a number to become JSON, got a vector" });
+    expect(errorOf(op(1, "ok", "read", "1e9999999999M"))).toEqual({ line: 1, problem: "number 1e9999999999M is out of range" });
+    expect(errorOf(op(1, "ok", "read", '#inst "2015-02-29"'))).toEqual({ line: 1, problem: 'malformed #inst "2015-02-29": expected a timestamp such as "2015-03-01T12:00:00.000-00:00"' });
+    expect(errorOf(op(1, "ok", "read", '#uuid "1-1-1-1-1"'))).toEqual({ line: 1, problem: 'malformed #uuid "1-1-1-1-1": expected 8-4-4-4-12 hex digits in quotes' });
   });
 
   test("an unterminated string, on the line where it opens", () => {
@@ -353,7 +373,7 @@ describe("bad input is rejected with the line and what was expected", () => {
   test("a # that starts nothing EDN knows, and a tag or #_ with no form after it", () => {
     expect(errorOf(op(0, "ok", "read", "#1"))).toEqual({ line: 1, problem: "# must be followed by {, _ or a tag symbol, got #1" });
     expect(errorOf(op(0, "ok", "read", "#inst"))).toEqual({ line: 1, problem: "#inst with no form after it" });
-    expect(errorOf(`[1 #_]`)).toEqual({ line: 1, problem: "#_ with no form after it" });
+    expect(errorOf(`[${op(0, "invoke", "read")} #_]`)).toEqual({ line: 1, problem: "#_ with no form after it" });
     expect(errorOf(`\n#_`)).toEqual({ line: 2, problem: "#_ with no form after it" });
   });
 
@@ -373,8 +393,17 @@ describe("bad input is rejected with the line and what was expected", () => {
     expect(errorOf(`[\n${"(".repeat(200)}`)).toEqual({ line: 2, problem: "collections nested more than 100 deep" });
   });
 
-  test("an input larger than 64 Mi characters, before reading any of it", () => {
-    expect(errorOf(" ".repeat(64 * 1024 * 1024 + 1))).toEqual({ line: 0, problem: `the input has ${64 * 1024 * 1024 + 1} characters, more than the limit of ${64 * 1024 * 1024}` });
+  test("one op longer than 64 Mi characters, read in pieces; space and comments between ops of any length are dropped as they are read", () => {
+    const pieces = (...parts: string[]) => {
+      let k = 0;
+      return () => parts[k++] ?? null;
+    };
+    const mebi = "x".repeat(1024 * 1024);
+    const long = pieces(`${op(0, "invoke", "read")}\n{:process 0, :type :ok, :f :read, :value "`, ...new Array<string>(65).fill(mebi), '"}');
+    expect(() => readEdnOperations(long, FILE)).toThrow(new HistoryError(FILE, 2, "an op longer than 67108864 characters"));
+    const spaces = " ".repeat(1024 * 1024 - 1);
+    const blank = pieces(op(0, "invoke", "read"), ...new Array<string>(65).fill(`${spaces}\n`), "; done\n", op(0, "ok", "read", "1"), ...new Array<string>(65).fill(`;${spaces}`));
+    expect(readEdnOperations(blank, FILE)).toMatchObject([{ f: "read", output: 1, line: 1 }]);
   });
 
   test("the error's message names the file and the line, and nothing else", () => {
@@ -387,3 +416,112 @@ function withoutTime(event: HistoryEvent): HistoryEvent {
   const { time: _time, ...rest } = event;
   return rest;
 }
+
+describe("values compare as Clojure's = compares them", () => {
+  /** A write of `written`, then a read that returns `read`, as a Jepsen EDN history; the verdict of the cas-register model. */
+  function verdict(written: string, read: string): string {
+    const text = [op(0, "invoke", "write", written), op(0, "ok", "write", written), op(1, "invoke", "read"), op(1, "ok", "read", read)].join("\n");
+    const { events, lines } = parseEdnHistory(text, FILE);
+    return checkLinearizable(toOperations(events, FILE, lines), makeModel("cas-register")).verdict;
+  }
+  const same = (a: string, b: string) => expect([verdict(a, b), verdict(b, a)]).toEqual(["linearizable", "linearizable"]);
+  const different = (a: string, b: string) => expect([verdict(a, b), verdict(b, a)]).toEqual(["not-linearizable", "not-linearizable"]);
+
+  test("a set is a set, whatever order it is written in", () => {
+    same("#{1 2 3}", "#{3 1 2}");
+    same("#{[1 2] #{:a :b}}", "#{#{:b :a} [1 2]}");
+    different("#{1 2}", "#{1 2 3}");
+    different("#{1 2}", "[1 2]");
+  });
+
+  test("a keyword, a symbol and a string of the same name are three values", () => {
+    different(":a", '"a"');
+    different(":a", "a");
+    different("a", '"a"');
+    different(":a/b", ":b");
+    same(":a", ":a");
+    different('{:a 1}', '{"a" 1}');
+    different('{1 :x}', '{"1" :x}');
+  });
+
+  test("an integer is not a float; a float is not a big decimal; 1 and 1N are one integer", () => {
+    different("1", "1.0");
+    different("1.0", "1.0M");
+    different("1", "1M");
+    same("1", "1N");
+    same("12345678901234567890", "12345678901234567890N");
+    different("12345678901234567890", "12345678901234567891");
+  });
+
+  test("floats are doubles, as Clojure reads them; big decimals compare by value, whatever their scale", () => {
+    same("1.0", "1.00");
+    same("0.1", "0.10000000000000001");
+    same("-0.0", "0.0");
+    same("1.5e3", "1500.0");
+    same("1.0M", "1.00M");
+    different("1.0M", "1.01M");
+  });
+
+  test("a list and a vector with the same items are equal (Clojure's sequential equality)", () => {
+    same("(1 2)", "[1 2]");
+    different("(1 2)", "[2 1]");
+  });
+
+  test("#inst compares instants and #uuid compares the identifier, as Clojure's readers do; other tags keep the tag", () => {
+    same('#inst "2015-03-01T12:00:00Z"', '#inst "2015-03-01T13:00:00.000+01:00"');
+    same('#inst "2015"', '#inst "2015-01-01T00:00:00.000-00:00"');
+    different('#inst "2015-03-01T12:00:00Z"', '#inst "2015-03-01T12:00:00.001Z"');
+    different('#inst "2015-03-01T12:00:00Z"', '"2015-03-01T12:00:00Z"');
+    same('#uuid "F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6"', '#uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"');
+    different('#object[java.lang.Object "x"]', '[java.lang.Object "x"]');
+  });
+
+  test("a :key is told apart by kind: :x and \"x\" are two keys, 7 and \"7\" two (7N is 7)", () => {
+    const keys = (...written: string[]) => new Set(written.map((k) => (eventsOf(`{:process 0, :type :invoke, :f :read, :value nil, :key ${k}}`)[0] as HistoryEvent).key)).size;
+    expect(keys(":x", '"x"', "7", '"7"', "-7", "7N")).toBe(5);
+  });
+});
+
+describe("reading in pieces", () => {
+  /** `text` cut at the given positions. */
+  const cut = (text: string, at: readonly number[]) => {
+    const points = [...new Set(at.map((p) => p % (text.length + 1)))].sort((a, b) => a - b);
+    const parts = points.map((p, i) => text.slice(i === 0 ? 0 : (points[i - 1] as number), p)).concat(text.slice(points.at(-1) ?? 0));
+    let k = 0;
+    return () => parts[k++] ?? null;
+  };
+  const text = [
+    "; a history with every construct a piece may cut",
+    `[${op(0, "invoke", "write", '"a \\"b\\"\\n\\u00e9 c"')}`,
+    ` #_ {:process 9, :type :ok} ${op(0, "ok", "write", '"a \\"b\\"\\n\\u00e9 c"')}`,
+    ` {:process 1, :type :invoke, :f :cas, :value [#{:x "y" 1.5M} #inst "2015-03-01T12:00:00Z"], :key :k}`,
+    ` {:process 1, :type :info, :f :cas, :value [#{"y" :x 1.50M} #inst "2015-03-01T12:00:00.000-00:00"], :key :k} ; trailing`,
+    ` #jepsen.history.Op{:process 2, :type :invoke, :f :read, :value nil, :time 12345678901234567890}`,
+    ` {:process 2, :type :ok, :f :read, :value ("multi`,
+    `line" -7N 12345678901234567890 sym/bol)}]`,
+    "",
+  ].join("\n");
+
+  test("cut anywhere, the text reads the same as in one piece (fast-check, seed 11)", () => {
+    const { events, lines } = parseEdnHistory(text, FILE);
+    const whole = toOperations(events, FILE, lines);
+    expect(whole).toHaveLength(3);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 12 }), (at) => {
+        expect(readEdnOperations(cut(text, at), FILE)).toEqual(whole);
+      }),
+      { seed: 11, numRuns: 500 },
+    );
+  });
+
+  test("cut anywhere, a bad text gives the same error (fast-check, seed 12)", () => {
+    const bad = text.replace("sym/bol)}]", "sym/bol)}\n  {:process 3, :type :ok, :f :read\n ]");
+    expect(() => parseEdnHistory(bad, FILE)).toThrow(new HistoryError(FILE, 10, "unbalanced ]: expected } to close the { opened on line 9"));
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 12 }), (at) => {
+        expect(() => readEdnOperations(cut(bad, at), FILE)).toThrow(new HistoryError(FILE, 10, "unbalanced ]: expected } to close the { opened on line 9"));
+      }),
+      { seed: 12, numRuns: 300 },
+    );
+  });
+});

@@ -1,17 +1,19 @@
 import { describe, expect, test } from "vitest";
 import { pausedLockCluster } from "../fixtures/paused-lock.ts";
 import { checkLinearizable, checkRecipeProgress, checkRecipes, checkRequestsAnswered, checkZkGuarantees, makeModel, parseJsonlHistory, toOperations, zkHistoryToEvents, type GuaranteeName, type NoteRecord, type ZkHistory, type ZkHistoryOp } from "../../src/check/index.ts";
-import { buildZkCluster, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
-import { zkHistoryOf } from "../../src/scenario/index.ts";
-import type { TraceEvent } from "../../src/sim/index.ts";
+import { asClientNote, isClientNoteKind, ZkError, type ZkClusterOptions, type ZooKeeper } from "../../src/client/index.ts";
+import { runCluster } from "../fixtures/run-cluster.ts";
+import { recipeNoteOf, zkHistoryOf } from "../../src/scenario/index.ts";
 
-async function run(options: ZkClusterOptions, untilUs: number) {
-  const cluster = buildZkCluster({ ...options, trace: { level: "observe" } });
+/** Runs a cluster (failing on a workload that threw or did not finish); returns the recipe notes and the clients' history. */
+async function run(options: ZkClusterOptions, untilUs: number, unfinished: readonly string[] = []) {
+  const { cluster, notes: raw } = await runCluster(options, untilUs, { unfinished });
   const notes: NoteRecord[] = [];
-  cluster.sim.subscribe((event: TraceEvent) => {
-    if (event.type === "note") notes.push({ node: event.node, t: event.t, kind: event.kind, data: event.data });
-  });
-  await cluster.sim.runAsync({ untilUs });
+  for (const event of raw) {
+    if (!isClientNoteKind(event.kind)) continue;
+    const note = recipeNoteOf(event.node, event.t, asClientNote(event.kind, event.data), event.i);
+    if (note !== null) notes.push(note);
+  }
   return { cluster, notes, history: zkHistoryOf(cluster.history) };
 }
 
@@ -275,6 +277,8 @@ describe("liveness", () => {
     expect(checkRequestsAnswered({ ops: [answered], notifications: [] }, options)).toMatchObject({ holds: true, checked: 1 });
     const lost = op({ id: 1, f: "setData", xid: 2, invoke: 1, invokeUs: 300, complete: null, completeUs: null });
     expect(checkRequestsAnswered({ ops: [answered, lost], notifications: [] }, options).violations[0]).toMatch(/c1 xid 2 setData \/x, invoked at 300 µs, was never answered/);
+    // A client that crashed with the request in flight is owed nothing.
+    expect(checkRequestsAnswered({ ops: [lost], notifications: [] }, { ...options, absences: [{ node: "c1", fromUs: 400, toUs: 10_000 }] })).toMatchObject({ holds: true, checked: 0 });
     const slow = op({ id: 2, f: "getData", xid: 3, invoke: 2, invokeUs: 2_000, completeUs: 2_600 });
     expect(checkRequestsAnswered({ ops: [slow], notifications: [] }, options).violations[0]).toMatch(/answered only at 2600 µs/);
     // A request whose bound ends after the run is not judged.
@@ -283,16 +287,19 @@ describe("liveness", () => {
   });
 
   test("lock-progress: a free lock that someone wants is taken within the bound", () => {
-    const note = (node: string, t: number, kind: string): NoteRecord => ({ node, t, kind, data: { lock: "/lock" } });
+    const note = (node: string, t: number, kind: "lock-wanted" | "lock-released" | "lock-acquired"): NoteRecord =>
+      kind === "lock-wanted" ? { node, t, i: t, kind, data: { lock: "/lock" } } : kind === "lock-acquired" ? { node, t, i: t, kind, data: { lock: "/lock", token: t } } : { node, t, i: t, kind, data: { lock: "/lock", token: t } };
     const moving = [note("c1", 100, "lock-wanted"), note("c1", 200, "lock-acquired"), note("c2", 300, "lock-wanted"), note("c1", 1_200, "lock-released"), note("c2", 1_300, "lock-acquired")];
     expect(checkRecipeProgress(moving, options)[0]).toMatchObject({ name: "lock-progress", holds: true });
     // c2 waits behind an orphan of its own: nobody holds the lock, and it never moves again.
     const stuck = [note("c1", 100, "lock-wanted"), note("c1", 200, "lock-acquired"), note("c2", 300, "lock-wanted"), note("c1", 1_200, "lock-released")];
     expect(checkRecipeProgress(stuck, options)[0]?.violations[0]).toMatch(/nobody held the lock from 1200 µs to 10000 µs while c2 wanted it/);
+    // A waiter that crashed waits no more: nobody is owed the lock.
+    expect(checkRecipeProgress(stuck, { ...options, absences: [{ node: "c2", fromUs: 1_250, toUs: 10_000 }] })[0]).toMatchObject({ holds: true });
   });
 
   test("barrier-progress: a barrier everyone entered opens for everyone", () => {
-    const note = (node: string, t: number, kind: string): NoteRecord => ({ node, t, kind, data: { barrier: "/b", count: 2 } });
+    const note = (node: string, t: number, kind: "barrier-enter" | "barrier-passed"): NoteRecord => ({ node, t, i: t, kind, data: { barrier: "/b", name: node, count: 2 } });
     const shut = [note("c1", 100, "barrier-enter"), note("c2", 200, "barrier-enter"), note("c1", 300, "barrier-passed")];
     expect(checkRecipeProgress(shut, options)[0]?.violations[0]).toMatch(/c2 had not passed/);
   });
@@ -311,10 +318,10 @@ describe("recipe invariants", () => {
 
   test("election and barrier notes are judged", () => {
     const notes: NoteRecord[] = [
-      { node: "c1", t: 1, kind: "elected", data: { election: "/e", term: 5 } },
-      { node: "c2", t: 2, kind: "elected", data: { election: "/e", term: 5 } },
-      { node: "c1", t: 3, kind: "barrier-enter", data: { barrier: "/b", count: 2 } },
-      { node: "c1", t: 4, kind: "barrier-passed", data: { barrier: "/b", count: 2 } },
+      { node: "c1", t: 1, i: 1, kind: "elected", data: { election: "/e", term: 5 } },
+      { node: "c2", t: 2, i: 2, kind: "elected", data: { election: "/e", term: 5 } },
+      { node: "c1", t: 3, i: 3, kind: "barrier-enter", data: { barrier: "/b", name: "p0", count: 2 } },
+      { node: "c1", t: 4, i: 4, kind: "barrier-passed", data: { barrier: "/b", name: "p0", count: 2 } },
     ];
     const results = Object.fromEntries(checkRecipes(notes).map((r) => [r.name, r]));
     expect(results["one-leader-per-term"]?.violations[0]).toMatch(/both c1 and c2 were elected/);

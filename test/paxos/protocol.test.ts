@@ -6,12 +6,14 @@ import {
   paxosConfigSchema,
   runPaxosCluster,
   serverIds,
+  type AcceptedEntry,
   type Ballot,
+  type LogCmd,
   type LogServerMsg,
 } from "../../src/paxos/index.ts";
 import { Acceptor } from "../../src/paxos/acceptor.ts";
 import { Learner } from "../../src/paxos/learner.ts";
-import { MemorySink, parseTrace, Simulation, type Storage, type TraceEvent } from "../../src/sim/index.ts";
+import { MemorySink, parseTrace, Simulation, unreachable, type Context, type Node, type NodeId, type Storage, type TraceEvent } from "../../src/sim/index.ts";
 
 /** Storage without a simulation, for the roles' own rules (sync is a no-op here). */
 function memoryStorage(): Storage & { map: Map<string, unknown> } {
@@ -210,5 +212,59 @@ describe("replicas in a cluster", () => {
     expect(first.chosenCount).toBe(1);
     expect(Object.values(first.appliedEnd)).toEqual([1, 1, 1]);
     expect(decide(7).summary.digest).toBe(first.summary.digest);
+  });
+});
+
+/** An acceptor played from a script: it promises every prepare, reporting `accepted`, and accepts every accept. It sets no timers. */
+class ScriptedAcceptor implements Node<LogServerMsg, never> {
+  constructor(private readonly accepted: readonly AcceptedEntry<LogCmd>[]) {}
+  start(): void {}
+  receive(ctx: Context<LogServerMsg, never>, from: NodeId, msg: LogServerMsg): void {
+    switch (msg.type) {
+      case "prepare":
+        return ctx.send(from, { type: "promise", ballot: msg.ballot, fromSlot: msg.fromSlot, accepted: this.accepted, snapshotSlot: 0 });
+      case "accept":
+        return ctx.send(from, { type: "accepted", ballot: msg.ballot, slot: msg.slot });
+      default:
+        return; // the script answers nothing else (heartbeats, fetches...)
+    }
+  }
+  timer(_ctx: Context<LogServerMsg, never>, tag: never): void {
+    unreachable(tag, "scripted acceptor timer");
+  }
+}
+
+describe("a new leader's recovery", () => {
+  test("re-proposes more open slots than its pipeline window a window at a time, in slot order, then its barrier no-op (seed 4)", () => {
+    const window = 4;
+    // Ten slots accepted at an earlier ballot and never chosen: the new leader must re-propose them all.
+    const recovered = Array.from({ length: 10 }, (_, slot) => ({ slot, ballot: b(0, "s2"), value: value(`old-${slot}`) }));
+    const peers = serverIds(3);
+    const paxos = paxosConfigSchema.parse({ pipelineWindow: window });
+    const sim = new Simulation<LogServerMsg>({
+      config: { seed: 4, nodes: peers, network: { latency: { kind: "constant", us: 1_000 } } },
+      createNode: (id) => (id === "s1" ? new LogServer({ paxos, peers, proposeEveryUs: 0, proposals: [] }) : new ScriptedAcceptor(recovered)),
+      trace: { level: "observe" },
+    });
+    // Slots the leader has sent accepts for and not yet applied: what it has in phase 2 (every slot is chosen in order here).
+    const open = new Set<number>();
+    let openMax = 0;
+    const applied: string[] = [];
+    sim.subscribe((e) => {
+      if (e.type === "send" && e.from === "s1" && e.to === "s2" && (e.msg as LogServerMsg).type === "accept") {
+        open.add((e.msg as { slot: number }).slot);
+        openMax = Math.max(openMax, open.size);
+      }
+      if (e.type === "note" && e.node === "s1" && e.kind === "apply") {
+        const { slot, vid } = e.data as { slot: number; vid: string };
+        open.delete(slot);
+        applied.push(vid);
+      }
+    });
+    sim.run({ untilUs: 1_000_000 });
+    expect((sim.nodeObject("s1") as LogServer).paxos.role).toBe("leader");
+    expect(openMax).toBe(window);
+    expect(applied.slice(0, 10)).toEqual(recovered.map((r) => r.value.id));
+    expect(applied[10]).toMatch(/^noop\./);
   });
 });

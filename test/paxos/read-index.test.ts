@@ -1,25 +1,65 @@
 import { describe, expect, test } from "vitest";
-import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg } from "../../src/paxos/index.ts";
-import { Simulation, type Context } from "../../src/sim/index.ts";
+import {
+  LogServer,
+  paxosConfigSchema,
+  Replica,
+  serverIds,
+  type LogServerMsg,
+  type LogServerOptions,
+  type LogServerTimer,
+  type PaxosMsg,
+  type ReplicaContext,
+} from "../../src/paxos/index.ts";
+import { Rng, Simulation, unreachable, type Context, type Node, type NodeId, type SyncId } from "../../src/sim/index.ts";
 
-type ReadTag = { owner: "test"; kind: "read" };
+type ReadTag = { readonly owner: "test"; readonly kind: "read" };
+type ReaderTimer = LogServerTimer | ReadTag;
 
 /** A log server that asks for a read barrier at 1 s and records what it got, with the leader's applied end at that moment. */
-class Reader extends LogServer {
+class Reader implements Node<LogServerMsg, ReaderTimer> {
   result: { slot: number | null; leaderAppliedAtCall: number; appliedAtReply: number } | "pending" = "pending";
   peekLeaderApplied: () => number = () => 0;
+  private readonly server: LogServer;
 
-  override start(ctx: Context<LogServerMsg>): void {
-    super.start(ctx);
-    ctx.setTimer(1_000_000, { owner: "test", kind: "read" } satisfies ReadTag);
+  constructor(options: LogServerOptions) {
+    this.server = new LogServer(options);
   }
 
-  override timer(ctx: Context<LogServerMsg>, tag: unknown): void {
-    if ((tag as ReadTag).owner !== "test") return super.timer(ctx, tag);
-    const leaderAppliedAtCall = this.peekLeaderApplied();
-    this.paxos.readIndex(ctx, (slot) => {
-      this.result = { slot, leaderAppliedAtCall, appliedAtReply: this.paxos.appliedEnd };
-    });
+  get paxos(): LogServer["paxos"] {
+    return this.server.paxos;
+  }
+
+  start(ctx: Context<LogServerMsg, ReaderTimer>): void {
+    this.server.start(ctx);
+    ctx.setTimer(1_000_000, { owner: "test", kind: "read" });
+  }
+
+  receive(ctx: Context<LogServerMsg, ReaderTimer>, from: string, msg: LogServerMsg): void {
+    this.server.receive(ctx, from, msg);
+  }
+
+  timer(ctx: Context<LogServerMsg, ReaderTimer>, tag: ReaderTimer): void {
+    switch (tag.owner) {
+      case "paxos":
+      case "server":
+        return this.server.timer(ctx, tag);
+      case "test": {
+        const leaderAppliedAtCall = this.peekLeaderApplied();
+        return this.paxos.readIndex(ctx, (slot) => {
+          this.result = { slot, leaderAppliedAtCall, appliedAtReply: this.paxos.appliedEnd };
+        });
+      }
+      default:
+        return unreachable(tag, "reader timer");
+    }
+  }
+
+  synced(ctx: Context<LogServerMsg, ReaderTimer>, sync: SyncId): void {
+    this.server.synced(ctx, sync);
+  }
+
+  invariants(): void {
+    this.server.invariants();
   }
 }
 
@@ -54,6 +94,55 @@ describe("the read barrier", () => {
       expect(r.slot as number).toBeGreaterThanOrEqual(r.leaderAppliedAtCall);
       expect(r.appliedAtReply).toBeGreaterThanOrEqual(r.slot as number);
     }
+  });
+
+  test("a read waiting at a follower is answered when a snapshot carries the applied end past its slot, with no slot applied after it", () => {
+    // One replica driven by hand, its peers played by the test.
+    const sent: { to: NodeId; msg: PaxosMsg<string> }[] = [];
+    const disk = new Map<string, unknown>();
+    const ctx: ReplicaContext<string> = {
+      self: "s3",
+      nodes: ["s1", "s2", "s3"],
+      incarnation: 1,
+      send: (to, msg) => void sent.push({ to, msg }),
+      setTimer: () => 0,
+      cancelTimer: () => {},
+      now: () => 0,
+      rng: new Rng(1),
+      storage: {
+        read: (k) => disk.get(k),
+        write: (k, v) => void disk.set(k, v),
+        delete: (k) => void disk.delete(k),
+        keys: () => [...disk.keys()].sort(),
+        sync: () => 1,
+        unsyncedCount: 0,
+      },
+      tracing: false,
+      trace: () => {},
+      sentToSelf: () => 0,
+      deliveredToSelf: () => {},
+    };
+    let state: unknown = null;
+    const replica = new Replica<string>(paxosConfigSchema.parse({}), ["s1", "s2", "s3"], {
+      apply: () => {},
+      snapshot: () => state,
+      restore: (_slot, restored) => void (state = restored),
+    });
+    replica.start(ctx);
+    const ballot = { round: 1, node: "s1" };
+    replica.receive(ctx, "s1", { type: "heartbeat", ballot, commit: 0, probe: 0 });
+    const answers: (number | null)[] = [];
+    replica.readIndex(ctx, (slot) => answers.push(slot));
+    const ask = sent.find((s) => s.msg.type === "read-index");
+    expect(ask?.to).toBe("s1");
+    const request = (ask?.msg as { request: number }).request;
+    replica.receive(ctx, "s1", { type: "read-index-reply", request, slot: 5 });
+    expect(answers).toEqual([]);
+    replica.receive(ctx, "s1", { type: "snapshot", slot: 7, chunkIndex: 0, chunkCount: 1, data: JSON.stringify({ count: 7 }) });
+    expect(replica.appliedEnd).toBe(7);
+    expect(state).toEqual({ count: 7 });
+    expect(answers).toEqual([5]);
+    replica.invariants();
   });
 
   test("an isolated replica gets no barrier: null, not a stale slot (seed 2)", () => {

@@ -32,4 +32,16 @@ describe("what the teaching scenarios show", () => {
     expect([holds(plain, "lock-exclusive"), holds(plain, "fencing")]).toEqual([false, false]);
     expect([holds(fenced, "lock-exclusive"), holds(fenced, "fencing")]).toEqual([false, true]);
   });
+
+  test("a network fault's latency applies from its time on (it was ignored)", async () => {
+    const base = parseScenario(
+      ["name: slow", "description: x", "duration: 2s", "servers: { count: 3 }", "clients:", "  - count: 1", "    workload: { kind: register, ops: 60, every: 10ms }", "checks: [paxos-safety]"].join("\n"),
+      "slow.yaml",
+    );
+    const slowed = { ...base, faults: parseScenario(["name: slow", "description: x", "duration: 2s", "faults:", "  - { at: 500ms, network: { latency: { kind: constant, value: 40ms } } }"].join("\n"), "f.yaml").faults };
+    const [fast, slow] = [await runScenario(base), await runScenario(slowed)];
+    expect(fast.latencyUs?.p90 ?? 0).toBeLessThan(20_000);
+    // Every request after 0.5 s crosses at least two 40 ms hops.
+    expect(slow.latencyUs?.p90 ?? 0).toBeGreaterThanOrEqual(80_000);
+  });
 });

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { runGossipDemo } from "../../src/examples/index.ts";
 import {
+  assert,
+  AssertionError,
   EventHeap,
   InputError,
   latencySampler,
@@ -19,32 +21,35 @@ import {
 } from "../../src/sim/index.ts";
 
 type Msg = { type: "m"; n: number; body?: { x: number } };
+/** The probe's timer tags: whatever a test sets, numbers or words. */
+type Tag = number | string;
+type ProbeContext = Context<Msg, Tag>;
 
 /** A scriptable node: records what it sees; the test drives it through `act`. */
-class Probe implements Node<Msg> {
+class Probe implements Node<Msg, Tag> {
   readonly got: { from: string; n: number; atUs: number }[] = [];
-  readonly fired: { tag: unknown; atUs: number }[] = [];
+  readonly fired: { tag: Tag; atUs: number }[] = [];
   readonly syncs: number[] = [];
   volatile = 0;
-  ctx!: Context<Msg>;
-  constructor(private readonly onStart: (node: Probe, ctx: Context<Msg>) => void = () => {}) {}
-  start(ctx: Context<Msg>): void {
+  ctx!: ProbeContext;
+  constructor(private readonly onStart: (node: Probe, ctx: ProbeContext) => void = () => {}) {}
+  start(ctx: ProbeContext): void {
     this.ctx = ctx;
     this.onStart(this, ctx);
   }
-  receive(ctx: Context<Msg>, from: string, msg: Msg): void {
+  receive(ctx: ProbeContext, from: string, msg: Msg): void {
     this.got.push({ from, n: msg.n, atUs: ctx.now() });
     this.volatile++;
   }
-  timer(ctx: Context<Msg>, tag: unknown): void {
+  timer(ctx: ProbeContext, tag: Tag): void {
     this.fired.push({ tag, atUs: ctx.now() });
   }
-  synced(_ctx: Context<Msg>, sync: number): void {
+  synced(_ctx: ProbeContext, sync: number): void {
     this.syncs.push(sync);
   }
 }
 
-function sim(config: Partial<EngineConfigInput> & { seed?: number }, onStart?: (node: Probe, ctx: Context<Msg>) => void, level: "off" | "full" = "full") {
+function sim(config: Partial<EngineConfigInput> & { seed?: number }, onStart?: (node: Probe, ctx: ProbeContext) => void, level: "off" | "full" = "full") {
   const sink = new MemorySink();
   const s = new Simulation<Msg>({
     config: { seed: config.seed ?? 1, nodes: ["a", "b", "c"], network: { latency: { kind: "constant", us: 1000 } }, ...config },
@@ -262,7 +267,7 @@ describe("node faults", () => {
 
   test("a node that mutates a received message fails loudly, naming the node and the seed (seed 13)", () => {
     class Mutator extends Probe {
-      override receive(_ctx: Context<Msg>, _from: string, msg: Msg): void {
+      override receive(_ctx: ProbeContext, _from: string, msg: Msg): void {
         (msg as { n: number }).n = 99;
       }
     }
@@ -295,6 +300,97 @@ describe("node faults", () => {
     expect(events().filter((e) => e.type === "fault" && e.by === "nemesis").length).toBeGreaterThan(20);
     expect(["a", "b", "c", "d", "e"].every((id) => s.status(id) === "running")).toBe(true);
     expect(["a", "b", "c", "d", "e"].every((x) => ["a", "b", "c", "d", "e"].every((y) => !s.isLinkCut(x, y)))).toBe(true);
+  });
+});
+
+describe("node invariants", () => {
+  /** A probe that counts its invariant checks, and breaks its invariant once it has seen `breakAt` messages. */
+  class Checked extends Probe {
+    checks: string[] = [];
+    breakAt = Number.POSITIVE_INFINITY;
+    private last = "start";
+    override start(ctx: ProbeContext): void {
+      super.start(ctx);
+      this.last = "start";
+    }
+    override receive(ctx: ProbeContext, from: string, msg: Msg): void {
+      super.receive(ctx, from, msg);
+      this.last = "receive";
+    }
+    override timer(ctx: ProbeContext, tag: Tag): void {
+      super.timer(ctx, tag);
+      this.last = "timer";
+    }
+    override synced(ctx: ProbeContext, sync: number): void {
+      super.synced(ctx, sync);
+      this.last = "synced";
+    }
+    invariants(): void {
+      this.checks.push(this.last);
+      assert(this.got.length < this.breakAt, "too many messages", { got: this.got.length });
+    }
+  }
+
+  function checked(checkInvariants: boolean | undefined) {
+    const s = new Simulation<Msg>({
+      config: { seed: 21, nodes: ["a", "b"], network: { latency: { kind: "constant", us: 1_000 } }, disk: { syncLatencyUs: 10 }, ...(checkInvariants === undefined ? {} : { checkInvariants }) },
+      createNode: () =>
+        new Checked((p, ctx) => {
+          if (ctx.self !== "a") return;
+          ctx.send("b", { type: "m", n: 1 });
+          ctx.setTimer(5_000, "t");
+          ctx.storage.write("k", 1);
+          ctx.storage.sync();
+        }),
+    });
+    return { s, node: (id: string) => s.nodeObject(id) as Checked };
+  }
+
+  test("with checkInvariants (the default), a node's invariants run after its start, each message, timer and sync report", () => {
+    const { s, node } = checked(undefined);
+    s.run({ untilUs: 10_000 });
+    expect(node("a").checks).toEqual(["start", "synced", "timer"]);
+    expect(node("b").checks).toEqual(["start", "receive"]);
+    s.inject({ type: "restart", node: "b" });
+    expect(node("b").checks).toEqual(["start"]);
+  });
+
+  test("with checkInvariants off they never run", () => {
+    const { s, node } = checked(false);
+    s.run({ untilUs: 10_000 });
+    expect(node("a").checks).toEqual([]);
+    expect(node("b").checks).toEqual([]);
+  });
+
+  test("a broken invariant stops the run as a bug, naming the seed, the time and the node (seed 21)", () => {
+    const { s, node } = checked(true);
+    s.run({ untilUs: 0 });
+    node("b").breakAt = 1;
+    let failure: unknown;
+    try {
+      s.run({ untilUs: 10_000 });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(SimulationFailure);
+    const f = failure as SimulationFailure;
+    expect([f.seed, f.nowUs, f.node]).toEqual([21, 1_000, "b"]);
+    expect(f.cause).toBeInstanceOf(AssertionError);
+    expect(f.message).toMatch(/seed 21, at 1000 µs on node b: AssertionError: too many messages/);
+  });
+
+  test("a start caused by a restart fault is checked too, and its failure names the node (seed 22)", () => {
+    class Broken extends Checked {
+      override invariants(): void {
+        assert(false, "broken at start");
+      }
+    }
+    let created = 0;
+    const s = new Simulation<Msg>({
+      config: { seed: 22, nodes: ["a"], faults: [{ atUs: 500, fault: { type: "restart", node: "a" } }] },
+      createNode: () => (++created === 1 ? new Checked() : new Broken()),
+    });
+    expect(() => s.run()).toThrow(/seed 22, at 500 µs on node a: AssertionError: broken at start/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { Simulation, type Context, type Node } from "../../src/sim/index.ts";
+import { Simulation, unreachable, type Context, type Node } from "../../src/sim/index.ts";
 
 type Msg = { type: "ping"; n: number } | { type: "pong"; n: number };
 
@@ -8,13 +8,13 @@ type Msg = { type: "ping"; n: number } | { type: "pong"; n: number };
  * settled by its receive handler. runAsync lets each continuation run at the
  * virtual time its reply arrived, before the next event.
  */
-class AsyncPinger implements Node<Msg> {
+class AsyncPinger implements Node<Msg, never> {
   readonly log: string[] = [];
   private waiting: ((n: number) => void) | null = null;
   private hops = 0;
-  private ctx!: Context<Msg>;
+  private ctx!: Context<Msg, never>;
 
-  start(ctx: Context<Msg>): void {
+  start(ctx: Context<Msg, never>): void {
     this.ctx = ctx;
     if (ctx.self !== "a") return;
     void this.main();
@@ -36,15 +36,25 @@ class AsyncPinger implements Node<Msg> {
     });
   }
 
-  receive(ctx: Context<Msg>, from: string, msg: Msg): void {
-    if (msg.type === "ping") return ctx.send(from, { type: "pong", n: msg.n });
-    const wake = this.waiting;
-    this.waiting = null;
-    this.hops = 8;
-    wake?.(msg.n);
+  receive(ctx: Context<Msg, never>, from: string, msg: Msg): void {
+    switch (msg.type) {
+      case "ping":
+        return ctx.send(from, { type: "pong", n: msg.n });
+      case "pong": {
+        const wake = this.waiting;
+        this.waiting = null;
+        this.hops = 8;
+        return wake?.(msg.n);
+      }
+      default:
+        return unreachable(msg, "pinger message");
+    }
   }
 
-  timer(): void {}
+  /** It sets no timers. */
+  timer(_ctx: Context<Msg, never>, tag: never): void {
+    unreachable(tag, "pinger timer");
+  }
 
   isSettled(): boolean {
     if (this.hops === 0) return true;

@@ -13,7 +13,7 @@ describe("eventLine", () => {
       const to = rng.pick(ids);
       const events: TraceEvent[] = [
         { ...base, type: "deliver", id: 1 + rng.below(1e6), from, to },
-        { ...base, type: "send", id: 1 + rng.below(1e6), from, to, msg: rng.pick(values) },
+        { ...base, type: "send", id: 1 + rng.below(1e6), from, to, msg: rng.pick(values), cause: rng.below(1e6) - 1 },
         { ...base, type: "drop", id: 1 + rng.below(1e6), from, to, reason: rng.pick(reasons) },
         { ...base, type: "timer", node: from, timer: 1 + rng.below(1e6), tag: rng.pick(values) },
         { ...base, type: "note", node: from, kind: "k", data: rng.pick(values) },

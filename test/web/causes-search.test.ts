@@ -6,7 +6,7 @@ import { EV, TraceModelBuilder } from "../../web/src/model/trace-model.ts";
 import type { TraceEvent, TraceHeader } from "../../src/sim/index.ts";
 import { modelOf, traceOf } from "./fixtures.ts";
 
-const HEADER = '{"type":"header","format":"zksim-trace","version":1,"seed":1,"level":"full","config":{"nodes":["a","b"]}}';
+const HEADER = '{"type":"header","format":"zksim-trace","version":2,"seed":1,"level":"full","config":{"nodes":["a","b"]}}';
 
 describe("causes", () => {
   test("a send's cause is the start of its handler: a delivery or timer on the same node at the same instant", async () => {

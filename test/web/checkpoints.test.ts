@@ -67,17 +67,23 @@ describe("a run that stops at an event and goes on", async () => {
   });
 
   test("the state after an event is the same from a fresh run and from a run parked earlier and moved on", async () => {
-    const fresh = new PausableRun(scenario, scenario.seed, 14_200);
-    const moved = new PausableRun(scenario, scenario.seed, 9_000);
-    await Promise.all([fresh.advanceTo(14_200), moved.advanceTo(9_000)]);
+    // Just after the leader's crash at 2 s, and a stretch before it.
+    const { lines } = await traceOf("default");
+    const crash = lines.map((line) => JSON.parse(line) as { type: string; i?: number; fault?: { type: string } }).find((e) => e.type === "fault" && e.fault?.type === "crash");
+    const after = (crash?.i ?? 0) + 50;
+    const before = after - 5_000;
+    expect(before).toBeGreaterThan(0);
+    const fresh = new PausableRun(scenario, scenario.seed, after);
+    const moved = new PausableRun(scenario, scenario.seed, before);
+    await Promise.all([fresh.advanceTo(after), moved.advanceTo(before)]);
     const early = JSON.stringify(inspectNodes(moved.simulation));
-    await moved.advanceTo(14_200);
+    await moved.advanceTo(after);
     expect(moved.position).toEqual(fresh.position);
     const a = inspectNodes(fresh.simulation);
     const b = inspectNodes(moved.simulation);
     expect(b).toEqual(a);
     expect(JSON.stringify(b)).not.toBe(early);
-    // The leader crashed at 2 s (event 14150): the re-run shows it.
+    // The leader crashed at 2 s: the re-run shows it.
     const s5 = a.nodes.find((n) => n.id === "s5");
     expect(s5?.status).toBe("crashed");
     expect(a.nowUs).toBeGreaterThanOrEqual(2_000_000);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { EV, MSG_DELIVERED, MSG_DROPPED, OUTCOME, type TraceModel } from "../../web/src/model/trace-model.ts";
 import { modelOf, traceOf } from "./fixtures.ts";
 
-const HEADER = '{"type":"header","format":"zksim-trace","version":1,"seed":1,"level":"full","config":{"nodes":["s1","c1"]}}';
+const HEADER = '{"type":"header","format":"zksim-trace","version":2,"seed":1,"level":"full","config":{"nodes":["s1","c1"]}}';
 
 function typeOf(model: TraceModel, m: number): string {
   return model.messageTypes[model.messages.type[m] as number] as string;
@@ -39,8 +39,41 @@ describe("the trace model", () => {
     }
   });
 
-  test("client operations pair each request with the reply delivered to its client", async () => {
+  test("client operations are the clients' zk-invoke and zk-complete notes, each outcome as the client saw it", async () => {
     const { lines } = await traceOf("default");
+    const model = modelOf(lines);
+    expect(model.spanSource).toBe("invoke-complete");
+    // Counted straight from the lines: one operation per zk-invoke, its outcome from the zk-complete of the same client and xid.
+    const open = new Map<string, number>();
+    const outcomes: string[] = [];
+    for (const line of lines.slice(1, -1)) {
+      const e = JSON.parse(line) as { type: string; i: number; node?: string; kind?: string; data?: { xid: number; outcome?: string } };
+      if (e.type !== "note" || (e.kind !== "zk-invoke" && e.kind !== "zk-complete") || e.data === undefined) continue;
+      const key = `${e.node}:${e.data.xid}`;
+      if (e.kind === "zk-invoke") {
+        open.set(key, outcomes.length);
+        outcomes.push("pending");
+      } else {
+        const at = open.get(key);
+        expect(at, `a completion at event ${e.i} with no invocation`).toBeDefined();
+        outcomes[at as number] = e.data.outcome as string;
+        open.delete(key);
+      }
+    }
+    expect(model.spans.count).toBe(outcomes.length);
+    expect(outcomes.length).toBeGreaterThan(500);
+    const word = { [OUTCOME.ok]: "ok", [OUTCOME.failed]: "fail", [OUTCOME.unknown]: "unknown", [OUTCOME.pending]: "pending" } as Record<number, string>;
+    const spans = [...Array(model.spans.count).keys()].sort((a, b) => (model.spans.startEv[a] as number) - (model.spans.startEv[b] as number));
+    // A client that crashed leaves its open operations unknown in the diagram (nothing will answer them).
+    const seen = spans.map((s) => word[model.spans.outcome[s] as number]);
+    const expected = outcomes.map((o, k) => (o === "pending" && seen[k] === "unknown" ? "unknown" : o));
+    expect(seen).toEqual(expected);
+  });
+
+  test("without invoke notes (an older or foreign trace), each request is paired with the reply delivered to its client", async () => {
+    const { lines: all } = await traceOf("default");
+    // The notes renamed, so that the events keep their numbers.
+    const lines = all.map((line) => line.replace('"kind":"zk-invoke"', '"kind":"x-invoke"').replace('"kind":"zk-complete"', '"kind":"x-complete"'));
     const model = modelOf(lines);
     const { spans, events, messages } = model;
     // Counted straight from the lines: the first reply delivered for each (client, xid), ok or not.
@@ -115,7 +148,7 @@ describe("the trace model", () => {
       HEADER,
       '{"i":0,"t":0,"type":"start","node":"c1","incarnation":1}',
       '{"i":1,"t":5,"type":"invoke","node":"c1","op":{"id":7,"f":"write"}}',
-      '{"i":2,"t":6,"type":"send","id":1,"from":"c1","to":"s1","msg":{"type":"zk-request","connection":1,"seq":1,"xid":1,"op":{"op":"setData","path":"/a"},"prevWriteXid":-1}}',
+      '{"i":2,"t":6,"type":"send","id":1,"from":"c1","to":"s1","msg":{"type":"zk-request","connection":1,"seq":1,"xid":1,"op":{"op":"setData","path":"/a"},"prevWriteXid":-1},"cause":-1}',
       '{"i":3,"t":9,"type":"complete","node":"c1","op":{"id":7},"outcome":"fail"}',
       '{"i":4,"t":10,"type":"invoke","node":"c1","op":{"id":8},"f":"read"}',
     ];

@@ -11,7 +11,7 @@ function readInPieces(text: string, size: number, options?: TraceReaderOptions):
   return { events, result: reader.end() };
 }
 
-const HEADER = '{"type":"header","format":"zksim-trace","version":1,"seed":1,"level":"full","config":{}}';
+const HEADER = '{"type":"header","format":"zksim-trace","version":2,"seed":1,"level":"full","config":{}}';
 const deliver = (i: number, t: number) => `{"i":${i},"t":${t},"type":"deliver","id":${i + 1},"from":"a","to":"b"}`;
 
 describe("the incremental trace reader", () => {

@@ -20,7 +20,12 @@ interface TraceFacts {
   readonly events: number;
   readonly messages: number;
   readonly shownMessages: number;
+  /** Client operations: the clients' zk-invoke notes. */
   readonly requests: number;
+  /** The first request that names a path, to search for by its message id. */
+  readonly firstRequest: { readonly id: number; readonly path: string };
+  /** The first leader after the first crash: its role note's event, node and ballot. */
+  readonly leaderAfterCrash: { readonly i: number; readonly node: string; readonly ballot: string };
   readonly digest: string;
 }
 
@@ -32,17 +37,39 @@ function factsOf(path: string): TraceFacts {
   const types = new Map<number, string>();
   let messages = 0;
   let shownMessages = 0;
-  const requests = new Set<string>();
+  let requests = 0;
+  let firstRequest: { id: number; path: string } | undefined;
+  let crashed = false;
+  let leaderAfterCrash: { i: number; node: string; ballot: string } | undefined;
   for (const line of lines.slice(1, -1)) {
-    const e = JSON.parse(line) as { type: string; id?: number; of?: number; from?: string; msg?: { type: string; xid?: number } };
+    const e = JSON.parse(line) as {
+      type: string;
+      i: number;
+      node?: string;
+      kind?: string;
+      fault?: { type: string };
+      data?: { role?: string; ballot?: { round: number; node: string } };
+      id?: number;
+      of?: number;
+      from?: string;
+      msg?: { type: string; xid?: number; op?: { path?: string } };
+    };
+    if (e.type === "fault" && e.fault?.type === "crash") crashed = true;
+    if (crashed && leaderAfterCrash === undefined && e.type === "note" && e.kind === "role" && e.data?.role === "leader" && e.data.ballot !== undefined) {
+      leaderAfterCrash = { i: e.i, node: e.node ?? "?", ballot: `${e.data.ballot.round}.${e.data.ballot.node}` };
+    }
+    if (e.type === "note" && e.kind === "zk-invoke") requests++;
     if (e.type !== "send" && e.type !== "duplicate") continue;
     messages++;
     const type = e.type === "send" ? (e.msg?.type ?? "?") : (types.get(e.of ?? -1) ?? "?");
     types.set(e.id ?? -1, type);
     if (!HEARTBEATS.has(type)) shownMessages++;
-    if (type === "zk-request" || type === "zk-close") requests.add(`${e.from}:${e.msg?.xid}`);
+    const path = e.msg?.op?.path;
+    if (firstRequest === undefined && type === "zk-request" && path !== undefined) firstRequest = { id: e.id ?? -1, path };
   }
-  return { nodes: header.config.nodes, events: lines.length - 2, messages, shownMessages, requests: requests.size, digest: summary.digest };
+  if (firstRequest === undefined) throw new Error(`${path}: no request with a path`);
+  if (leaderAfterCrash === undefined) throw new Error(`${path}: no leader after a crash`);
+  return { nodes: header.config.nodes, events: lines.length - 2, messages, shownMessages, requests, firstRequest, leaderAfterCrash, digest: summary.digest };
 }
 
 describeInBrowser("the viewer in Chromium", () => {
@@ -107,8 +134,22 @@ describeInBrowser("the viewer in Chromium", () => {
     const crash = await diagramNumber(page, "cursor");
     expect(crash).toBeGreaterThan(0);
     await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), crash, { timeout: 60_000 });
-    const crashed = await page.locator('.inspect-node[data-node="s5"] .badge').textContent();
+    const crashed = await page.locator('.inspect-node[data-node="s5"] .badge').first().textContent();
     expect(crashed).toBe("crashed");
+    // The first leader elected after the crash (as the trace file says): the inspector there shows it leading, with its ballot.
+    await page.evaluate((ev) => window.zksimViewer?.setCursor(ev), facts.leaderAfterCrash.i);
+    await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), facts.leaderAfterCrash.i, { timeout: 60_000 });
+    const leaders = await page.evaluate(() => [...document.querySelectorAll('.inspect-node[data-role="leader"]')].map((e) => e.getAttribute("data-node")));
+    expect(leaders).toEqual([facts.leaderAfterCrash.node]);
+    expect(leaders).not.toContain("s5");
+    expect(await page.locator(`.inspect-node[data-node="${facts.leaderAfterCrash.node}"] .role-leader`).textContent()).toBe(`leader ${facts.leaderAfterCrash.ballot}`);
+    await screenshot(page, "new-leader");
+    await page.keyboard.press("Home");
+    await page.selectOption("#match-kind", { label: "fault" });
+    await page.locator("#diagram canvas").focus();
+    await page.keyboard.press("n");
+    expect(await diagramNumber(page, "cursor")).toBe(crash);
+    await page.waitForFunction((c) => document.getElementById("panel-inspector")?.dataset["target"] === String(c), crash, { timeout: 60_000 });
     const before = await page.locator("#panel-inspector").innerText();
     // Three events on: the cursor moves, and so does the inspector.
     for (let k = 0; k < 3; k++) await page.keyboard.press("ArrowRight");
@@ -164,12 +205,12 @@ describeInBrowser("the viewer in Chromium", () => {
     await page.fill("#search", "/lock");
     const hits = await diagramNumber(page, "search-hits");
     expect(hits).toBeGreaterThan(10);
-    await page.fill("#search", "#82");
+    await page.fill("#search", `#${facts.firstRequest.id}`);
     expect(await diagramNumber(page, "search-hits")).toBe(1);
     await page.click('#tabs button[data-tab="details"]');
     await page.waitForFunction(() => (document.querySelector("#panel-details .payload")?.textContent ?? "").includes("zk-request"));
     const payload = await page.locator("#panel-details .payload").innerText();
-    expect(payload).toContain('"path": "/q"');
+    expect(payload).toContain(`"path": "${facts.firstRequest.path}"`);
     await page.click("#panel-details .trace-back");
     expect(await diagramNumber(page, "chain-events")).toBeGreaterThan(1);
     await screenshot(page, "details");

@@ -1,6 +1,8 @@
 /**
  * Compares two normalized traces of the same sequence and reports the first
- * difference in words: which step, which op, and both sides.
+ * difference in words: which step, which op, and both sides. Per step: the
+ * watch events that arrived (count, order, type and path, per session), the
+ * reply, the zxid in its header, and the zxids of the barrier syncs.
  */
 import { describeStep } from "./sequence.ts";
 import type { Trace, TraceStep } from "./trace.ts";
@@ -15,6 +17,12 @@ export interface TraceDifference {
 export function compareTraces(reference: Trace, candidate: Trace, labels: readonly [string, string] = ["reference", "candidate"]): TraceDifference | null {
   const [refLabel, candLabel] = labels;
   const side = (what: string, ref: unknown, cand: unknown): string => `${what}\n  ${refLabel}: ${canonicalJson(ref)}\n  ${candLabel}: ${canonicalJson(cand)}`;
+  if (canonicalJson(reference.setupZxids) !== canonicalJson(candidate.setupZxids)) {
+    return {
+      stepIndex: null,
+      message: side(`${reference.name}: before the first step, the reply zxids differ (each session's first sync, the observer's, the root's create, the syncs after it)`, reference.setupZxids, candidate.setupZxids),
+    };
+  }
   const stepCount = Math.max(reference.steps.length, candidate.steps.length);
   for (let i = 0; i < stepCount; i++) {
     const ref = reference.steps[i];
@@ -31,6 +39,12 @@ export function compareTraces(reference: Trace, candidate: Trace, labels: readon
     }
     if (canonicalJson(ref.reply) !== canonicalJson(cand.reply)) {
       return { stepIndex: i, message: side(`${where}: the replies differ`, ref.reply, cand.reply) };
+    }
+    if (ref.zxid !== cand.zxid) {
+      return { stepIndex: i, message: side(`${where}: the zxid in the reply header differs (counted from the zxid before session 0's creation)`, ref.zxid, cand.zxid) };
+    }
+    if (canonicalJson(ref.barriers) !== canonicalJson(cand.barriers)) {
+      return { stepIndex: i, message: side(`${where}: the zxids in the reply headers of the other sessions' sync barriers differ`, ref.barriers, cand.barriers) };
     }
   }
   const nodeCount = Math.max(reference.tree.length, candidate.tree.length);

@@ -8,7 +8,7 @@
  */
 import type { Acl, Stat } from "../../../src/zk/types.ts";
 
-/** Request opcodes (ZooDefs.OpCode) the executor sends. */
+/** Request opcodes (ZooDefs.OpCode) the executor sends, and closeSession, which the library sends. */
 export const OP_CODES = {
   error: -1,
   create: 1,
@@ -30,6 +30,7 @@ export const OP_CODES = {
   getEphemerals: 103,
   getAllChildrenNumber: 104,
   addWatch: 106,
+  closeSession: -11,
 } as const;
 
 /** Reserved xids in reply headers. */

@@ -6,7 +6,9 @@
  * here (jute.ts) and queued through the library's connection manager, and
  * every reply frame is read here before the library sees it: replies to our
  * requests and watch notifications are decoded by this file; the handshake,
- * ping, auth and close replies go on to the library unchanged.
+ * ping, auth and close replies go on to the library unchanged (the close
+ * reply's header zxid is noted on the way). Every notification that arrives
+ * is recorded, whatever the library's own watcher tables would make of it.
  */
 import zookeeper from "node-zookeeper-client";
 import type { EventEmitter } from "node:events";
@@ -22,7 +24,7 @@ import {
   type ZkReply,
   type ZkResult,
 } from "../../../src/zk/types.ts";
-import type { ObservedEvent, ZkExecutor } from "./executor.ts";
+import type { Executed, ObservedEvent, ZkExecutor } from "./executor.ts";
 import { JuteReader, JuteWriter, OP_CODES, REPLY_HEADER_BYTES, XIDS } from "./jute.ts";
 
 /** How long one request, a connect or a close may take before the harness gives up. */
@@ -37,6 +39,8 @@ const LIB_STATES = { CONNECTING: 1, CLOSED: -2 } as const;
 interface RawReply {
   readonly err: number;
   readonly body: JuteReader;
+  /** The zxid in the reply header; null when the library failed the request itself (no reply). */
+  readonly zxid: number | null;
 }
 
 type LibCallback = (error: unknown, response?: unknown) => void;
@@ -67,16 +71,24 @@ class RawRequest {
 /** The library internals this file relies on (node-zookeeper-client 1.1.3, not in its type definitions). */
 interface LibConnectionManager extends EventEmitter {
   state: number;
-  pendingQueue: { request: { header: { xid: number } | null; conformance?: boolean }; callback: LibCallback }[];
+  pendingQueue: { request: { header: { xid: number; type: number } | null; conformance?: boolean }; callback: LibCallback }[];
   zxid: Buffer;
   onSocketData(buffer: Buffer): void;
   queue(request: object, callback?: LibCallback): void;
 }
 
+/** What the frame reader notes for a session besides the replies it decodes. */
+interface WireLog {
+  /** Every notification that arrived, in order. */
+  readonly events: ObservedEvent[];
+  /** The zxid in the header of the close reply (the library's own request), once it came. */
+  closeZxid: number | null;
+}
+
 interface SessionRecord {
   readonly client: zookeeper.Client;
   readonly manager: LibConnectionManager;
-  readonly events: ObservedEvent[];
+  readonly wire: WireLog;
   readonly idNumber: number;
   closed: boolean;
 }
@@ -90,8 +102,8 @@ export class RealZkExecutor implements ZkExecutor {
   async openSession(): Promise<number> {
     const client = zookeeper.createClient(this.connectString, { sessionTimeout: SESSION_TIMEOUT_MS, retries: 0 });
     const manager = (client as unknown as { connectionManager: LibConnectionManager }).connectionManager;
-    const events: ObservedEvent[] = [];
-    interceptFrames(manager, events);
+    const wire: WireLog = { events: [], closeZxid: null };
+    interceptFrames(manager, wire);
     await withTimeout(
       new Promise<void>((resolve) => {
         client.once("connected", () => resolve());
@@ -101,31 +113,35 @@ export class RealZkExecutor implements ZkExecutor {
       () => client.close(),
     );
     const idNumber = sessionIdNumber(client.getSessionId().readBigInt64BE(0));
-    this.sessions.push({ client, manager, events, idNumber, closed: false });
+    this.sessions.push({ client, manager, wire, idNumber, closed: false });
     return this.sessions.length - 1;
   }
 
-  async run(session: number, op: ZkOp): Promise<ZkReply> {
+  async run(session: number, op: ZkOp): Promise<Executed> {
     const record = this.session(session);
-    if (record.closed) return { ok: false, err: "SessionExpired" };
+    if (record.closed) return { reply: { ok: false, err: "SessionExpired" }, zxid: null };
     switch (op.op) {
       case "addAuth":
-        // The server handles auth packets inline, before any later request of the connection.
+        // The server handles auth packets inline, before any later request of the connection. Its
+        // reply (xid -4) carries zxid 0, not the server's last zxid, and the Java client ignores it.
         record.client.addAuthInfo(op.scheme, Buffer.from(op.auth, "utf8"));
-        return { ok: true, result: { op: "addAuth" } };
-      case "multi":
-        if (op.ops.length === 0) return { ok: true, result: { op: "multi", results: [] } }; // the Java client sends nothing
-        return decodeMulti(await send(record.manager, OP_CODES.multi, encodeMulti(op.ops)));
+        return { reply: { ok: true, result: { op: "addAuth" } }, zxid: null };
+      case "multi": {
+        if (op.ops.length === 0) return { reply: { ok: true, result: { op: "multi", results: [] } }, zxid: null }; // the Java client sends nothing
+        const raw = await send(record.manager, OP_CODES.multi, encodeMulti(op.ops));
+        return { reply: decodeMulti(raw), zxid: raw.zxid };
+      }
       default: {
         const request = encodeRequest(op);
-        return decodeReply(op, await send(record.manager, request.type, request.body));
+        const raw = await send(record.manager, request.type, request.body);
+        return { reply: decodeReply(op, raw), zxid: raw.zxid };
       }
     }
   }
 
-  async closeSession(session: number): Promise<void> {
+  async closeSession(session: number): Promise<number | null> {
     const record = this.session(session);
-    if (record.closed) return;
+    if (record.closed) return null;
     record.closed = true;
     await withTimeout(
       new Promise<void>((resolve) => {
@@ -137,10 +153,12 @@ export class RealZkExecutor implements ZkExecutor {
       `closing session ${session}`,
       () => undefined,
     );
+    if (record.wire.closeZxid === null) throw new Error(`session ${session} closed without a close reply`);
+    return record.wire.closeZxid;
   }
 
   events(session: number): readonly ObservedEvent[] {
-    return this.session(session).events;
+    return this.session(session).wire.events;
   }
 
   sessionId(session: number): number {
@@ -172,7 +190,7 @@ function sessionIdNumber(id: bigint): number {
  * our requests or carry notifications are handled here; the others go to the
  * library one whole frame at a time.
  */
-function interceptFrames(manager: LibConnectionManager, events: ObservedEvent[]): void {
+function interceptFrames(manager: LibConnectionManager, wire: WireLog): void {
   const libraryOnSocketData = manager.onSocketData;
   let pending: Buffer = Buffer.alloc(0);
   manager.on("state", (state: number) => {
@@ -185,25 +203,28 @@ function interceptFrames(manager: LibConnectionManager, events: ObservedEvent[])
       if (pending.length < frameBytes) break;
       const frame = pending.subarray(0, frameBytes);
       pending = pending.subarray(frameBytes);
-      if (!handleFrame(manager, frame, events)) libraryOnSocketData.call(manager, frame);
+      if (!handleFrame(manager, frame, wire)) libraryOnSocketData.call(manager, frame);
     }
   };
 }
 
 /** Returns false when the frame is the library's business. */
-function handleFrame(manager: LibConnectionManager, frame: Buffer, events: ObservedEvent[]): boolean {
+function handleFrame(manager: LibConnectionManager, frame: Buffer, wire: WireLog): boolean {
   if (manager.state === LIB_STATES.CONNECTING) return false; // the handshake reply has no reply header
   const xid = frame.readInt32BE(4);
+  const zxid = new JuteReader(frame.subarray(8, 16)).long();
   const err = frame.readInt32BE(16);
   const body = new JuteReader(frame.subarray(4 + REPLY_HEADER_BYTES));
   if (xid === XIDS.notification) {
+    // 3.8 puts zxid -1 in a notification's header (3.9 puts the change's zxid there).
     const type = body.int();
     body.int(); // keeper state: always SyncConnected for node events
-    events.push({ type: eventTypeName(type), path: body.string() });
+    wire.events.push({ type: eventTypeName(type), path: body.string() });
     return true;
   }
   if (xid === XIDS.ping || xid === XIDS.auth) return false;
   const packet = manager.pendingQueue[0];
+  if (packet?.request.header?.type === OP_CODES.closeSession && packet.request.header.xid === xid) wire.closeZxid = zxid;
   if (packet === undefined || packet.request.conformance !== true) return false;
   manager.pendingQueue.shift();
   if (packet.request.header?.xid !== xid) {
@@ -211,7 +232,7 @@ function handleFrame(manager: LibConnectionManager, frame: Buffer, events: Obser
     return true;
   }
   manager.zxid = frame.subarray(8, 16); // the client's lastZxid, which a reconnect would present
-  packet.callback(null, { err, body } satisfies RawReply);
+  packet.callback(null, { err, body, zxid } satisfies RawReply);
   return true;
 }
 
@@ -232,7 +253,7 @@ function send(manager: LibConnectionManager, type: number, body: Buffer): Promis
     new Promise<RawReply>((resolve, reject) => {
       manager.queue(request, (error, response) => {
         if (error === null || error === undefined) resolve(response as RawReply);
-        else if (isLibraryException(error)) resolve({ err: error.getCode(), body: new JuteReader(Buffer.alloc(0)) });
+        else if (isLibraryException(error)) resolve({ err: error.getCode(), body: new JuteReader(Buffer.alloc(0)), zxid: null });
         else reject(error instanceof Error ? error : new Error(String(error)));
       });
     }),

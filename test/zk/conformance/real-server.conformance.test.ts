@@ -6,8 +6,9 @@ import { RealZkExecutor } from "./real-executor.ts";
 import { SimZkExecutor } from "./sim-executor.ts";
 import { locateZooKeeper, startRealServer, type RealServer } from "./real-server.ts";
 import { generateSequences, TTL_MS_LONG, type OpSequence, type SequenceShape, type SequenceStep } from "./sequence.ts";
-import { normalizeTrace, opCount, runSequence, type RawTrace, type Trace, type TraceStep } from "./trace.ts";
+import { eventCount, normalizeTrace, opCount, replyZxidCount, runSequence, type RawTrace, type Trace, type TraceStep } from "./trace.ts";
 import type { ObservedEvent } from "./executor.ts";
+import { accountForEvents } from "./watch-ledger.ts";
 
 /**
  * Conformance against a real Apache ZooKeeper 3.8 server (Debian's package
@@ -60,7 +61,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
   let server: RealServer | undefined;
   let startError: Error | undefined;
   let rootIndex = 0;
-  const totals = { sequences: 0, ops: 0, simSequences: 0, simOps: 0 };
+  const totals = { sequences: 0, ops: 0, simSequences: 0, simOps: 0, simEvents: 0, simZxids: 0 };
 
   // A server that is missing (in CI) or does not start fails every test, not only the hook, so that
   // the failure shows in the failed-test count.
@@ -84,7 +85,11 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
   afterAll(async () => {
     await server?.stop();
     if (totals.sequences > 0) console.log(`[conformance] real server: ${totals.sequences} generated sequences, ${totals.ops} operations, each run twice and compared`);
-    if (totals.simSequences > 0) console.log(`[conformance] zksim against the real server: ${totals.simSequences} sequence runs, ${totals.simOps} operations compared (1 and 3 servers)`);
+    if (totals.simSequences > 0) {
+      console.log(
+        `[conformance] zksim against the real server: ${totals.simSequences} sequence runs, ${totals.simOps} operations, ${totals.simEvents} watch events and ${totals.simZxids} reply zxids compared (1 and 3 servers)`,
+      );
+    }
   });
 
   /** Runs a sequence under a fresh root, with its own sessions. */
@@ -95,6 +100,13 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
     } finally {
       await executor.dispose();
     }
+  }
+
+  function tallySim(sim: Trace): void {
+    totals.simSequences += 1;
+    totals.simOps += opCount(sim);
+    totals.simEvents += eventCount(sim);
+    totals.simZxids += replyZxidCount(sim);
   }
 
   async function runReal(sequence: OpSequence): Promise<Trace> {
@@ -113,8 +125,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
       const difference = compareTraces(real, sim, ["real ZooKeeper", `zksim, ${serverCount} server(s)`]);
       if (difference !== null) expect.fail(`${difference.message}\nsequence: ${JSON.stringify(sequence)}`);
       expect(sim.anomalies, sequence.name).toEqual([]);
-      totals.simSequences += 1;
-      totals.simOps += opCount(sim);
+      tallySim(sim);
     }
     return real;
   }
@@ -139,8 +150,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
           const against = compareTraces(first, sim, ["real ZooKeeper", `zksim, ${serverCount} server(s), engine seed ${simSeed}`]);
           if (against !== null) expect.fail(`${against.message}\nsequence: ${JSON.stringify(sequence)}`);
           expect(sim.anomalies, sequence.name).toEqual([]);
-          totals.simSequences += 1;
-          totals.simOps += opCount(sim);
+          tallySim(sim);
         }
         totals.sequences += 1;
         totals.ops += opCount(first);
@@ -149,7 +159,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
       const tally = [...outcomes.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`);
       console.log(`[conformance] ${label}: ${sequences.length} sequences; outcomes: ${tally.join(", ")}`);
       // Sometimes-properties: the sequences reached the interesting cases.
-      for (const outcome of ["BadVersion", "NoNode", "NodeExists", "NotEmpty", "NoChildrenForEphemerals", "InvalidACL", "multi failed", "multi ok", "watch event", "sequential name"]) {
+      for (const outcome of ["BadVersion", "NoNode", "NodeExists", "NotEmpty", "NoChildrenForEphemerals", "InvalidACL", "multi failed", "multi ok", "watch event", "one-shot watch used up", "persistent watch event", "sequential name"]) {
         expect(outcomes.get(outcome) ?? 0, `no generated step gave ${outcome}`).toBeGreaterThan(0);
       }
       if (shape.sessionCount > 1) expect(outcomes.get("SessionExpired") ?? 0, "no op ran on a closed session").toBeGreaterThan(0);
@@ -272,7 +282,7 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
     });
 
     test("§3/§10: a failed create and a failed multi each use a zxid; reads use none", async () => {
-      const t = await runRaw(
+      const t = await run(
         hand(1, [
           create("/z1", "PERSISTENT"),
           create("/z1", "PERSISTENT"),
@@ -283,11 +293,36 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
           create("/z4", "PERSISTENT"),
         ]),
       );
-      const czxids = [0, 2, 4, 6].map((i) => stat(reply(t, i)).czxid);
-      expect(czxids.map((z) => z - (czxids[0] ?? 0))).toEqual([0, 2, 4, 5]);
+      // Normalized zxids keep the gaps: session 0's createSession is 1, the observer's 2, the root's create 3.
+      expect([0, 2, 4, 6].map((i) => stat(reply(t, i)).czxid)).toEqual([4, 6, 8, 9]);
     });
 
-    test("§7/§10: a getData watch fires once for two setData, and before the reply of the write that fired it", async () => {
+    test("§3: every reply header carries the server's last zxid: a write's own, failed or not (BadArguments included); a read's or sync's, the last one; createSession and closeSession take one each", async () => {
+      const t = await run(
+        hand(2, [
+          create("/z", "PERSISTENT"),
+          create("/z", "PERSISTENT"),
+          { kind: "op", session: 1, op: { op: "getData", path: "/z", watch: false } },
+          setData("/z", "x", 7),
+          multi([mCreate("/z9"), mCreate("/z")]),
+          create("/z/", "PERSISTENT"),
+          { kind: "op", session: 0, op: { op: "sync", path: "/z" } },
+          { kind: "op", session: 1, op: { op: "exists", path: "/z", watch: true } },
+          setData("/z", "y", -1),
+          { kind: "close", session: 1 },
+          create("/y", "PERSISTENT"),
+        ]),
+      );
+      // createSession of sessions 0 and 1 and the observer, then the root's create.
+      expect(t.setupZxids).toEqual([1, 2, 3, 4, 4, 4]);
+      expect(t.steps.map((s) => s.reply?.ok ?? "close")).toEqual([true, false, true, false, false, false, true, true, true, "close", true, "close", "close"]);
+      // The last two steps close session 0 (a closeSession txn) and session 1 again (nothing is sent).
+      expect(t.steps.map((s) => s.zxid)).toEqual([5, 6, 6, 7, 8, 9, 9, 9, 10, 11, 12, 13, null]);
+      expect(t.steps[8]?.barriers).toEqual([{ session: 1, zxid: 10 }]); // the other session's sync sees the same last zxid
+      expect(stat(reply(t, 10)).czxid).toBe(12);
+    });
+
+    test("§7/§10: a getData watch fires once for two setData (one notification on the wire), and before the reply of the write that fired it", async () => {
       const t = await run(hand(1, [create("/w", "PERSISTENT"), { kind: "op", session: 0, op: { op: "getData", path: "/w", watch: true } }, setData("/w", "1", -1), setData("/w", "2", -1)]));
       expect(t.steps.map((s) => eventsOf(s, 0))).toEqual([[], [], [{ type: "NodeDataChanged", path: "/w" }], [], []]);
     });
@@ -305,6 +340,29 @@ describe.skipIf(!install.found && !inCi)("zksim against a real ZooKeeper 3.8 ser
       expect(eventsOf(t.steps[3], 1)).toEqual([
         { type: "NodeCreated", path: "/p/x" },
         { type: "NodeChildrenChanged", path: "/p" },
+      ]);
+    });
+
+    test("§7: one-shot watches send one notification each on the wire: an exists watch on a missing node for its create (not its delete), a child watch for the first of two child changes", async () => {
+      const t = await run(
+        hand(2, [
+          create("/p", "PERSISTENT"),
+          { kind: "op", session: 1, op: { op: "exists", path: "/p/x", watch: true } },
+          { kind: "op", session: 1, op: { op: "getChildren", path: "/p", watch: true, withStat: false } },
+          create("/p/x", "PERSISTENT"),
+          del("/p/x", -1),
+          create("/p/x", "PERSISTENT"),
+          setData("/p/x", "1", -1),
+        ]),
+      );
+      expect(t.steps.slice(3, 7).map((s) => eventsOf(s, 1))).toEqual([
+        [
+          { type: "NodeCreated", path: "/p/x" },
+          { type: "NodeChildrenChanged", path: "/p" },
+        ],
+        [],
+        [],
+        [],
       ]);
     });
 
@@ -613,7 +671,10 @@ function stat(r: ZkReply): Stat {
 
 /** Counts what the steps of a trace ran into, for the sometimes-properties. */
 function tallyOutcomes(trace: Trace, outcomes: Map<string, number>): void {
-  const bump = (key: string): void => void outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  const bump = (key: string, by = 1): void => void outcomes.set(key, (outcomes.get(key) ?? 0) + by);
+  const ledger = accountForEvents(trace.steps);
+  bump("one-shot watch used up", ledger.oneShot);
+  bump("persistent watch event", ledger.persistent);
   for (const s of trace.steps) {
     if (s.events.length > 0) bump("watch event");
     const r = s.reply;

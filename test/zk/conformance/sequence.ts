@@ -169,29 +169,65 @@ export const opArb: fc.Arbitrary<ZkOp> = fc.oneof(
   { arbitrary: persistentArb, weight: 3 },
 );
 
+/**
+ * Watch bursts: a read sets a standard watch, then two changes follow that
+ * the watch covers, with no read in between to set it again. The first
+ * change fires the one-shot watch; the second must fire nothing, which is
+ * what shows a server that never uses a watch up (a client's own watch
+ * tables would drop the extra event, so only the wire shows it).
+ */
+const WATCH_BURSTS: readonly { readonly read: ZkOp; readonly writes: readonly [ZkOp, ZkOp] }[] = [
+  ...["/a", "/c", "/s", "/e", "/a/b"].flatMap((path) => {
+    const setData: ZkOp = { op: "setData", path, data: "w", version: -1 };
+    return [
+      { read: { op: "getData", path, watch: true }, writes: [setData, setData] } as const,
+      { read: { op: "exists", path, watch: true }, writes: [setData, setData] } as const,
+    ];
+  }),
+  // An exists watch on a missing node is used up by the create; on a present one, by the delete.
+  { read: { op: "exists", path: "/c", watch: true }, writes: [createOp("/c", null, "PERSISTENT"), { op: "delete", path: "/c", version: -1 }] },
+  // Child watches: two changes among the children.
+  { read: { op: "getChildren", path: "/", watch: true, withStat: false }, writes: [createOp("/c", null, "PERSISTENT"), { op: "delete", path: "/c", version: -1 }] },
+  { read: { op: "getChildren", path: "/a", watch: true, withStat: false }, writes: [createOp("/a/b", "x", "PERSISTENT"), { op: "delete", path: "/a/b", version: -1 }] },
+  { read: { op: "getChildren", path: "/s", watch: true, withStat: true }, writes: [createOp("/s/n", null, "PERSISTENT_SEQUENTIAL"), createOp("/s/n", null, "EPHEMERAL_SEQUENTIAL")] },
+  { read: { op: "getChildren", path: "/e", watch: true, withStat: false }, writes: [createOp("/e/x", null, "EPHEMERAL"), { op: "delete", path: "/e/x", version: -1 }] },
+];
+
+/** A watch burst read by one session and written by another (or the same). */
+function watchBurstArb(sessionArb: fc.Arbitrary<number>): fc.Arbitrary<SequenceStep[]> {
+  return fc.tuple(fc.constantFrom(...WATCH_BURSTS), sessionArb, sessionArb).map(([burst, watcher, writer]) => [
+    { kind: "op", session: watcher, op: burst.read },
+    { kind: "op", session: writer, op: burst.writes[0] },
+    { kind: "op", session: writer, op: burst.writes[1] },
+  ]);
+}
+
 /** Limits of a generated sequence. */
 export interface SequenceShape {
   readonly sessionCount: number;
+  /** Random steps after the parents, a watch burst counting as one (it is three). */
   readonly stepCountMin: number;
   readonly stepCountMax: number;
 }
 
 /**
  * Steps for `sessionCount` sessions: usually a few persistent parents first
- * (so that later ops find a tree rather than NoNode), then random steps. A
- * session closes now and then; later ops on it fail SessionExpired.
+ * (so that later ops find a tree rather than NoNode), then random steps, now
+ * and then a watch burst (three steps). A session closes now and then;
+ * later ops on it fail SessionExpired.
  */
 export function stepsArb(shape: SequenceShape): fc.Arbitrary<SequenceStep[]> {
   const sessionArb = fc.integer({ min: 0, max: shape.sessionCount - 1 });
-  const stepArb: fc.Arbitrary<SequenceStep> = fc.oneof(
-    { arbitrary: fc.record({ kind: fc.constant("op" as const), session: sessionArb, op: opArb }), weight: 80 },
-    { arbitrary: fc.record({ kind: fc.constant("close" as const), session: sessionArb }), weight: shape.sessionCount > 1 ? 1 : 0 },
+  const stepArb: fc.Arbitrary<SequenceStep[]> = fc.oneof(
+    { arbitrary: fc.record({ kind: fc.constant("op" as const), session: sessionArb, op: opArb }).map((step) => [step]), weight: 80 },
+    { arbitrary: fc.record({ kind: fc.constant("close" as const), session: sessionArb }).map((step) => [step]), weight: shape.sessionCount > 1 ? 1 : 0 },
+    { arbitrary: watchBurstArb(sessionArb), weight: 4 },
   );
   const parentsArb = fc.subarray([...PARENT_PATHS]).map((paths) =>
     paths.map((path): SequenceStep => ({ kind: "op", session: 0, op: createOp(path, null, "PERSISTENT") })),
   );
   const randomArb = fc.array(stepArb, { minLength: shape.stepCountMin, maxLength: shape.stepCountMax, size: "max" });
-  return fc.tuple(parentsArb, randomArb).map(([parents, random]) => [...parents, ...random]);
+  return fc.tuple(parentsArb, randomArb).map(([parents, random]) => [...parents, ...random.flat()]);
 }
 
 /** `count` sequences drawn from a fixed seed: the same seed always gives the same list. */

@@ -5,13 +5,28 @@
  * renamed consistently, so that two traces can be compared field by field.
  *
  * Renaming rules (normalizeTrace):
- * - zxid 0 stays 0; every other zxid becomes its rank (1, 2, …) among the
- *   distinct non-zero zxids that appear anywhere in the trace, in numeric
- *   order. Ranks keep equality and order and drop the gaps (a failed write
- *   uses a zxid that no Stat shows).
+ * - zxids, in Stats and in reply headers alike, become their distance from
+ *   the run's base: the zxid just before session 0's creation, so that
+ *   session 0's createSession is 1, and every transaction after it (each
+ *   createSession, closeSession and write, failed writes included) adds one.
+ *   Differences keep the gaps that a failed write leaves between the zxids
+ *   Stats show, and a reply header that carries a stale zxid shows. zxid 0
+ *   (the server's own nodes) stays 0.
+ * - Epochs: a zxid is epoch * 2^32 + counter. The real standalone server
+ *   stays in one epoch; zksim's epoch comes from the leader's ballot (so it
+ *   differs with three servers) and its counter restarts with each leader.
+ *   Differences are taken only within the epoch of session 0's creation,
+ *   where they count transactions exactly; a zxid from another epoch is an
+ *   anomaly and becomes -1. (The suite injects no faults, so the leader does
+ *   not change during a run.)
+ * - Reply header zxids that a real client never reads from the server are
+ *   not compared (null): addAuth (the auth reply carries zxid 0, and the
+ *   real executor does not wait for it), and removeWatches answered
+ *   NoWatcher (the Java client and zksim's answer it from their own tables
+ *   without asking; the real executor asks the server).
  * - Times: ctime is the time of the txn czxid, mtime that of mzxid, so a time
- *   becomes the rank of its zxid. Two raw runs differ in milliseconds (and two
- *   txns may share one), so ranking the times themselves would not be stable.
+ *   becomes its zxid's normalized value. Two raw runs differ in milliseconds
+ *   (and two txns may share one), so the times themselves would not be stable.
  *   Every time is still checked: one zxid must always show the same time, and
  *   times must not decrease as zxids grow; a violation is an anomaly, and the
  *   field becomes -1.
@@ -20,14 +35,21 @@
  * - Paths: the root prefix is removed ("/" is the root); /zookeeper stays.
  * - Children and getEphemerals paths are sorted (the server returns them in
  *   hash order).
- * - Watch events are attributed to the step that caused them (see TraceStep).
- *   Within a session close they are sorted: the server deletes a session's
- *   ephemerals in the iteration order of a HashSet of their full paths, so
- *   that order changes with the root prefix.
+ * - Watch events are the notifications that arrived on the wire, attributed
+ *   to the step that caused them (see TraceStep). Within a session close they
+ *   are sorted: the server deletes a session's ephemerals in the iteration
+ *   order of a HashSet of their full paths, so that order changes with the
+ *   root prefix.
+ *
+ * Normalization also checks, as anomalies: that every event is accounted for
+ * by a watch its session held (watch-ledger.ts: a one-shot watch accounts
+ * for one event), and, for zksim, that its client handed its watchers exactly
+ * the events that arrived.
  */
 import { OPEN_ACL, type MultiOp, type MultiResult, type Stat, type ZkErrorCode, type ZkOp, type ZkReply, type ZkResult, type ZnodeData } from "../../../src/zk/types.ts";
-import type { ObservedEvent, ZkExecutor } from "./executor.ts";
+import type { Executed, ObservedEvent, ZkExecutor } from "./executor.ts";
 import type { OpSequence, SequenceStep } from "./sequence.ts";
+import { accountForEvents } from "./watch-ledger.ts";
 
 /** The watch events one session received because of one step. */
 export interface SessionEvents {
@@ -35,20 +57,31 @@ export interface SessionEvents {
   readonly events: readonly ObservedEvent[];
 }
 
+/** The zxid in the header of a barrier sync's reply. */
+export interface BarrierZxid {
+  readonly session: number;
+  readonly zxid: number | null;
+}
+
 /**
- * What one step did: the reply (null for a close) and the watch events it
- * caused, for each session that received any, in session order. The acting
- * session's events are those that arrived before its reply; every other open
- * session sends a `sync` right after the step, and its events are those that
- * arrived before the sync's reply. (ZooKeeper queues a notification before
- * the reply to any later request of that connection, and a sync completes
- * only after the server applied everything committed before it.)
+ * What one step did: the reply (null for a close), the zxid in its reply's
+ * header, and the watch events it caused, for each session that received
+ * any, in session order. The acting session's events are those that arrived
+ * before its reply; every other open session sends a `sync` right after the
+ * step (a barrier, whose reply header zxid is kept too), and its events are
+ * those that arrived before the sync's reply. (ZooKeeper queues a
+ * notification before the reply to any later request of that connection,
+ * and a sync completes only after the server applied everything committed
+ * before it.)
  */
 export interface TraceStep {
   readonly index: number;
   readonly step: SequenceStep;
   readonly events: readonly SessionEvents[];
   readonly reply: ZkReply | null;
+  /** The op's or the close's reply header zxid (see Executed.zxid). */
+  readonly zxid: number | null;
+  readonly barriers: readonly BarrierZxid[];
 }
 
 /** A node of the tree under the root after the last step (all sessions closed). */
@@ -63,9 +96,16 @@ export interface TreeNode {
   readonly readError?: ZkErrorCode;
 }
 
-/** A run of one sequence. In a normalized trace, Stats, paths and events follow the rules above. */
+/** A run of one sequence. In a normalized trace, Stats, zxids, paths and events follow the rules above. */
 export interface Trace {
   readonly name: string;
+  /**
+   * Reply header zxids of the setup: a sync by each sequence session right
+   * after it opened (so the zxid of its createSession), the same for the
+   * observer, the observer's create of the root, and each session's sync
+   * after that.
+   */
+  readonly setupZxids: readonly (number | null)[];
   /** The sequence's steps, then a close for every session still open. */
   readonly steps: readonly TraceStep[];
   readonly tree: readonly TreeNode[];
@@ -89,20 +129,23 @@ const TREE_NODES_MAX = 1_000;
  */
 export async function runSequence(executor: ZkExecutor, sequence: OpSequence, root: string): Promise<RawTrace> {
   if (!/^\/[^/]+$/.test(root) || root === "/zookeeper") throw new Error(`the root must be a fresh top-level path, not ${JSON.stringify(root)}`);
+  const setupZxids: (number | null)[] = [];
   const sessionIds: number[] = [];
+  // Each session syncs as soon as it is open: the reply's header shows the zxid of its createSession.
   for (let k = 0; k < sequence.sessionCount; k++) {
     const session = await executor.openSession();
     if (session !== k) throw new Error(`executor numbered session ${k} as ${session}`);
     sessionIds.push(executor.sessionId(k));
+    setupZxids.push(expectOk(await executor.run(k, { op: "sync", path: "/" }), `the first sync of session ${k}`).zxid);
   }
   const observer = await executor.openSession();
-  const created = await executor.run(observer, { op: "create", path: root, data: null, acl: OPEN_ACL, mode: "PERSISTENT" });
-  if (!created.ok) throw new Error(`cannot create the root ${root}: ${created.err}`);
+  setupZxids.push(expectOk(await executor.run(observer, { op: "sync", path: "/" }), "the observer's first sync").zxid);
+  const created = expectOk(await executor.run(observer, { op: "create", path: root, data: null, acl: OPEN_ACL, mode: "PERSISTENT" }), `creating the root ${root}`);
+  setupZxids.push(created.zxid);
   // With several servers a session's server may not have applied the root yet: sync first, as a
   // ZooKeeper client must to read another client's write. (After each step, every other session syncs.)
   for (let k = 0; k < sequence.sessionCount; k++) {
-    const barrier = await executor.run(k, { op: "sync", path: root });
-    if (!barrier.ok) throw new Error(`the first sync of session ${k} failed: ${barrier.err}`);
+    setupZxids.push(expectOk(await executor.run(k, { op: "sync", path: root }), `the sync of session ${k} after the root's creation`).zxid);
   }
 
   const closeAtEnd: SequenceStep[] = [];
@@ -112,32 +155,57 @@ export async function runSequence(executor: ZkExecutor, sequence: OpSequence, ro
   const steps: TraceStep[] = [];
   for (const step of [...sequence.steps, ...closeAtEnd]) {
     let reply: ZkReply | null = null;
+    let zxid: number | null;
     if (step.kind === "close") {
-      await executor.closeSession(step.session);
+      zxid = await executor.closeSession(step.session);
       open[step.session] = false;
     } else {
-      reply = await executor.run(step.session, mapOpPaths(step.op, (p) => toAbsolute(root, p)));
+      const executed = await executor.run(step.session, mapOpPaths(step.op, (p) => toAbsolute(root, p)));
+      reply = executed.reply;
+      zxid = executed.zxid;
     }
     const events: SessionEvents[] = [];
+    const barriers: BarrierZxid[] = [];
     for (let k = 0; k < sequence.sessionCount; k++) {
       if (k !== step.session && open[k]) {
-        const barrier = await executor.run(k, { op: "sync", path: root });
-        if (!barrier.ok) throw new Error(`the sync barrier of session ${k} failed: ${barrier.err}`);
+        barriers.push({ session: k, zxid: expectOk(await executor.run(k, { op: "sync", path: root }), `the sync barrier of session ${k}`).zxid });
       }
       const all = executor.events(k);
       if (all.length > (eventsSeen[k] ?? 0)) events.push({ session: k, events: all.slice(eventsSeen[k]) });
       eventsSeen[k] = all.length;
     }
-    steps.push({ index: steps.length, step, events, reply });
+    steps.push({ index: steps.length, step, events, reply, zxid, barriers });
   }
 
   // With several servers the observer's may lag behind the last close: a read after sync is up to date.
-  const barrier = await executor.run(observer, { op: "sync", path: root });
-  if (!barrier.ok) throw new Error(`the observer's sync failed: ${barrier.err}`);
+  expectOk(await executor.run(observer, { op: "sync", path: root }), "the observer's sync");
   const tree = await readTree(executor, observer, root);
   const anomalies = executor.events(observer).map((e) => `the observer session, which set no watch, received ${e.type} ${e.path}`);
+  anomalies.push(...deliveryAnomalies(executor, sequence.sessionCount + 1, root));
   await executor.closeSession(observer);
-  return { name: sequence.name, root, sessionIds, steps, tree, anomalies };
+  return { name: sequence.name, root, sessionIds, setupZxids, steps, tree, anomalies };
+}
+
+function expectOk(executed: Executed, what: string): Executed {
+  if (!executed.reply.ok) throw new Error(`${what} failed: ${executed.reply.err}`);
+  return executed;
+}
+
+/**
+ * For an executor whose client keeps watch tables: every notification that
+ * arrived must reach the session's watcher (the harness gives each session
+ * one watcher object for all its watches), and nothing else may.
+ */
+function deliveryAnomalies(executor: ZkExecutor, sessionCount: number, root: string): string[] {
+  if (executor.deliveredEvents === undefined) return [];
+  const anomalies: string[] = [];
+  const line = (events: readonly ObservedEvent[]): string => events.map((e) => `${e.type} ${toRelative(root, e.path)}`).join(", ");
+  for (let k = 0; k < sessionCount; k++) {
+    const arrived = executor.events(k);
+    const delivered = executor.deliveredEvents(k);
+    if (line(arrived) !== line(delivered)) anomalies.push(`session ${k}: the client handed its watcher [${line(delivered)}], but [${line(arrived)}] arrived`);
+  }
+  return anomalies;
 }
 
 async function readTree(executor: ZkExecutor, session: number, root: string): Promise<TreeNode[]> {
@@ -153,11 +221,11 @@ async function readTree(executor: ZkExecutor, session: number, root: string): Pr
 }
 
 async function readNode(executor: ZkExecutor, session: number, path: string): Promise<TreeNode> {
-  const exists = await executor.run(session, { op: "exists", path, watch: false });
+  const exists = (await executor.run(session, { op: "exists", path, watch: false })).reply;
   if (!exists.ok || exists.result.op !== "exists" || exists.result.stat === null) throw new Error(`reading ${path} back: it is gone (${JSON.stringify(exists)})`);
   const stat = exists.result.stat;
-  const data = await executor.run(session, { op: "getData", path, watch: false });
-  const children = await executor.run(session, { op: "getChildren", path, watch: false, withStat: false });
+  const data = (await executor.run(session, { op: "getData", path, watch: false })).reply;
+  const children = (await executor.run(session, { op: "getChildren", path, watch: false, withStat: false })).reply;
   if (!data.ok || !children.ok) {
     const readError = !data.ok ? data.err : children.ok ? undefined : children.err;
     if (readError !== "NoAuth") throw new Error(`reading ${path} back failed: ${JSON.stringify([data, children])}`);
@@ -195,21 +263,55 @@ export function mapOpPaths(op: ZkOp, f: (path: string) => string): ZkOp {
 export function normalizeTrace(raw: RawTrace): Trace {
   const stats = collectStats(raw);
   const anomalies = [...raw.anomalies];
-  const zxidRank = rankZxids(stats);
+  const zxid = zxidNormalizer(raw.setupZxids[0] ?? null, anomalies);
   const timeOk = checkTimes(stats, anomalies);
   const ownerIndex = new Map(raw.sessionIds.map((id, k) => [id, k + 1]));
   const renamer: Renamer = {
-    stat: (s) => normalizeStat(s, zxidRank, timeOk, ownerIndex, anomalies),
+    stat: (s) => normalizeStat(s, zxid, timeOk, ownerIndex, anomalies),
     path: (p) => toRelative(raw.root, p),
   };
-  const steps = raw.steps.map((s) => ({
+  const header = (z: number | null): number | null => (z === null ? null : zxid(z));
+  const steps: TraceStep[] = raw.steps.map((s) => ({
     index: s.index,
     step: s.step,
     events: s.events.map((e) => normalizeEvents(e, s.step.kind === "close", renamer)),
     reply: s.reply === null ? null : normalizeReply(s.reply, renamer),
+    zxid: s.step.kind === "op" && s.reply !== null && !serverAnswerCompared(s.step.op, s.reply) ? null : header(s.zxid),
+    barriers: s.barriers.map((b) => ({ session: b.session, zxid: header(b.zxid) })),
   }));
+  anomalies.push(...accountForEvents(steps).unaccounted);
   const tree = raw.tree.map((n) => ({ ...n, path: renamer.path(n.path), stat: renamer.stat(n.stat) }));
-  return { name: raw.name, steps, tree, anomalies: [...new Set(anomalies)] };
+  return { name: raw.name, setupZxids: raw.setupZxids.map(header), steps, tree, anomalies: [...new Set(anomalies)] };
+}
+
+/** Whether a reply's header zxid is compared: not when a real client would not ask the server (see the rules). */
+function serverAnswerCompared(op: ZkOp, reply: ZkReply): boolean {
+  if (op.op === "addAuth") return false;
+  if (op.op === "removeWatches" && !reply.ok && reply.err === "NoWatcher") return false;
+  return true;
+}
+
+const EPOCH_SPAN = 2 ** 32;
+
+/**
+ * The distance of a zxid from the base, the zxid just before `first`
+ * (session 0's createSession); 0 stays 0. A zxid from another epoch than
+ * `first`, or a missing base, is an anomaly and becomes -1.
+ */
+function zxidNormalizer(first: number | null, anomalies: string[]): (zxid: number) => number {
+  if (first === null || first <= 0) {
+    anomalies.push(`no base zxid: session 0's first sync showed ${first}`);
+    return (z) => (z === 0 ? 0 : -1);
+  }
+  const epoch = Math.floor(first / EPOCH_SPAN);
+  return (z) => {
+    if (z === 0) return 0;
+    if (Math.floor(z / EPOCH_SPAN) !== epoch) {
+      anomalies.push(`zxid 0x${z.toString(16)} is from another epoch than session 0's creation (0x${first.toString(16)}): differences across epochs count nothing`);
+      return -1;
+    }
+    return z - first + 1;
+  };
 }
 
 interface Renamer {
@@ -235,15 +337,6 @@ function collectStats(raw: Trace): Stat[] {
     for (const r of results) if ("stat" in r && r.stat !== null && r.stat !== undefined) stats.push(r.stat);
   }
   return stats;
-}
-
-function rankZxids(stats: readonly Stat[]): Map<number, number> {
-  const zxids = new Set<number>();
-  for (const s of stats) for (const z of [s.czxid, s.mzxid, s.pzxid]) if (z !== 0) zxids.add(z);
-  const sorted = [...zxids].sort((a, b) => a - b);
-  const rank = new Map<number, number>([[0, 0]]);
-  sorted.forEach((z, i) => rank.set(z, i + 1));
-  return rank;
 }
 
 /** Records the time each zxid shows; returns the zxids whose times are consistent. */
@@ -275,8 +368,7 @@ function checkTimes(stats: readonly Stat[], anomalies: string[]): Set<number> {
   return new Set([...timeOf.keys()].filter((z) => !bad.has(z)));
 }
 
-function normalizeStat(s: Stat, rank: Map<number, number>, timeOk: Set<number>, ownerIndex: Map<number, number>, anomalies: string[]): Stat {
-  const r = (z: number): number => rank.get(z) ?? -1;
+function normalizeStat(s: Stat, r: (zxid: number) => number, timeOk: Set<number>, ownerIndex: Map<number, number>, anomalies: string[]): Stat {
   let ephemeralOwner = 0;
   if (s.ephemeralOwner !== 0) {
     ephemeralOwner = ownerIndex.get(s.ephemeralOwner) ?? -1;
@@ -352,4 +444,21 @@ function normalizeMultiResult(r: MultiResult, n: Renamer): MultiResult {
 /** How many ops (not closes) a trace ran. */
 export function opCount(trace: Trace): number {
   return trace.steps.filter((s) => s.step.kind === "op").length;
+}
+
+/** How many watch events arrived in a trace, over all sessions. */
+export function eventCount(trace: Trace): number {
+  let count = 0;
+  for (const s of trace.steps) for (const e of s.events) count += e.events.length;
+  return count;
+}
+
+/** How many reply header zxids a trace holds (setup, steps and barriers; the ones not compared are null). */
+export function replyZxidCount(trace: Trace): number {
+  let count = trace.setupZxids.filter((z) => z !== null).length;
+  for (const s of trace.steps) {
+    if (s.zxid !== null) count++;
+    count += s.barriers.filter((b) => b.zxid !== null).length;
+  }
+  return count;
 }

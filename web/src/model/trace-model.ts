@@ -483,6 +483,15 @@ export class TraceModelBuilder {
   private noteEvent(t: number, node: string, kind: string, data: unknown): void {
     const lane = this.laneOf(node);
     const ev = this.push(t, EV.note, lane, -1, this.noteKinds.intern(kind));
+    if (kind === "zk-invoke" || kind === "zk-complete") {
+      // A client's request and its answer, as the client library wrote them down (trace version 2).
+      const xid = fieldNumber(data, "xid");
+      if (xid === undefined) return;
+      const fields = { xid, op: fieldString(data, "op") ?? "?", outcome: fieldString(data, "outcome") ?? "unknown" };
+      if (kind === "zk-invoke") this.invoke(ev, lane, fields);
+      else this.complete(ev, lane, fields);
+      return;
+    }
     if (kind !== "role") return;
     const role = fieldString(data, "role");
     const ballot = field(data, "ballot");
@@ -556,10 +565,18 @@ export class TraceModelBuilder {
       this.requestSpans.close(span, ev, outcome);
     }
     for (const key of this.interruptedRequests.keys()) if (key.startsWith(prefix)) this.interruptedRequests.delete(key);
+    for (const [key, span] of this.openInvocations) {
+      if (!key.startsWith(prefix)) continue;
+      this.openInvocations.delete(key);
+      this.invokeSpans.close(span, ev, outcome);
+    }
   }
 
   private invoke(ev: number, lane: number, fields: Readonly<Record<string, unknown>>): void {
     const key = `${lane}:${operationKey(fields)}`;
+    // The same operation invoked again (a client restarted and counts its xids from 1 again): the old one stays unknown.
+    const earlier = this.openInvocations.get(key);
+    if (earlier !== undefined) this.invokeSpans.close(earlier, ev, OUTCOME.unknown);
     const op = fieldString(fields, "f") ?? fieldString(fields, "op") ?? fieldString(field(fields, "op"), "op") ?? "?";
     this.openInvocations.set(key, this.invokeSpans.open(ev, lane, this.opNames.intern(op), fieldNumber(fields, "xid") ?? Number.NaN));
   }
@@ -783,7 +800,8 @@ function ballotLabel(ballot: unknown): string {
 
 /** What identifies an operation between its invoke and complete events. */
 function operationKey(fields: Readonly<Record<string, unknown>>): string {
-  for (const key of ["op", "opId", "operation", "xid", "id", "index"]) {
+  if (typeof fields["xid"] === "number") return `xid=${fields["xid"]}`;
+  for (const key of ["op", "opId", "operation", "id", "index"]) {
     const value = fields[key];
     if (typeof value === "number" || typeof value === "string") return `${key}=${value}`;
     const id = field(value, "id");

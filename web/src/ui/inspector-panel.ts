@@ -79,7 +79,13 @@ export class InspectorPanel {
     const laneIndex = model.lanes.findIndex((l) => l.id === node.id);
     const facts = laneIndex < 0 ? [] : laneFactsAt(model, laneIndex, target);
     const changed = changes !== null && changes.changed.size > 0;
-    const details = h("details", { class: `inspect-node${changed ? " contains-change" : ""}`, "data-node": node.id, "data-changes": changes === null ? 0 : changes.changed.size });
+    const role = node.status === "crashed" ? null : roleOf(node.state);
+    const details = h("details", {
+      class: `inspect-node${changed ? " contains-change" : ""}`,
+      "data-node": node.id,
+      "data-changes": changes === null ? 0 : changes.changed.size,
+      "data-role": role?.role ?? "",
+    });
     if (this.openNodes.has(node.id) || (this.openNodes.size === 0 && lane < 3)) details.open = true;
     details.addEventListener("toggle", () => (details.open ? this.openNodes.add(node.id) : this.openNodes.delete(node.id)));
     details.appendChild(
@@ -89,6 +95,8 @@ export class InspectorPanel {
         h("strong", {}, node.id),
         " ",
         h("span", { class: `badge status-${node.status}` }, node.status),
+        role === null ? null : " ",
+        role === null ? null : h("span", { class: `badge role role-${role.role}`, title: "its Paxos role and ballot, from its own inspect()" }, role.ballot === "" ? role.role : `${role.role} ${role.ballot}`),
         ` incarnation ${node.incarnation} · clock ${formatUs(node.clockUs)}`,
         facts.length === 0 ? null : h("span", { class: "facts" }, ` · ${facts.join(", ")}`),
         changed ? h("span", { class: "change-dot", title: "changed since the previous step" }, " ●") : null,
@@ -107,4 +115,17 @@ export class InspectorPanel {
 /** The part of an inspection compared between steps. */
 function snapshotOf(node: NodeInspection): { status: string; incarnation: number; state: unknown; durable: unknown } {
   return { status: node.status, incarnation: node.incarnation, state: node.state, durable: node.durable.shown };
+}
+
+/** A Paxos replica's role and ballot, from a server's or a replica's inspect() (null for other nodes). */
+export function roleOf(state: unknown): { role: string; ballot: string } | null {
+  const record = (value: unknown): Record<string, unknown> | null => (typeof value === "object" && value !== null ? (value as Record<string, unknown>) : null);
+  const top = record(state);
+  const replica = top?.["kind"] === "zk-server" || top?.["kind"] === "log-server" ? record(top["paxos"]) : top?.["kind"] === "paxos-replica" ? top : null;
+  const proposer = record(replica?.["proposer"]);
+  const role = proposer?.["role"];
+  if (typeof role !== "string") return null;
+  const ballot = record(proposer?.["ballot"]);
+  const round = ballot?.["round"];
+  return { role, ballot: typeof round === "number" && round > 0 ? `${round}.${String(ballot?.["node"] ?? "?")}` : "" };
 }
