@@ -206,7 +206,7 @@ export class TraceReader {
       if (Number.isSafeInteger(i) && (i as number) >= this.nextIndex) this.nextIndex = (i as number) + 1;
       return;
     }
-    if (!this.place(result.data.i, result.data.t, lineNumber)) return;
+    if (!this.place(result.data.i, result.data.t, lineNumber, result.data.type === "violation")) return;
     this.digest.updateLine(text);
     this.handlers.event?.(result.data, lineNumber, text);
   }
@@ -224,19 +224,26 @@ export class TraceReader {
     this.handlers.foreignEvent?.({ i, t, type, fields }, lineNumber, text);
   }
 
-  /** Checks an event's number and time against the stream so far; counts it when they fit. */
-  private place(i: number, t: number, lineNumber: number): boolean {
+  /**
+   * Checks an event's number and time against the stream so far; counts it
+   * when they fit. A violation may name an earlier instant than the events
+   * before it (a check judged after the run is reported at its end, stamped
+   * with when the property was first broken); the stream's time stays where
+   * it was.
+   */
+  private place(i: number, t: number, lineNumber: number, violation = false): boolean {
     if (i !== this.nextIndex) {
       this.problem(lineNumber, "i", `expected event number ${this.nextIndex} (events are numbered from 0, in order), found ${i}`);
       this.nextIndex = Math.max(this.nextIndex, i + 1);
       return false;
     }
     this.nextIndex++;
-    if (t < this.lastUs) {
+    if (t < this.lastUs && !violation) {
       this.problem(lineNumber, "t", `expected a time of at least ${this.lastUs} µs (the previous event's; time never goes back), found ${t}`);
       return false;
     }
     this.eventCount++;
+    if (violation) return true;
     this.lastUs = t;
     return true;
   }

@@ -163,6 +163,31 @@ describe("the trace model", () => {
     expect(model.messages.path[0]).toBe(model.paths.indexOf("/a"));
   });
 
+  test("a check judged after the run is anchored where it was first broken: at its latest cause, or the last event by its instant", async () => {
+    const { lines } = await traceOf("lock-pause");
+    const model = modelOf(lines);
+    const fencing = model.violations.find((v) => v.check === "fencing");
+    expect(fencing, "lock-pause breaks fencing").toBeDefined();
+    const v = fencing as NonNullable<typeof fencing>;
+    expect(v.ev).toBe(model.eventCount - model.violations.length + model.violations.indexOf(v));
+    expect(v.atUs).toBeLessThan(model.events.t[v.ev] as number);
+    expect(v.causes.length).toBeGreaterThan(0);
+    expect(v.anchorEv).toBe(Math.max(...v.causes));
+    expect(model.events.t[v.anchorEv]).toBeLessThanOrEqual(v.atUs);
+    // Times in the model never go back, so the diagram's time axis stays ordered.
+    for (let i = 1; i < model.eventCount; i++) expect(model.events.t[i] as number).toBeGreaterThanOrEqual(model.events.t[i - 1] as number);
+    // With no causes, the last event at or before its instant.
+    const header = lines[0] as string;
+    const bare = modelOf([
+      header,
+      '{"i":0,"t":5,"type":"timer","node":"s1","timer":1,"tag":null}',
+      '{"i":1,"t":9,"type":"timer","node":"s1","timer":2,"tag":null}',
+      '{"i":2,"t":20,"type":"timer","node":"s1","timer":3,"tag":null}',
+      '{"i":3,"t":12,"type":"violation","check":"x","message":"m","data":null,"causes":[]}',
+    ]);
+    expect(bare.violations[0]?.anchorEv).toBe(1);
+  });
+
   test("an event type nobody knows becomes a mark on its node, and the rest of the trace still reads", () => {
     const model = modelOf([HEADER, '{"i":0,"t":3,"type":"hologram","node":"s1","what":"?"}', '{"i":1,"t":4,"type":"timer","node":"s1","timer":1,"tag":null}']);
     expect(model.eventCount).toBe(2);

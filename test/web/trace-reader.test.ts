@@ -76,6 +76,13 @@ describe("the incremental trace reader", () => {
     expect(result.problems).toEqual([{ line: 3, path: "t", message: "expected a time of at least 5 µs (the previous event's; time never goes back), found 4" }]);
   });
 
+  test("a violation judged after the run may name an earlier instant; the events after it are still held to the stream's time", () => {
+    const violation = (i: number, t: number) => `{"i":${i},"t":${t},"type":"violation","check":"fencing","message":"m","data":null,"causes":[0]}`;
+    const { events, result } = readInPieces([HEADER, deliver(0, 5), violation(1, 2), violation(2, 3), deliver(3, 4)].join("\n"), 8);
+    expect(events.map((e) => e.t)).toEqual([5, 2, 3]);
+    expect(result.problems).toEqual([{ line: 5, path: "t", message: "expected a time of at least 5 µs (the previous event's; time never goes back), found 4" }]);
+  });
+
   test("an empty file asks for a header", () => {
     const { result } = readInPieces("", 10);
     expect(result.problems).toEqual([{ line: 1, path: "", message: "expected a trace header, found an empty file" }]);

@@ -269,4 +269,73 @@ describeInBrowser("the viewer in Chromium", () => {
       await bug.stop();
     }
   });
+
+  test("a check judged after the run (lock-pause's fencing) is drawn and jumped to where it was first broken, not at the run's end", async () => {
+    const file = join(dir, "lock-pause.trace.jsonl");
+    execFileSync(process.execPath, [join(ROOT, "bin", "zksim.js"), "run", "lock-pause", "--trace", file, "--quiet"], { cwd: ROOT, stdio: "ignore" });
+    const lines = readFileSync(file, "utf8").trim().split("\n");
+    const violation = lines.map((l) => JSON.parse(l) as { type: string; i: number; t: number; check?: string; causes?: number[] }).find((e) => e.type === "violation" && e.check === "fencing");
+    expect(violation, "lock-pause breaks fencing").toBeDefined();
+    const causes = violation?.causes ?? [];
+    expect(causes.length).toBeGreaterThan(0);
+    const anchor = Math.max(...causes);
+    expect(anchor).toBeLessThan(violation?.i ?? 0);
+    const pause = await startView([file]);
+    try {
+      const page = await browser.page();
+      // The checks' verdicts come from re-running the trace's scenario in the page.
+      await page.goto(pause.url);
+      expect(await waitOpened(page)).toBe("ready");
+      await page.click('#tabs button[data-tab="checks"]');
+      const failed = page.locator('.check.failed[data-check="fencing"]');
+      await failed.waitFor({ timeout: 60_000 });
+      await failed.click();
+      expect(await diagramNumber(page, "cursor")).toBe(anchor);
+      expect(await page.evaluate(() => document.getElementById("diagram")?.dataset["selected"])).toBe(String(violation?.i));
+      expect(await page.locator("#panel-details").innerText()).toContain("fencing");
+      expect(await diagramNumber(page, "chain-messages")).toBeGreaterThan(0);
+      await screenshot(page, "violation-judged-after");
+      await page.close();
+    } finally {
+      await pause.stop();
+    }
+  }, 180_000);
+
+  test("a linearizability failure (stale-read) is drawn as Porcupine draws it: the prefix numbered, the operation that cannot be placed, on the diagram's time axis", async () => {
+    const json = execFileSync(process.execPath, [join(ROOT, "bin", "zksim.js"), "run", "stale-read", "--json", "--quiet", "--trace", join(dir, "stale-read.trace.jsonl")], { cwd: ROOT, encoding: "utf8" });
+    const report = JSON.parse(json) as { checks: { name: string; counterexample?: { ops: { invokeEv: number; stuck: boolean; place: number | null; text: string }[] } }[] };
+    const picture = report.checks.find((c) => c.name === "reads-linearizable")?.counterexample;
+    expect(picture, "zksim run stale-read gives a counterexample").toBeDefined();
+    const stuck = picture?.ops.find((op) => op.stuck);
+    expect(stuck).toBeDefined();
+    const stale = await startView(["stale-read"]);
+    try {
+      const page = await browser.page();
+      await page.goto(`${stale.url}&reruns=off`);
+      expect(await waitOpened(page)).toBe("ready");
+      expect(await page.getAttribute("#diagram", "data-counterexample-ops")).toBeFalsy();
+      await page.click('#tabs button[data-tab="checks"]');
+      const failed = page.locator('.check.failed[data-check="reads-linearizable"]');
+      await failed.waitFor();
+      await failed.click();
+      await page.waitForFunction(() => Number(document.getElementById("diagram")?.dataset["counterexampleOps"]) > 0);
+      expect(await page.getAttribute("#diagram", "data-counterexample")).toBe("reads-linearizable");
+      // The view holds the stuck read and the operations before it; the cursor is at the stuck read's invocation.
+      expect(await diagramNumber(page, "counterexample-ops")).toBeGreaterThanOrEqual(2);
+      expect(await diagramNumber(page, "cursor")).toBe(stuck?.invokeEv);
+      const details = await page.locator("#panel-details").innerText();
+      expect(details).toContain("Longest linearizable prefix");
+      expect(details).toContain("Cannot come next");
+      expect(await page.locator("#panel-details .counterexample-stuck li").count()).toBe(picture?.ops.filter((op) => op.stuck).length);
+      expect(await page.locator("#panel-details .counterexample-prefix li").count()).toBe(Math.min(12, picture?.ops.filter((op) => op.place !== null).length ?? 0));
+      await screenshot(page, "linearizability");
+      // Clicking the stuck read in the list moves the cursor to it.
+      await page.locator("#panel-details .counterexample-stuck li a").first().click();
+      expect(await diagramNumber(page, "cursor")).toBe(stuck?.invokeEv);
+      expect(browser.errors).toEqual([]);
+      await page.close();
+    } finally {
+      await stale.stop();
+    }
+  }, 120_000);
 });

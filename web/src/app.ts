@@ -1,4 +1,4 @@
-import type { CheckReport, ScenarioReport } from "../../src/scenario/index.ts";
+import type { CheckReport, CounterexampleInTrace, ScenarioReport } from "../../src/scenario/index.ts";
 import { causeChain, type CauseChain } from "./model/causes.ts";
 import { describeEvent, describeMessage, describeSpan, formatUs } from "./model/describe.ts";
 import { defaultFilters, eventMatcher, FilterView, stepTo, type Filters } from "./model/filters.ts";
@@ -65,6 +65,8 @@ export class App {
   private selectedEvent = -1;
   private selectedMessage = -1;
   private chain: CauseChain | null = null;
+  /** The linearizability counterexample drawn over the clients' lanes (a check's, chosen in the checks panel). */
+  private counterexample: CounterexampleInTrace | null = null;
   private searchHits: number[] = [];
   private searchMessagesSet: Set<number> | null = null;
   private searchIndex = -1;
@@ -157,6 +159,7 @@ export class App {
     this.selectedEvent = -1;
     this.selectedMessage = -1;
     this.chain = null;
+    this.counterexample = null;
     this.searchHits = [];
     this.searchMessagesSet = null;
     this.rebuild(false);
@@ -304,6 +307,7 @@ export class App {
       selectedMessage: this.selectedMessage,
       chain: this.chain,
       searchHits: this.searchMessagesSet,
+      counterexample: this.counterexample,
     };
   }
 
@@ -437,6 +441,26 @@ export class App {
     this.diagram.showRange(low - margin, high + margin, true);
   }
 
+  /** The counterexample in the details panel, and its operations in view. */
+  private showCounterexample(check: CheckReport, picture: CounterexampleInTrace): void {
+    const loaded = this.loaded;
+    if (loaded === null || this.coords === null) return;
+    this.details.showCounterexample(check, picture);
+    this.diagramElement.dataset["counterexample"] = check.name;
+    const evs = picture.ops.flatMap((op) => [op.invokeEv, op.completeEv]).filter((ev) => ev >= 0);
+    const stuck = picture.ops.filter((op) => op.stuck && op.invokeEv >= 0);
+    if (evs.length > 0) {
+      // From a few operations before the stuck ones to the last of them.
+      const lastPlaced = picture.ops.filter((op) => op.place !== null && op.invokeEv >= 0).slice(-4);
+      const from = Math.min(...[...lastPlaced, ...stuck].map((op) => this.coords?.y(op.invokeEv) ?? 0));
+      const to = Math.max(...evs.map((ev) => this.coords?.yEnd(ev) ?? 0).filter((c) => Number.isFinite(c)));
+      const margin = Math.max((to - from) * 0.1, this.mode === "order" ? 5 : 1_000);
+      this.diagram.showRange(from - margin, to + margin, true);
+    }
+    if (stuck[0] !== undefined) this.setCursor(stuck[0].invokeEv, false);
+    this.redraw();
+  }
+
   private showCheck(check: CheckReport): void {
     const loaded = this.loaded;
     if (loaded === null) return;
@@ -445,11 +469,18 @@ export class App {
       model.violations.find((v) => v.check === check.name) ??
       model.violations.find((v) => check.name === "paxos-safety" && v.check.startsWith("paxos.")) ??
       model.violations.find((v) => v.check.includes(check.name) || check.name.includes(v.check));
+    this.counterexample = check.counterexample ?? null;
     if (violation !== undefined) {
       this.select(violation.ev, -1);
-      this.setCursor(violation.ev, false);
+      this.setCursor(violation.anchorEv, false);
       this.traceBack([violation.ev]);
       this.showChain();
+      if (this.counterexample !== null) this.showCounterexample(check, this.counterexample);
+      this.showTab("details");
+      return;
+    }
+    if (this.counterexample !== null) {
+      this.showCounterexample(check, this.counterexample);
       this.showTab("details");
       return;
     }

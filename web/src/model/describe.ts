@@ -54,7 +54,11 @@ export function describeEvent(model: TraceModel, ev: number): string {
       return `${head} · type "${model.foreignTypes[code] ?? "?"}" (unknown to this viewer)`;
     case EV.violation: {
       const v = model.violations.find((x) => x.ev === ev);
-      return v === undefined ? head : `${head} · ${v.check}: ${v.message}`;
+      if (v === undefined) return head;
+      const where = e.lane[ev] as number;
+      const lead = `event #${ev}: ${v.check} broken${where < 0 ? "" : ` on ${laneName(model, where)}`}`;
+      // A check judged after the run is reported at its end; say when it was first broken.
+      return v.anchorEv === ev ? `${lead} at ${formatUs(v.atUs)} · ${v.message}` : `${lead}, first at ${formatUs(v.atUs)} (by event #${v.anchorEv}; judged after the run) · ${v.message}`;
     }
     default:
       return head;

@@ -121,7 +121,16 @@ export interface NetworkInterval {
 }
 
 export interface ViolationInfo {
+  /** The violation event itself (a check judged after the run reports at its end). */
   readonly ev: number;
+  /** The instant the property was first broken (the event's `t`). */
+  readonly atUs: number;
+  /**
+   * Where the diagram draws it and the cursor goes: the event itself when it
+   * was reported as the run went, else its latest cause, else the last event
+   * at or before its instant.
+   */
+  readonly anchorEv: number;
   readonly check: string;
   readonly message: string;
   readonly causes: readonly number[];
@@ -266,8 +275,13 @@ export class TraceModelBuilder {
         return;
       case "violation": {
         const node = fieldString(event.data, "node");
-        const ev = this.push(event.t, EV.violation, node === undefined ? -1 : this.laneOf(node), -1, -1);
-        this.violations.push({ ev, check: event.check, message: event.message, causes: event.causes.slice() });
+        // A verdict judged after the run comes last but names an earlier instant: the event keeps its place in
+        // the run's order (times here never go back), and its anchor is found at that instant.
+        const late = event.t < this.lastUs;
+        const ev = this.push(Math.max(event.t, this.lastUs), EV.violation, node === undefined ? -1 : this.laneOf(node), -1, -1);
+        const causes = event.causes.filter((c) => c >= 0 && c < ev);
+        const anchorEv = !late ? ev : causes.length > 0 ? Math.max(...causes) : this.lastEventAtOrBefore(event.t, ev);
+        this.violations.push({ ev, atUs: event.t, anchorEv, check: event.check, message: event.message, causes: event.causes.slice() });
         return;
       }
       default:
@@ -344,6 +358,18 @@ export class TraceModelBuilder {
   }
 
   // ------------------------------------------------------------ events
+
+  /** The last of the events before `before` whose time is at most t (0 when none is). */
+  private lastEventAtOrBefore(t: number, before: number): number {
+    let lo = 0;
+    let hi = before;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.t.get(mid) as number) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(0, lo - 1);
+  }
 
   private push(t: number, kind: EventKind, lane: number, msg: number, code: number): number {
     this.lastUs = t;

@@ -1,4 +1,5 @@
 import * as d3 from "d3";
+import type { CounterexampleInTrace } from "../../../src/scenario/index.ts";
 import type { CauseChain } from "../model/causes.ts";
 import { lowerBound, type FilterView } from "../model/filters.ts";
 import { laneXs, segmentDistance, type Coordinates } from "../model/layout.ts";
@@ -32,6 +33,8 @@ export interface DiagramScene {
   readonly selectedMessage: number;
   readonly chain: CauseChain | null;
   readonly searchHits: ReadonlySet<number> | null;
+  /** A linearizability counterexample to draw over the clients' lanes, or null. */
+  readonly counterexample: CounterexampleInTrace | null;
 }
 
 export interface DiagramCallbacks {
@@ -243,6 +246,7 @@ export class Diagram {
     this.drawLabels(scene, y, c0, c1);
     this.drawHighlights(scene, y);
     this.drawChain(scene, y);
+    this.drawCounterexample(scene, y, c0, c1);
     this.drawCursor(scene, y);
     ctx.restore();
     this.drawLaneLabels(scene);
@@ -659,7 +663,8 @@ export class Diagram {
     const ticks = last - first <= TICKS_MAX * 4;
     for (const i of ticks ? range(first, last) : markedIn(scene.view, first, last)) {
       const kind = ev.kind[i] as number;
-      if (kind === EV.send || kind === EV.deliver || kind === EV.drop || kind === EV.duplicate) continue;
+      // Violations are drawn with the overlays, at the instant they were first broken (see drawViolations).
+      if (kind === EV.send || kind === EV.deliver || kind === EV.drop || kind === EV.duplicate || kind === EV.violation) continue;
       if (!scene.view.eventShown(i)) continue;
       const lane = ev.lane[i] as number;
       const yy = y(scene.coords.y(i));
@@ -760,8 +765,10 @@ export class Diagram {
     const [first, last] = scene.coords.eventRange(c0, c1);
     this.labelY.fill(Number.NEGATIVE_INFINITY);
     ctx.font = "10px system-ui, sans-serif";
+    this.drawViolations(scene, y, c0, c1);
     for (const i of markedIn(scene.view, first, last)) {
       const kind = model.events.kind[i] as number;
+      if (kind === EV.violation) continue;
       const lane = model.events.lane[i] as number;
       const yy = y(scene.coords.y(i));
       const code = model.events.code[i] as number;
@@ -789,6 +796,126 @@ export class Diagram {
       const x = this.xs[model.spans.lane[s] as number] as number;
       ctx.fillText(model.opNames[model.spans.op[s] as number] ?? "", x + 11, Math.max(top + 9, y0 + 9));
     });
+  }
+
+  /**
+   * Broken checks, where they were first broken: a check judged after the
+   * run is reported at its end, but drawn at its anchor (its latest cause, or
+   * the last event by its instant). A few per run at most, so every frame.
+   */
+  private drawViolations(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
+    const ctx = this.context;
+    ctx.font = "bold 10px system-ui, sans-serif";
+    for (const violation of scene.model.violations) {
+      const c = scene.coords.y(violation.anchorEv);
+      if (c < c0 || c > c1) continue;
+      const yy = y(c);
+      const lane = scene.model.events.lane[violation.ev] as number;
+      const x = lane < 0 ? Number.NaN : (this.xs[lane] as number);
+      if (Number.isNaN(x)) this.globalLine(EV.violation, yy);
+      else this.laneMark(EV.violation, violation.ev, scene.model, x, yy);
+      const label = `✖ ${violation.check}`;
+      ctx.fillStyle = COLORS.violation;
+      ctx.fillText(label, this.width - MARGIN.right - ctx.measureText(label).width, yy - 2);
+    }
+  }
+
+  /**
+   * A linearizability counterexample as Porcupine draws it: each operation of
+   * the key as a bar beside its client's lane, from its invocation to its
+   * completion (to the bottom when never answered); the longest linearizable
+   * prefix green and numbered, joined in its order by a line through one
+   * possible linearization point per operation; the operations that cannot
+   * come next red; the key's other operations grey.
+   */
+  private drawCounterexample(scene: DiagramScene, y: d3.ScaleLinear<number, number>, c0: number, c1: number): void {
+    const picture = scene.counterexample;
+    const data = this.container.dataset;
+    if (picture === null) {
+      data["counterexampleOps"] = "";
+      return;
+    }
+    const ctx = this.context;
+    const model = scene.model;
+    const bottom = this.height - MARGIN.bottom;
+    const laneOf = new Map(model.lanes.map((lane, index) => [lane.id, index]));
+    const barX = (client: string): number => {
+      const lane = laneOf.get(client);
+      const x = lane === undefined ? Number.NaN : (this.xs[lane] as number);
+      return Number.isNaN(x) ? Number.NaN : x + 16;
+    };
+    let drawn = 0;
+    // The linearization points of the prefix, in its order: each as early as its call allows, never before the previous one.
+    const placed = picture.ops.filter((op) => op.place !== null && op.invokeEv >= 0).sort((a, b) => (a.place as number) - (b.place as number));
+    const points: { x: number; c: number }[] = [];
+    let previous = Number.NEGATIVE_INFINITY;
+    for (const op of placed) {
+      const start = scene.coords.y(op.invokeEv);
+      const end = op.completeEv >= 0 ? scene.coords.yEnd(op.completeEv) : Number.POSITIVE_INFINITY;
+      const c = Math.min(Math.max(start, previous), end);
+      previous = c;
+      points.push({ x: barX(op.client), c });
+    }
+    ctx.font = "bold 9px system-ui, sans-serif";
+    for (const op of picture.ops) {
+      if (op.invokeEv < 0) continue;
+      const x = barX(op.client);
+      if (Number.isNaN(x)) continue;
+      const s = scene.coords.y(op.invokeEv);
+      const e = op.completeEv >= 0 ? scene.coords.yEnd(op.completeEv) : Number.POSITIVE_INFINITY;
+      if (e < c0 || s > c1) continue;
+      const y0 = y(s);
+      const y1 = Number.isFinite(e) ? Math.max(y(e), y0 + 3) : bottom;
+      const color = op.stuck ? COLORS.violation : op.place !== null ? "#2e7d32" : "#9e9e9e";
+      ctx.fillStyle = op.stuck ? "rgba(198,40,40,0.25)" : op.place !== null ? "rgba(46,125,50,0.22)" : "rgba(158,158,158,0.2)";
+      ctx.fillRect(x, y0, 10, y1 - y0);
+      ctx.strokeStyle = color;
+      ctx.lineWidth = op.stuck ? 2 : 1;
+      ctx.strokeRect(x + 0.5, y0 + 0.5, 9, y1 - y0 - 1);
+      if (!Number.isFinite(e)) {
+        ctx.setLineDash([2, 2]);
+        ctx.beginPath();
+        ctx.moveTo(x + 5, y1);
+        ctx.lineTo(x + 5, bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      ctx.fillStyle = color;
+      const text = op.text.replace(/^p\d+ /, "");
+      const label = op.stuck ? `✖ ${text}` : op.place !== null ? `${op.place + 1}. ${text}` : text;
+      if (y1 - y0 >= 10 || op.stuck || op.place !== null) {
+        // Labels of lanes in the right half go to the left of their bar, so that they stay on the canvas.
+        const width = ctx.measureText(label).width;
+        const right = x + 13 + width > this.width - MARGIN.right;
+        ctx.fillStyle = "rgba(255,255,255,0.8)";
+        ctx.fillRect(right ? x - 20 - width : x + 12, y0, width + 2, 11);
+        ctx.fillStyle = color;
+        ctx.fillText(label, right ? x - 19 - width : x + 13, y0 + 9);
+      }
+      drawn++;
+    }
+    ctx.strokeStyle = "#2e7d32";
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    let started = false;
+    for (const point of points) {
+      if (Number.isNaN(point.x)) continue;
+      const py = y(point.c);
+      if (started) ctx.lineTo(point.x + 5, py);
+      else ctx.moveTo(point.x + 5, py);
+      started = true;
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#2e7d32";
+    for (const point of points) {
+      if (Number.isNaN(point.x)) continue;
+      ctx.beginPath();
+      ctx.arc(point.x + 5, y(point.c), 2.5, 0, Math.PI * 2);
+      ctx.fill();
+    }
+    data["counterexampleOps"] = String(drawn);
   }
 
   /** Search results and the selection. */
@@ -985,7 +1112,8 @@ export class Diagram {
     const [first, last] = coords.eventRange(c - slack, c + slack);
     for (let i = first; i < last && i < first + 2_000; i++) {
       const kind = scene.model.events.kind[i] as number;
-      if (kind === EV.send || kind === EV.deliver || kind === EV.drop || kind === EV.duplicate) continue;
+      // Violations are drawn with the overlays, at the instant they were first broken (see drawViolations).
+      if (kind === EV.send || kind === EV.deliver || kind === EV.drop || kind === EV.duplicate || kind === EV.violation) continue;
       if (!scene.view.eventShown(i)) continue;
       const lane = scene.model.events.lane[i] as number;
       const x = lane < 0 ? px : (this.xs[lane] as number);

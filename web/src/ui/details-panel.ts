@@ -1,5 +1,6 @@
+import type { CheckReport, CounterexampleInTrace } from "../../../src/scenario/index.ts";
 import { causesOf } from "../model/causes.ts";
-import { describeEvent, describeMessage, describeSpan } from "../model/describe.ts";
+import { describeEvent, describeMessage, describeSpan, formatUs } from "../model/describe.ts";
 import type { TraceModel } from "../model/trace-model.ts";
 import { h, replaceChildren } from "./dom.ts";
 
@@ -63,6 +64,34 @@ export class DetailsPanel {
       if (this.shown !== ev) return;
       line.textContent = text === null ? "(not available)" : pretty(text);
     });
+  }
+
+  /**
+   * A linearizability counterexample: the longest order of operations the
+   * model accepts, the state it leaves, and the operations that cannot come
+   * next; each links to its invocation in the diagram.
+   */
+  showCounterexample(check: CheckReport, picture: CounterexampleInTrace): void {
+    this.shown = -1;
+    const placed = picture.ops.filter((op) => op.place !== null).sort((a, b) => (a.place as number) - (b.place as number));
+    const stuck = picture.ops.filter((op) => op.stuck);
+    const item = (op: CounterexampleInTrace["ops"][number]) => {
+      const when = `${op.client}, ${formatUs(op.invokeUs)} to ${op.completeUs === null ? "never answered" : formatUs(op.completeUs)}`;
+      const text = `${op.text.replace(/^p\d+ /, "")} (${when})`;
+      return h("li", { "data-op": op.id }, op.invokeEv >= 0 ? this.link(text, op.invokeEv) : text);
+    };
+    replaceChildren(
+      this.root,
+      h("p", { class: "details-heading" }, `${check.name}: not linearizable${picture.key === null ? "" : ` on ${picture.key}`}`),
+      h("p", { class: "muted" }, "Drawn over the clients' lanes as Porcupine draws it: green bars are the longest linearizable prefix, numbered in its order and joined through one possible linearization point each; red bars cannot come next; grey ones are the key's other operations."),
+      h("h4", {}, `Longest linearizable prefix (${placed.length} operations${picture.leftOut > 0 ? `; ${picture.leftOut} earlier ones of the key not drawn` : ""})`),
+      h("ol", { class: "counterexample-prefix" }, ...placed.slice(-12).map(item)),
+      placed.length > 12 ? h("p", { class: "muted" }, `(the last 12 of ${placed.length})`) : null,
+      h("p", {}, "State after it: ", h("code", {}, picture.state)),
+      h("h4", {}, "Cannot come next"),
+      h("ul", { class: "counterexample-stuck" }, ...stuck.map(item)),
+      check.detail === null ? null : h("p", { class: "muted" }, check.detail),
+    );
   }
 
   private link(text: string, ev: number): HTMLElement {
