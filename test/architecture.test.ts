@@ -10,6 +10,8 @@ import { describe, expect, test } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..");
 const SRC = join(ROOT, "src");
+/** The browser viewer: it sits on top of the core and imports it, never the other way. */
+const WEB = join(ROOT, "web", "src");
 
 /** What each folder under src/ may import from (besides itself). */
 const ALLOWED_IMPORTS: Record<string, readonly string[]> = {
@@ -86,6 +88,48 @@ describe("the core", () => {
 
   test("names each export: no `export *`, and no `any`", () => {
     const offenders = files.filter((f) => /export\s*\*/.test(f.code) || /(:\s*any\b|\bas any\b|<any>)/.test(f.code)).map((f) => f.rel);
+    expect(offenders).toEqual([]);
+  });
+
+  test("imports nothing from the viewer (web/ depends on the core, not the reverse)", () => {
+    const offenders = files.flatMap((f) =>
+      importsOf(f.code)
+        .filter((spec) => spec.startsWith(".") && relative(SRC, join(f.path, "..", spec)).startsWith(".."))
+        .map((spec) => `${f.rel} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("the viewer (web/)", () => {
+  const webFiles = sourceFiles(WEB).map((path) => ({ path, rel: relative(ROOT, path), code: codeOf(path) }));
+
+  test("exists, and imports the core only through a folder's index.ts (never the Node-only CLI)", () => {
+    expect(webFiles.length).toBeGreaterThan(10);
+    const offenders: string[] = [];
+    let coreImports = 0;
+    for (const f of webFiles) {
+      for (const spec of importsOf(f.code)) {
+        if (!spec.startsWith(".")) continue;
+        const target = relative(ROOT, join(f.path, "..", spec));
+        if (target.startsWith("web/")) continue;
+        coreImports++;
+        const parts = target.split("/");
+        const ok = parts[0] === "src" && (target === "src/index.ts" || (parts.length === 3 && parts[2] === "index.ts" && parts[1] !== "cli"));
+        if (!ok) offenders.push(`${f.rel} imports ${target}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+    expect(coreImports).toBeGreaterThan(0);
+  });
+
+  test("runs in a browser: no Node modules", () => {
+    const offenders = webFiles.flatMap((f) => importsOf(f.code).filter((spec) => spec.startsWith("node:") || /^(fs|path|os|crypto|child_process|worker_threads)$/.test(spec)).map((spec) => `${f.rel}: ${spec}`));
+    expect(offenders).toEqual([]);
+  });
+
+  test("names each export: no `export *`, and no `any`", () => {
+    const offenders = webFiles.filter((f) => /export\s*\*/.test(f.code) || /(:\s*any\b|\bas any\b|<any>)/.test(f.code)).map((f) => f.rel);
     expect(offenders).toEqual([]);
   });
 });

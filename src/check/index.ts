@@ -16,4 +16,6 @@ export type { NoteRecord, InvariantResult, ProgressOptions } from "./recipes.ts"
 export { checkRequestsAnswered } from "./zk-liveness.ts";
 export type { LivenessOptions, LivenessResult } from "./zk-liveness.ts";
 export { Found, siteOf } from "./violations.ts";
+export { counterexamplePicture, PICTURE_OPS_MAX } from "./counterexample.ts";
+export type { CounterexamplePicture, PictureOp } from "./counterexample.ts";
 export type { ViolationSite } from "./violations.ts";

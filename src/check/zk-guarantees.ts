@@ -1,4 +1,5 @@
 import type { Json, Operation } from "./history.ts";
+import { counterexamplePicture, type CounterexamplePicture } from "./counterexample.ts";
 import { checkLinearizable, type CheckResult } from "./linearizability.ts";
 import { makeModel } from "./models.ts";
 import { Found, siteOf, type ViolationSite } from "./violations.ts";
@@ -90,6 +91,8 @@ export interface GuaranteeResult {
   readonly first: ViolationSite | null;
   /** For the linearizability checks: the checker's result. */
   readonly linearizability?: CheckResult;
+  /** For a linearizability check that failed: its counterexample, to draw. */
+  readonly picture?: CounterexamplePicture;
 }
 
 export type GuaranteeName =
@@ -182,7 +185,9 @@ function writesLinearizable(history: ZkHistory, withReads: boolean, options: Gua
       ret: op.outcome === "info" || op.complete === null ? Number.POSITIVE_INFINITY : op.complete,
     });
   }
-  const check = checkLinearizable(operations, makeModel("znode"), options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
+  const model = makeModel("znode");
+  const check = checkLinearizable(operations, model, options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
+  const picture = counterexamplePicture(operations, check, model);
   const violations = new Found();
   if (check.verdict === "not-linearizable" && check.counterexample !== undefined) {
     const c = check.counterexample;
@@ -193,7 +198,7 @@ function writesLinearizable(history: ZkHistory, withReads: boolean, options: Gua
   const description = withReads
     ? "reads and writes, together, take effect in one order that respects real time (stronger than ZooKeeper promises)"
     : "writes take effect in one order that respects real time";
-  return { ...result(name, description, operations.length, violations), linearizability: check };
+  return { ...result(name, description, operations.length, violations), linearizability: check, ...(picture === null ? {} : { picture }) };
 }
 
 /** Each session's requests complete in the order it issued them, and its writes take zxids in that order. */
@@ -484,14 +489,16 @@ function syncReadsLinearizable(history: ZkHistory, options: GuaranteeOptions): G
       operations.push(asOperation(read, sync.invoke, read.complete));
     });
   }
-  const check = checkLinearizable(operations, makeModel("znode"), options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
+  const model = makeModel("znode");
+  const check = checkLinearizable(operations, model, options.stepsMax === undefined ? {} : { stepsMax: options.stepsMax });
+  const picture = counterexamplePicture(operations, check, model);
   const violations = new Found();
   if (check.verdict === "not-linearizable" && check.counterexample !== undefined) {
     const c = check.counterexample;
     violations.add(`${c.key ?? ""}: after ${c.prefix.map((p) => p.text).join("; ") || "nothing"}, none of these can come next: ${c.stuck.map((p) => p.text).join("; ")} (a read after sync is one of them)`, stuckSite(history, c.stuck));
   }
   if (check.verdict === "unknown") violations.add(`the checker could not decide: ${check.reason ?? ""}`, { atUs: 0, ops: [] });
-  return { ...result("sync-reads-linearizable", "a read after sync takes effect between the sync's start and its own end, in one order with the writes", pairs, violations), linearizability: check };
+  return { ...result("sync-reads-linearizable", "a read after sync takes effect between the sync's start and its own end, in one order with the writes", pairs, violations), linearizability: check, ...(picture === null ? {} : { picture }) };
 }
 
 function asOperation(op: ZkHistoryOp, call: number, complete: number | null): Operation {

@@ -10,6 +10,7 @@ import { FileSink, openOutput } from "./file-sink.ts";
 import { fsReason, UsageError } from "./input.ts";
 import { CHECK_HELP, checkFiles, parseDuration, parseModel, parseSize } from "./check.ts";
 import { runScenario, scenarioJsonSchema } from "../scenario/index.ts";
+import { view } from "./view.ts";
 import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, runLoaded, SCHEMA_HELP } from "./run.ts";
 
 const HELP = `zksim: a deterministic simulator for a ZooKeeper-style service on Multi-Paxos
@@ -19,6 +20,7 @@ Usage: zksim <command> [options]
 Commands:
   run       run a scenario (a file or a bundled one) and judge it
   replay    re-run the scenario and seed a trace recorded, and compare digests
+  view      open a trace, or run a scenario, in the browser viewer
   list      the bundled scenarios
   schema    the JSON Schema of scenario files
   check     check histories (JSON Lines or Jepsen EDN) for linearizability
@@ -106,8 +108,10 @@ async function main(argv: string[]): Promise<number> {
       return list(rest);
     case "schema":
       return schema(rest);
+    case "view":
+      return view(rest);
     default:
-      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, list, schema, check, explore, demo (see zksim --help)`);
+      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, view, list, schema, check, explore, demo (see zksim --help)`);
   }
 }
 

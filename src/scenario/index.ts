@@ -15,6 +15,6 @@ export type { ScenarioSimulation, BuildOptions } from "./build.ts";
 export { ScenarioObserver, recipeNoteOf } from "./observe.ts";
 export type { Absence } from "./observe.ts";
 export { judgeScenario, reportViolations } from "./judge.ts";
-export type { CheckReport } from "./judge.ts";
+export type { CheckReport, CounterexampleInTrace } from "./judge.ts";
 export { reportScenario } from "./report.ts";
 export type { ScenarioReport } from "./report.ts";

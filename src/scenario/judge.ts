@@ -1,4 +1,4 @@
-import { checkRecipeProgress, checkRecipes, checkRequestsAnswered, checkZkGuarantees, type GuaranteeResult, type ViolationSite, type ZkHistory } from "../check/index.ts";
+import { checkRecipeProgress, checkRecipes, checkRequestsAnswered, checkZkGuarantees, type CounterexamplePicture, type GuaranteeResult, type ViolationSite, type ZkHistory } from "../check/index.ts";
 import type { ScenarioSimulation } from "./build.ts";
 import type { ScenarioObserver } from "./observe.ts";
 import type { CheckName } from "./schema.ts";
@@ -13,6 +13,56 @@ export interface CheckReport {
   readonly detail: string | null;
   /** When it was first broken, and the trace events that show it (null when it holds or is not known). */
   readonly site: { readonly atUs: number; readonly causes: readonly number[] } | null;
+  /** A linearizability check that failed: its counterexample in trace terms, for the viewer to draw as Porcupine does. */
+  readonly counterexample?: CounterexampleInTrace;
+}
+
+/** A counterexample's operations placed in the run: who issued each, when, and its invoke and complete events. */
+export interface CounterexampleInTrace {
+  readonly key: string | null;
+  /** The znode's state after the longest linearizable prefix. */
+  readonly state: string;
+  readonly leftOut: number;
+  readonly ops: readonly {
+    readonly id: number;
+    readonly client: string;
+    readonly text: string;
+    readonly invokeUs: number;
+    /** null: never answered (or ConnectionLoss: unknown). */
+    readonly completeUs: number | null;
+    /** The zk-invoke and zk-complete notes' event indices (-1 when not traced). */
+    readonly invokeEv: number;
+    readonly completeEv: number;
+    readonly outcome: "ok" | "fail" | "info";
+    /** Position in the longest linearizable prefix, or null. */
+    readonly place: number | null;
+    /** It had to come next and cannot. */
+    readonly stuck: boolean;
+  }[];
+}
+
+/** A counterexample's picture, its operations found in the history and the trace. */
+function inTrace(picture: CounterexamplePicture, history: ZkHistory, observed: ScenarioObserver): CounterexampleInTrace {
+  const ops: CounterexampleInTrace["ops"][number][] = [];
+  for (const p of picture.ops) {
+    const op = history.ops[p.id];
+    if (op === undefined) continue;
+    const events = observed.requestEvents.get(`${op.client} ${op.xid}`) ?? [];
+    const answered = op.outcome !== "info" && op.completeUs !== null;
+    ops.push({
+      id: p.id,
+      client: op.client,
+      text: p.text,
+      invokeUs: op.invokeUs,
+      completeUs: answered ? op.completeUs : null,
+      invokeEv: events[0] ?? -1,
+      completeEv: answered ? (events[events.length - 1] ?? -1) : -1,
+      outcome: op.outcome,
+      place: p.place,
+      stuck: p.stuck,
+    });
+  }
+  return { key: picture.key, state: picture.state, leftOut: picture.leftOut, ops };
 }
 
 /**
@@ -55,7 +105,8 @@ export function judgeScenario(run: ScenarioSimulation, observed: ScenarioObserve
         guarantees ??= checkZkGuarantees(zkHistory, { linearizableReads: run.checks.includes("linearizable-reads"), stepsMax: 20_000_000 });
         for (const r of guarantees) {
           if ((r.name === "reads-linearizable") !== (group === "linearizable-reads")) continue;
-          reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null, site: site(r.first) });
+          const counterexample = r.picture === undefined ? {} : { counterexample: inTrace(r.picture, zkHistory, observed) };
+          reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null, site: site(r.first), ...counterexample });
         }
         break;
       }

@@ -38,6 +38,7 @@ export {
   TRACE_FORMAT,
   TRACE_VERSION,
 } from "./trace.ts";
+export { TraceReader, type TraceReaderHandlers, type TraceReaderOptions, type TraceReadResult, type TraceLineProblem, type ForeignTraceEvent } from "./trace-reader.ts";
 export type {
   TraceEvent,
   TraceHeader,

@@ -55,7 +55,12 @@ export const traceEventSchema = z.discriminatedUnion("type", [
   z.strictObject({ ...base, type: z.literal("note"), node: nodeId, kind: z.string(), data: z.unknown() }),
   /**
    * A checker found a property broken. `causes` are the indices (`i`) of the
-   * events that led to it, so a reader (or the viewer) can jump to them.
+   * events that led to it, so a reader (or the viewer) can jump to them. `t`
+   * is the instant it was first broken: a check that watches the run as it
+   * goes (Paxos safety) reports in place, while the checks judged after the
+   * run (linearizability, ZooKeeper's guarantees, recipes, liveness) report
+   * at its end, so their `t` may be earlier than the event before them. This
+   * is the one event type whose time may go back.
    */
   z.strictObject({
     ...base,
