@@ -127,5 +127,7 @@ export function roleOf(state: unknown): { role: string; ballot: string } | null 
   if (typeof role !== "string") return null;
   const ballot = record(proposer?.["ballot"]);
   const round = ballot?.["round"];
-  return { role, ballot: typeof round === "number" && round > 0 ? `${round}.${String(ballot?.["node"] ?? "?")}` : "" };
+  // A follower's own ballot is what it last campaigned with: not worth a badge.
+  const campaigning = role === "leader" || role === "candidate";
+  return { role, ballot: campaigning && typeof round === "number" && round > 0 ? `${round}.${String(ballot?.["node"] ?? "?")}` : "" };
 }
