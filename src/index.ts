@@ -66,7 +66,7 @@ export { Replica, LogServer, PaxosChecker, PaxosLiveness, runPaxosCluster, paxos
 export type { PaxosConfig, PaxosConfigInput, PaxosBug, PaxosViolation, PaxosRunResult } from "./paxos/index.ts";
 export { ZkServer, DataTree, ZK_ERRORS, CREATE_MODES, PERMS, OPEN_ACL, READ_ACL } from "./zk/index.ts";
 export type { ZkOp, ZkReply, ZkResult, Stat, Acl, CreateMode, WatchEvent, ZkErrorCode } from "./zk/index.ts";
-export { buildZkCluster, ZkClient, ZkError, Lock, Election, Barrier, ConfigWatcher, StorageNode } from "./client/index.ts";
+export { buildZkCluster, ZkClient, ZkError, Lock, Election, Barrier, ConfigWatcher, GroupMember, GroupWatcher, StorageNode } from "./client/index.ts";
 export type { ZooKeeper, ZkCluster, ZkClusterOptions, Workload, ClientProcess, Watcher, ClientEvent, OpRecord } from "./client/index.ts";
 export { checkLinearizable, makeModel, parseJsonlHistory, parseEdnHistory, toOperations, checkZkGuarantees, checkRecipes, zkHistoryToEvents, HistoryError } from "./check/index.ts";
 export type { HistoryEvent, Operation, Model, ModelName, CheckResult, Counterexample, ZkHistory, GuaranteeResult, InvariantResult } from "./check/index.ts";

@@ -21,6 +21,10 @@ export type RecipeNote =
   | { readonly kind: "barrier-left"; readonly data: { readonly barrier: string } }
   | { readonly kind: "barrier-abandoned"; readonly data: { readonly barrier: string; readonly name: string; readonly error: string } }
   | { readonly kind: "storage-write"; readonly data: { readonly key: string; readonly token: number; readonly from: string; readonly accepted: boolean } }
+  | { readonly kind: "member-joined"; readonly data: { readonly group: string; readonly name: string } }
+  | { readonly kind: "member-left"; readonly data: { readonly group: string; readonly name: string } }
+  | { readonly kind: "members-seen"; readonly data: { readonly group: string; readonly members: readonly string[]; readonly pzxid: number } }
+  | { readonly kind: "routed"; readonly data: { readonly group: string; readonly member: string } }
   /** The client's program ended: whatever it believed it held, it holds no more. */
   | { readonly kind: "workload-done"; readonly data: Readonly<Record<string, never>> };
 
@@ -28,7 +32,7 @@ export type RecipeNote =
 export type NoteRecord = RecipeNote & { readonly node: string; readonly t: number; readonly i: number };
 
 export interface InvariantResult {
-  readonly name: "lock-exclusive" | "fencing" | "one-leader-per-term" | "barrier" | "lock-progress" | "election-progress" | "barrier-progress";
+  readonly name: "lock-exclusive" | "fencing" | "one-leader-per-term" | "barrier" | "membership" | "lock-progress" | "election-progress" | "barrier-progress" | "membership-progress";
   readonly description: string;
   readonly holds: boolean;
   readonly checked: number;
@@ -55,6 +59,7 @@ export function checkRecipes(notes: readonly NoteRecord[]): InvariantResult[] {
   if (notes.some((n) => n.kind === "storage-write")) out.push(fencing(notes));
   if (notes.some((n) => n.kind === "elected")) out.push(oneLeaderPerTerm(notes));
   if (notes.some((n) => n.kind === "barrier-passed")) out.push(barrier(notes));
+  if (notes.some((n) => n.kind === "members-seen" || n.kind === "routed")) out.push(membership(notes));
   return out;
 }
 
@@ -65,6 +70,8 @@ export interface ProgressOptions {
   readonly endUs: number;
   /** Spans in which a client was crashed or paused: from the start of one, it neither waits nor holds as far as progress goes. */
   readonly absences?: readonly { readonly node: string; readonly fromUs: number; readonly toUs: number }[];
+  /** Znodes deleted in the committed log: their path, zxid, and when (and in which trace event) a replica first applied it. */
+  readonly deletions?: readonly { readonly path: string; readonly zxid: number; readonly t: number; readonly i: number }[];
 }
 
 /**
@@ -79,6 +86,7 @@ export function checkRecipeProgress(notes: readonly NoteRecord[], options: Progr
   if (notes.some((n) => n.kind === "lock-wanted")) out.push(queueProgress(notes, options, "lock-progress", "the lock", lockStep));
   if (notes.some((n) => n.kind === "election-wanted")) out.push(queueProgress(notes, options, "election-progress", "the leadership", electionStep));
   if (notes.some((n) => n.kind === "barrier-enter")) out.push(barrierProgress(notes, options));
+  if (notes.some((n) => n.kind === "members-seen")) out.push(membershipProgress(notes, options));
   return out;
 }
 
@@ -295,4 +303,81 @@ function barrier(notes: readonly NoteRecord[]): InvariantResult {
     }
   }
   return result("barrier", "no one passes the barrier before all have entered", checked, violations);
+}
+
+/**
+ * A balancer routes only to members of the latest view it has seen of the
+ * group, and its views never go back (their pzxid only grows): once its
+ * watcher has seen a member leave (its session expired, its node gone), no
+ * request goes to that member until a later view has it again.
+ */
+function membership(notes: readonly NoteRecord[]): InvariantResult {
+  const views = new Map<string, NoteRecord & { kind: "members-seen" }>();
+  const violations = new Found();
+  let checked = 0;
+  for (const n of notes) {
+    if (n.kind === "members-seen") {
+      const key = `${n.node} ${n.data.group}`;
+      const before = views.get(key);
+      if (before !== undefined && n.data.pzxid < before.data.pzxid) {
+        violations.add(`${n.node} saw ${n.data.group} at pzxid ${n.data.pzxid} at ${n.t} µs after a view at pzxid ${before.data.pzxid}: its view went back`, noteSite([before, n]));
+      }
+      views.set(key, n);
+    } else if (n.kind === "routed") {
+      checked++;
+      const view = views.get(`${n.node} ${n.data.group}`);
+      if (view === undefined || !view.data.members.includes(n.data.member)) {
+        const seen = view === undefined ? "before seeing the group" : `when its latest view (pzxid ${view.data.pzxid}, ${view.t} µs) was ${view.data.members.join(", ") || "empty"}`;
+        violations.add(`${n.node} routed to ${n.data.member} in ${n.data.group} at ${n.t} µs ${seen}`, noteSite(view === undefined ? [n] : [view, n]));
+      }
+    }
+  }
+  return result("membership", "a balancer routes only to members of its latest view of the group, and its views never go back", checked, violations);
+}
+
+/**
+ * Once a member's node is gone (its session expired or it left), every
+ * watcher of its group sees a view without it within the bound (counted from
+ * the calm point at the earliest), unless it crashed or ended.
+ */
+function membershipProgress(notes: readonly NoteRecord[], options: ProgressOptions): InvariantResult {
+  const watchers = new Map<string, { group: string; views: (NoteRecord & { kind: "members-seen" })[] }>();
+  const ended = new Map<string, number>();
+  for (const n of notes) {
+    if (n.kind === "workload-done" && !ended.has(n.node)) ended.set(n.node, n.t);
+    if (n.kind !== "members-seen") continue;
+    const key = `${n.node} ${n.data.group}`;
+    let w = watchers.get(key);
+    if (w === undefined) {
+      w = { group: n.data.group, views: [] };
+      watchers.set(key, w);
+    }
+    w.views.push(n);
+  }
+  const violations = new Found();
+  let checked = 0;
+  for (const [key, w] of watchers) {
+    const node = key.slice(0, key.indexOf(" "));
+    const prefix = `${w.group}/`;
+    for (const gone of options.deletions ?? []) {
+      if (!gone.path.startsWith(prefix) || gone.path.slice(prefix.length).includes("/")) continue;
+      const first = w.views[0];
+      if (first === undefined || first.t > gone.t) continue; // it was not watching yet
+      const dueUs = Math.max(gone.t, options.calmUs) + options.boundUs;
+      if (dueUs > options.endUs || (ended.get(node) ?? Infinity) <= dueUs) continue;
+      if ((options.absences ?? []).some((a) => a.node === node && a.fromUs <= dueUs && a.toUs >= gone.t)) continue;
+      checked++;
+      const name = gone.path.slice(prefix.length);
+      const caughtUp = w.views.find((v) => v.data.pzxid >= gone.zxid || (v.t >= gone.t && !v.data.members.includes(name)));
+      if (caughtUp === undefined || caughtUp.t > dueUs) {
+        const when = caughtUp === undefined ? "by the end" : `until ${caughtUp.t} µs`;
+        violations.add(`${node} did not see ${name} leave ${w.group} (deleted at zxid ${gone.zxid}, ${gone.t} µs) ${when}, past the bound (${dueUs} µs)`, {
+          atUs: dueUs,
+          ops: [],
+          events: [gone.i, ...(caughtUp === undefined ? [] : [caughtUp.i])].filter((i) => i >= 0),
+        });
+      }
+    }
+  }
+  return result("membership-progress", "once a member's node is gone, every watcher of the group sees it gone within the bound", checked, violations);
 }

@@ -4,7 +4,7 @@
  */
 export { ZkClient, ZkError } from "./client.ts";
 export type { ZooKeeper, ClientProcess, Workload, Watcher, ClientEvent, KeeperState, CreateOptions, OpRecord, EventRecord, ZkClientOptions, ClientInspection } from "./client.ts";
-export { Lock, Election, Barrier, ConfigWatcher, ensurePath } from "./recipes.ts";
+export { Lock, Election, Barrier, ConfigWatcher, GroupMember, GroupWatcher, ensurePath } from "./recipes.ts";
 export { buildZkCluster, ZK_PAXOS_DEFAULTS, STORAGE_NODE } from "./cluster.ts";
 export type { ZkCluster, ZkClusterOptions, ZkClientSpec, ClusterMsg, ClientHistoryEntry } from "./cluster.ts";
 export { StorageNode } from "./storage.ts";

@@ -33,6 +33,11 @@ export const clientNoteSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("barrier-left"), data: z.strictObject({ barrier: z.string() }) }),
   z.strictObject({ kind: z.literal("barrier-abandoned"), data: z.strictObject({ barrier: z.string(), name: z.string(), error: errorText }) }),
   z.strictObject({ kind: z.literal("config-seen"), data: z.strictObject({ path: z.string(), version: z.int(), mzxid: z.number() }) }),
+  /** Group membership: a member registered (its ephemeral node made) or left; a watcher saw the members (with the children's pzxid); a balancer routed to one. */
+  z.strictObject({ kind: z.literal("member-joined"), data: z.strictObject({ group: z.string(), name: z.string() }) }),
+  z.strictObject({ kind: z.literal("member-left"), data: z.strictObject({ group: z.string(), name: z.string() }) }),
+  z.strictObject({ kind: z.literal("members-seen"), data: z.strictObject({ group: z.string(), members: z.array(z.string()), pzxid: z.number() }) }),
+  z.strictObject({ kind: z.literal("routed"), data: z.strictObject({ group: z.string(), member: z.string() }) }),
   /** The storage node took (or, fencing, refused) a write. */
   z.strictObject({
     kind: z.literal("storage-write"),

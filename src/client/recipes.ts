@@ -314,3 +314,83 @@ export class ConfigWatcher {
     this.stopped = true;
   }
 }
+
+/**
+ * Group membership: each member of an application registers an ephemeral
+ * node `group/NAME` holding its address; the node lives as long as the
+ * member's session, so a member that crashes or goes quiet leaves the group
+ * once its session expires. Notes: member-joined, member-left.
+ */
+export class GroupMember {
+  private node: string | null = null;
+
+  constructor(
+    private readonly zk: ZooKeeper,
+    private readonly process: ClientProcess,
+    private readonly group = "/group",
+  ) {}
+
+  async join(name: string, address: string): Promise<void> {
+    await retrying(() => ensurePath(this.zk, this.group));
+    const node = `${this.group}/${name}`;
+    // The name is this member's own: NodeExists after a lost reply means the create happened.
+    await retrying(() => this.zk.create(node, address, { mode: "EPHEMERAL" })).catch((error: unknown) => {
+      if (!(error instanceof ZkError && error.code === "NodeExists")) throw error;
+    });
+    this.node = node;
+    writeNote(this.process, { kind: "member-joined", data: { group: this.group, name } });
+  }
+
+  async leave(): Promise<void> {
+    const node = this.node;
+    this.node = null;
+    if (node === null) return;
+    await deleteOwn(this.zk, node).catch(() => undefined);
+    writeNote(this.process, { kind: "member-left", data: { group: this.group, name: node.slice(this.group.length + 1) } });
+  }
+}
+
+/**
+ * The group as a watcher (a load balancer) sees it: reads the members with a
+ * watch, and again at every change; each view comes with the children's
+ * pzxid, so views never go back. `members` is the latest view. A broken
+ * connection makes it read again; an expired session ends it.
+ * Notes: members-seen.
+ */
+export class GroupWatcher {
+  private stopped = false;
+  private view: readonly string[] = [];
+
+  constructor(
+    private readonly zk: ZooKeeper,
+    private readonly process: ClientProcess,
+    private readonly group = "/group",
+  ) {}
+
+  /** The members in the latest view, sorted. */
+  get members(): readonly string[] {
+    return this.view;
+  }
+
+  async watch(onChange: (members: readonly string[]) => void = () => undefined): Promise<void> {
+    await retrying(() => ensurePath(this.zk, this.group));
+    while (!this.stopped) {
+      const { watcher, fired } = oneEvent();
+      try {
+        const { children, stat } = await this.zk.getChildrenWithStat(this.group, watcher);
+        this.view = [...children].sort();
+        writeNote(this.process, { kind: "members-seen", data: { group: this.group, members: [...this.view], pzxid: stat.pzxid } });
+        onChange(this.view);
+      } catch (error) {
+        // The connection broke: the watch may not be set; read again on the next connection.
+        if (error instanceof ZkError && error.code === "ConnectionLoss") continue;
+        throw error;
+      }
+      await fired;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}

@@ -118,7 +118,7 @@ export function judgeScenario(run: ScenarioSimulation, observed: ScenarioObserve
         const progress = { calmUs: run.calmUs, boundUs: run.livenessBoundUs, endUs: nowUs, absences: observed.absencesUntil(nowUs) };
         const answered = checkRequestsAnswered(zkHistory, progress);
         reports.push({ name: answered.name, group, holds: answered.holds, detail: answered.violations[0] ?? null, site: site(answered.first) });
-        for (const r of checkRecipeProgress(observed.recipeNotes, progress)) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null, site: site(r.first) });
+        for (const r of checkRecipeProgress(observed.recipeNotes, { ...progress, deletions: observed.deletions })) reports.push({ name: r.name, group, holds: r.holds, detail: r.violations[0] ?? null, site: site(r.first) });
         break;
       }
       case "workloads": {

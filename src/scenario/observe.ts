@@ -39,6 +39,8 @@ export class ScenarioObserver {
   readonly outcomes: { readonly chosen: boolean; readonly latencyUs: number }[] = [];
   /** The committed log's watch triggers, from the first replica to apply each zxid. */
   readonly changes: ZkChange[] = [];
+  /** Znodes deleted, with when a replica first applied the deletion (the group-membership progress check needs them). */
+  readonly deletions: { path: string; zxid: number; t: number; i: number }[] = [];
   /** The first time two replicas applied one zxid with different trees, in words. */
   agreement: string | null = null;
   leaderChanges = 0;
@@ -122,7 +124,10 @@ export class ScenarioObserver {
     const known = this.digests.get(zxid);
     if (known === undefined) {
       this.digests.set(zxid, { digest, i });
-      for (const [type, path, acl] of triggers ?? []) this.changes.push({ zxid, type, path, restricted: acl !== undefined });
+      for (const [type, path, acl] of triggers ?? []) {
+        this.changes.push({ zxid, type, path, restricted: acl !== undefined });
+        if (type === "NodeDeleted") this.deletions.push({ path, zxid, t, i });
+      }
     } else if (known.digest !== digest && this.agreement === null) {
       this.agreement = `at ${t} µs ${node} applied zxid ${zxid} with tree digest ${digest}; another replica had ${known.digest}`;
       this.agreementEvents = [known.i, i];
@@ -170,6 +175,10 @@ export function recipeNoteOf(node: NodeId, t: number, note: ClientNote, i = -1):
     case "barrier-abandoned":
     case "storage-write":
     case "workload-done":
+    case "member-joined":
+    case "member-left":
+    case "members-seen":
+    case "routed":
       return { ...note, node, t, i };
     case "workload-failed":
     case "zk-invoke":

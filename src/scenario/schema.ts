@@ -124,7 +124,7 @@ const nemesisSchema = z.strictObject({
   until: durationSchema,
 });
 
-export const WORKLOAD_KINDS = ["register", "znode", "pipeline", "lock", "election", "barrier", "config", "stale-read"] as const;
+export const WORKLOAD_KINDS = ["register", "znode", "pipeline", "lock", "election", "barrier", "config", "stale-read", "membership"] as const;
 
 /** The operations a mix may weigh, by workload. */
 export const MIX_OPERATIONS: Readonly<Record<string, readonly string[]>> = {
@@ -151,14 +151,23 @@ const workloadObjectSchema = z.strictObject({
   start: durationSchema.optional(),
   /** Lock holders write their fencing token to the storage node. */
   store: z.boolean().optional(),
-  /** config and stale-read: whether this group writes or reads (default: the group's first client writes). */
-  role: z.enum(["writer", "reader"]).optional(),
+  /**
+   * config and stale-read: whether this group writes or reads (default: the group's first client writes);
+   * membership: members of the application or its load balancer (default: members).
+   */
+  role: z.enum(["writer", "reader", "member", "balancer"]).optional(),
   /** pipeline: requests each client keeps in flight at once (ZooKeeper's asynchronous API). */
   inflight: z.int().min(1).max(1_000).optional(),
 });
 
 const workloadSchema = workloadObjectSchema.superRefine((w, ctx) => {
   if (w.inflight !== undefined && w.kind !== "pipeline") ctx.addIssue({ code: "custom", path: ["inflight"], message: `inflight is for pipeline workloads, not ${w.kind}` });
+  if (w.role !== undefined) {
+    const roles: Readonly<Record<string, readonly string[]>> = { config: ["writer", "reader"], "stale-read": ["writer", "reader"], membership: ["member", "balancer"] };
+    const allowed = roles[w.kind];
+    if (allowed === undefined) ctx.addIssue({ code: "custom", path: ["role"], message: `a ${w.kind} workload has no roles` });
+    else if (!allowed.includes(w.role)) ctx.addIssue({ code: "custom", path: ["role"], message: `expected ${allowed.join(" or ")} for a ${w.kind} workload, found ${w.role}` });
+  }
   if (w.mix === undefined) return;
   const known = MIX_OPERATIONS[w.kind];
   if (known === undefined) return ctx.addIssue({ code: "custom", path: ["mix"], message: `a ${w.kind} workload has no operation mix` });

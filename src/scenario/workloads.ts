@@ -1,4 +1,4 @@
-import { Barrier, ConfigWatcher, Election, Lock, ZkError, type ClientProcess, type Workload, type ZooKeeper } from "../client/index.ts";
+import { Barrier, ConfigWatcher, Election, GroupMember, GroupWatcher, Lock, ZkError, type ClientProcess, type Workload, type ZooKeeper } from "../client/index.ts";
 import { MIX_OPERATIONS, type WorkloadSpec } from "./schema.ts";
 
 const MIX_OPERATIONS_PIPELINE = MIX_OPERATIONS["pipeline"] as readonly string[];
@@ -108,6 +108,8 @@ function bodyOf(spec: WorkloadSpec, place: WorkloadPlace, ops: number, everyMs: 
           });
         }
       };
+    case "membership":
+      return spec.role === "balancer" ? balancerWorkload(ops, everyMs) : memberWorkload(spec, ops, everyMs);
     default: {
       const unknown: never = spec.kind;
       throw new Error(`unknown workload ${String(unknown)}`);
@@ -313,4 +315,47 @@ async function tolerate(step: () => Promise<unknown>): Promise<void> {
   } catch (error) {
     if (!(error instanceof ZkError)) throw error;
   }
+}
+
+/**
+ * A member of an application: registers itself in /group (an ephemeral node
+ * with its address) and stands for primary (the election recipe on
+ * /primary), then serves: it stays for `ops` rounds of `every` (a crash or
+ * an expired session ends it sooner), resigning and leaving at the end.
+ */
+function memberWorkload(spec: WorkloadSpec, ops: number, everyMs: number): Workload {
+  return async (zk, p) => {
+    const member = new GroupMember(zk, p, "/group");
+    const primary = new Election(zk, p, "/primary");
+    await tolerate(async () => {
+      await member.join(p.self, `${p.self}:2181`);
+      // Standing for primary waits in the queue; serving goes on meanwhile.
+      const standing = primary.lead().then(
+        () => p.sleep((spec.hold ?? ops * everyMs * 1_000) / 1_000),
+        () => undefined,
+      );
+      for (let round = 0; round < ops && alive(zk); round++) await p.sleep(everyMs);
+      await Promise.race([standing, p.sleep(0)]);
+      await primary.resign();
+      await member.leave();
+    });
+  };
+}
+
+/** A load balancer: watches /group and routes a request every `every` to the next live member of its latest view. */
+function balancerWorkload(ops: number, everyMs: number): Workload {
+  return async (zk, p) => {
+    const group = new GroupWatcher(zk, p, "/group");
+    const watching = tolerate(() => group.watch());
+    let next = 0;
+    for (let round = 0; round < ops && alive(zk); round++) {
+      await p.sleep(everyMs);
+      const members = group.members;
+      if (members.length === 0) continue;
+      const member = members[next++ % members.length] as string;
+      p.note("routed", { group: "/group", member });
+    }
+    group.stop();
+    await Promise.race([watching, p.sleep(0)]);
+  };
 }

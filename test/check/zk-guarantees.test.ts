@@ -303,9 +303,35 @@ describe("liveness", () => {
     const shut = [note("c1", 100, "barrier-enter"), note("c2", 200, "barrier-enter"), note("c1", 300, "barrier-passed")];
     expect(checkRecipeProgress(shut, options)[0]?.violations[0]).toMatch(/c2 had not passed/);
   });
+
+  test("membership-progress: once a member's node is gone, the balancer's view drops it within the bound", () => {
+    const seen = (t: number, members: string[], pzxid: number): NoteRecord => ({ node: "c1", t, i: t, kind: "members-seen", data: { group: "/group", members, pzxid } });
+    const gone = { path: "/group/c2", zxid: 50, t: 1_000, i: 999 };
+    const caughtUp = [seen(100, ["c2", "c3"], 40), seen(1_100, ["c3"], 50)];
+    expect(checkRecipeProgress(caughtUp, { ...options, deletions: [gone] })[0]).toMatchObject({ name: "membership-progress", holds: true, checked: 1 });
+    // A watcher whose watch was never set again keeps c2 for ever.
+    const stale = [seen(100, ["c2", "c3"], 40)];
+    expect(checkRecipeProgress(stale, { ...options, deletions: [gone] })[0]?.violations[0]).toMatch(/c1 did not see c2 leave \/group .* by the end/);
+    // Seen, but too late.
+    const late = [seen(100, ["c2", "c3"], 40), seen(9_000, ["c3"], 50)];
+    expect(checkRecipeProgress(late, { ...options, deletions: [gone] })[0]?.violations[0]).toMatch(/until 9000 µs/);
+    // A node elsewhere, or a watcher that crashed, is owed nothing.
+    expect(checkRecipeProgress(stale, { ...options, deletions: [{ ...gone, path: "/other/c2" }] })[0]).toMatchObject({ holds: true, checked: 0 });
+    expect(checkRecipeProgress(stale, { ...options, deletions: [gone], absences: [{ node: "c1", fromUs: 500, toUs: 10_000 }] })[0]).toMatchObject({ holds: true, checked: 0 });
+  });
 });
 
 describe("recipe invariants", () => {
+  test("membership: a balancer routes only to members of its latest view, and its views never go back", () => {
+    const seen = (t: number, members: string[], pzxid: number): NoteRecord => ({ node: "c1", t, i: t, kind: "members-seen", data: { group: "/group", members, pzxid } });
+    const routed = (t: number, member: string): NoteRecord => ({ node: "c1", t, i: t, kind: "routed", data: { group: "/group", member } });
+    const judge = (notes: NoteRecord[]) => checkRecipes(notes).find((r) => r.name === "membership");
+    expect(judge([seen(1, ["c2", "c3"], 10), routed(2, "c2"), seen(3, ["c3"], 12), routed(4, "c3")])).toMatchObject({ holds: true, checked: 2 });
+    expect(judge([seen(1, ["c2", "c3"], 10), seen(3, ["c3"], 12), routed(4, "c2")])?.violations[0]).toMatch(/c1 routed to c2 in \/group at 4 µs when its latest view \(pzxid 12, 3 µs\) was c3/);
+    expect(judge([routed(1, "c2")])?.violations[0]).toMatch(/before seeing the group/);
+    expect(judge([seen(1, ["c2"], 12), seen(2, ["c2", "c3"], 10)])?.violations[0]).toMatch(/its view went back/);
+  });
+
   for (const fencing of [false, true]) {
     test(`a paused lock holder: two clients believe they hold the lock; with fencing ${fencing ? "on no stale write gets through" : "off the stale write is caught"} (seed 22)`, async () => {
       const { notes } = await run(pausedLockCluster(fencing), 10_000_000);
