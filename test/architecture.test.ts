@@ -22,8 +22,9 @@ const ALLOWED_IMPORTS: Record<string, readonly string[]> = {
   check: ["sim"],
   scenario: ["sim", "paxos", "zk", "client", "check"],
   explore: ["sim", "paxos", "zk", "client", "check", "scenario"],
+  lesson: ["sim", "paxos", "scenario"],
   examples: ["sim"],
-  cli: ["sim", "paxos", "zk", "client", "check", "scenario", "explore", "examples"],
+  cli: ["sim", "paxos", "zk", "client", "check", "scenario", "explore", "examples", "lesson"],
 };
 /** Folders that may use Node's own modules. */
 const NODE_ONLY = new Set(["cli"]);

@@ -11,6 +11,8 @@ import { fsReason, UsageError } from "./input.ts";
 import { CHECK_HELP, checkFiles, parseDuration, parseModel, parseSize } from "./check.ts";
 import { runScenario, scenarioJsonSchema } from "../scenario/index.ts";
 import { view } from "./view.ts";
+import { lessons } from "./lessons.ts";
+import { lessonJsonSchema } from "../lesson/index.ts";
 import { bundledScenarios, formatRunReport, LIST_HELP, loadScenario, REPLAY_HELP, replayTrace, RUN_HELP, runLoaded, SCHEMA_HELP } from "./run.ts";
 
 const HELP = `zksim: a deterministic simulator for a ZooKeeper-style service on Multi-Paxos
@@ -22,6 +24,7 @@ Commands:
   replay    re-run the scenario and seed a trace recorded, and compare digests
   view      open a trace, or run a scenario, in the browser viewer
   list      the bundled scenarios
+  lessons   the bundled lessons (guided walks through runs)
   schema    the JSON Schema of scenario files
   check     check histories (JSON Lines or Jepsen EDN) for linearizability
   explore   search fault schedules (Paxos alone, the whole service) or sweep a scenario's seeds
@@ -108,10 +111,12 @@ async function main(argv: string[]): Promise<number> {
       return list(rest);
     case "schema":
       return schema(rest);
+    case "lessons":
+      return lessons(rest);
     case "view":
       return view(rest);
     default:
-      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, view, list, schema, check, explore, demo (see zksim --help)`);
+      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, view, list, lessons, schema, check, explore, demo (see zksim --help)`);
   }
 }
 
@@ -243,12 +248,12 @@ function list(args: string[]): number {
 }
 
 function schema(args: string[]): number {
-  const { values } = parseArgs({ args, options: { help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args, options: { lesson: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
   if (values.help === true) {
     process.stdout.write(SCHEMA_HELP);
     return 0;
   }
-  process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(values.lesson === true ? lessonJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
   return 0;
 }
 

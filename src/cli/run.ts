@@ -52,9 +52,10 @@ export const LIST_HELP = `Usage: zksim list
 The bundled scenarios, each with the first line of its description.
 `;
 
-export const SCHEMA_HELP = `Usage: zksim schema
+export const SCHEMA_HELP = `Usage: zksim schema [--lesson]
 
-Prints the JSON Schema of scenario files (for editors).
+Prints the JSON Schema of scenario files (for editors); with --lesson, the
+JSON Schema of lesson files (scenarios/lessons/*.yaml).
 `;
 
 export interface LoadedScenario {

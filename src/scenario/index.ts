@@ -4,9 +4,9 @@
  * with the checkers and reports.
  */
 export { zkHistoryOf } from "./history.ts";
-export { scenarioSchema, scenarioJsonSchema, durationSchema, CHECK_NAMES, WORKLOAD_KINDS } from "./schema.ts";
+export { scenarioSchema, scenarioJsonSchema, durationSchema, faultEntrySchema, CHECK_NAMES, WORKLOAD_KINDS } from "./schema.ts";
 export type { Scenario, ScenarioInput, WorkloadSpec, FaultEntry, CheckName } from "./schema.ts";
-export { parseScenario, ScenarioError } from "./parse.ts";
+export { parseScenario, parseYamlFile, ScenarioError } from "./parse.ts";
 export type { ScenarioProblem } from "./parse.ts";
 export { runScenario } from "./runner.ts";
 export type { RunOptions } from "./runner.ts";

@@ -28,6 +28,14 @@ const ALIAS_COUNT_MAX = 100;
 
 /** Parses and validates a scenario written in YAML. */
 export function parseScenario(text: string, file: string): Scenario {
+  return parseYamlFile(text, file, scenarioSchema, "expected a mapping (name:, description:, duration:, ...)");
+}
+
+/**
+ * Parses YAML text and validates it with a zod schema; every problem is
+ * named by line and field (the scenario files' rules, shared by lessons).
+ */
+export function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S, mappingHint: string): z.output<S> {
   if (text.length > SCENARIO_CHARS_MAX) throw new ScenarioError(file, [{ line: 0, path: "", message: `the file is larger than ${SCENARIO_CHARS_MAX} characters` }]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -38,9 +46,9 @@ export function parseScenario(text: string, file: string): Scenario {
     );
   }
   const data = toData(doc, lineCounter, file);
-  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ScenarioError(file, [{ line: 1, path: "", message: "expected a mapping (name:, description:, duration:, ...)" }]);
-  const result = scenarioSchema.safeParse(data);
-  if (result.success) return result.data;
+  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ScenarioError(file, [{ line: 1, path: "", message: mappingHint }]);
+  const result = schema.safeParse(data);
+  if (result.success) return result.data as z.output<S>;
   throw new ScenarioError(file, result.error.issues.map((issue) => problemOf(issue, doc, lineCounter)));
 }
 

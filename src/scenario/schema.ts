@@ -98,7 +98,7 @@ const networkSchema = z.strictObject({
 });
 
 /** One timed fault. The node "leader" means whichever server leads at that moment. */
-const faultEntrySchema = z
+export const faultEntrySchema = z
   .strictObject({
     at: durationSchema,
     crash: nodeId.optional(),
