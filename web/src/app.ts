@@ -16,6 +16,9 @@ import { helpContent } from "./ui/help.ts";
 import { InspectorPanel } from "./ui/inspector-panel.ts";
 import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
+import { Lessons } from "./lessons/lessons.ts";
+import type { LessonHost } from "./lessons/player.ts";
+import type { LessonFactsResult } from "./lessons/facts.ts";
 
 /**
  * The viewer: opens a trace (or runs a scenario), draws it, keeps a cursor,
@@ -34,6 +37,8 @@ interface Loaded {
   resimDigest: string | null;
   resimState: "none" | "running" | "done" | "failed" | "unavailable";
   resimNote: string;
+  /** A lesson's steps and answers, found in this run by the trace worker (web/src/lessons/). */
+  lesson?: LessonFactsResult;
 }
 
 /** How long the cursor rests before the inspector is asked (ms): stepping fast does not queue re-runs. */
@@ -75,6 +80,8 @@ export class App {
   private playCoordinate = 0;
   private inspectTimer: ReturnType<typeof setTimeout> | null = null;
   private openGeneration = 0;
+  /** The lessons (web/src/lessons/): the menu, ?lesson=NAME and the player's pane. */
+  private readonly lessons: Lessons;
 
   constructor() {
     this.diagram = new Diagram(this.diagramElement, {
@@ -98,14 +105,16 @@ export class App {
     this.wireDrop();
     this.wireKeys();
     this.wireTabs();
+    this.lessons = new Lessons(this.lessonHost(), byId("lesson-pane", HTMLElement), byId("lessons-menu", HTMLDetailsElement));
   }
 
-  /** Opens what the page's address asks for: ?trace=URL, or ?scenario=NAME[&seed=N], or ?scenarioUrl=URL. */
+  /** Opens what the page's address asks for: ?trace=URL, or ?scenario=NAME[&seed=N], or ?scenarioUrl=URL, or ?lesson=NAME. */
   async openFromAddress(): Promise<void> {
     const params = new URLSearchParams(window.location.search);
     const trace = params.get("trace");
     const scenario = params.get("scenario");
     const scenarioUrl = params.get("scenarioUrl");
+    const lesson = params.get("lesson");
     const seedText = params.get("seed");
     const seed = seedText === null || seedText === "" ? null : Number(seedText);
     if (seed !== null && !Number.isSafeInteger(seed)) {
@@ -124,12 +133,16 @@ export class App {
         const name = params.get("name") ?? scenarioUrl.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
         await this.open({ kind: "scenario", name, source: await response.text(), seed });
       }
+    } else if (lesson !== null) {
+      await this.lessons.open(lesson);
     }
   }
 
   // ------------------------------------------------------------ opening
 
-  async open(source: TraceSource): Promise<void> {
+  /** Opens a trace or runs a scenario; true once it is shown (false when it failed or another opening overtook it). */
+  async open(source: TraceSource): Promise<boolean> {
+    this.lessons.opening(source);
     const generation = ++this.openGeneration;
     const openedAt = performance.now();
     this.stopPlaying();
@@ -146,13 +159,13 @@ export class App {
     const result = await this.loader.open(source, (events, bytes, total) => {
       progress.textContent = `${what}: ${plural(events, "event")}${total === null ? "" : `, ${Math.round((100 * bytes) / total)}%`}`;
     });
-    if (generation !== this.openGeneration) return;
+    if (generation !== this.openGeneration) return false;
     progress.hidden = true;
     if (!result.ok) {
       this.showError(result.name, result.message, result.problems);
-      return;
+      return false;
     }
-    const loaded: Loaded = { model: result.model, read: result.read, sourceName: result.read.name, report: result.report, resimDigest: null, resimState: "none", resimNote: "" };
+    const loaded: Loaded = { model: result.model, read: result.read, sourceName: result.read.name, report: result.report, resimDigest: null, resimState: "none", resimNote: "", ...(result.lesson === undefined ? {} : { lesson: result.lesson }) };
     this.loaded = loaded;
     this.filters = defaultFilters();
     this.cursor = -1;
@@ -190,6 +203,7 @@ export class App {
     else this.startInspector(loaded);
     this.updateRunPanel();
     this.updateBanners();
+    return true;
   }
 
   /** ?reruns=off: neither the re-run for the checks nor the inspector's (a huge trace on a small machine). */
@@ -805,6 +819,7 @@ export class App {
 
   /** One keyboard shortcut (see help.ts); true when the key was one. */
   key(key: string, shift: boolean): boolean {
+    if (this.lessons.key(key)) return true;
     switch (key) {
       case " ":
         this.togglePlay();
@@ -878,6 +893,41 @@ export class App {
     replaceChildren(byId("help-content", HTMLDivElement), helpContent());
     const dialog = byId("help-dialog", HTMLDialogElement);
     if (!dialog.open) dialog.showModal();
+  }
+
+  // ------------------------------------------------------------ lessons (web/src/lessons/)
+
+  /** What the lesson player may do to the page: run its scenarios, move the cursor, mark a step, show a check. */
+  private lessonHost(): LessonHost {
+    return {
+      run: async (source) => {
+        if (!(await this.open(source)) || this.loaded === null) return null;
+        return { model: this.loaded.model, report: this.loaded.report, lesson: this.loaded.lesson ?? null };
+      },
+      showError: (name, message, problems) => this.showError(name, message, problems),
+      setCursor: (ev) => this.setCursor(ev, true),
+      showEvents: (evs) => {
+        const coords = this.coords;
+        if (coords === null || evs.length === 0) return;
+        const ys = evs.map((ev) => coords.y(ev));
+        const [e0, e1] = coords.extent;
+        const low = Math.min(...ys);
+        const high = Math.max(...ys);
+        const span = Math.max(high - low, this.mode === "order" ? 30 : (e1 - e0) / 40);
+        const middle = (low + high) / 2;
+        this.diagram.showRange(Math.max(e0, middle - span * 0.65), Math.min(e1, middle + span * 0.65));
+      },
+      setEmphasis: (emphasis) => {
+        this.diagram.emphasis = emphasis;
+        this.redraw();
+      },
+      showCheck: (name) => {
+        const check = this.loaded?.report?.checks.find((c) => c.name === name && !c.holds);
+        if (check === undefined) return false;
+        this.showCheck(check);
+        return true;
+      },
+    };
   }
 
   // ------------------------------------------------------------ for tests and benchmarks

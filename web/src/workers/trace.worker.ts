@@ -1,9 +1,10 @@
 import type { ScenarioReport } from "../../../src/scenario/index.ts";
-import { TraceReader, type TraceReadResult } from "../../../src/sim/index.ts";
+import { TraceReader, type TraceEvent, type TraceReadResult } from "../../../src/sim/index.ts";
 import { Column } from "../model/growable.ts";
 import { modelTransferables, TraceModelBuilder } from "../model/trace-model.ts";
 import type { ReadSummary, TraceSource, TraceWorkerRequest, TraceWorkerResponse } from "../protocol.ts";
 import { ByteLines } from "./byte-lines.ts";
+import { lessonFacts } from "../lessons/facts.ts";
 import { readFileInSlices, readUrlStream } from "./sources.ts";
 
 /**
@@ -53,10 +54,13 @@ async function open(source: TraceSource): Promise<void> {
   const builder = new TraceModelBuilder();
   const name = nameOf(source);
   let events = 0;
+  // A lesson's run keeps its events, to find the lesson's steps in them (lessons run small scenarios).
+  const lessonEvents: TraceEvent[] | null = source.kind === "scenario" && source.lesson !== undefined ? [] : null;
   const reader = new TraceReader({
     header: (header) => builder.header(header),
     event: (event) => {
       builder.event(event);
+      lessonEvents?.push(event);
       if (++events % PROGRESS_EVERY === 0) post({ kind: "progress", events, bytes: bytesRead, bytesTotal });
     },
     foreignEvent: (event) => {
@@ -135,7 +139,8 @@ async function open(source: TraceSource): Promise<void> {
     foreignTypes: Object.fromEntries(result.foreignTypes),
     wallMs: performance.now() - started,
   };
-  post({ kind: "model", model, read, report }, modelTransferables(model));
+  const lesson = source.kind === "scenario" && source.lesson !== undefined && lessonEvents !== null ? lessonFacts(source.lesson, lessonEvents) : undefined;
+  post({ kind: "model", model, read, report, ...(lesson === undefined ? {} : { lesson }) }, modelTransferables(model));
 }
 
 /**
