@@ -7,10 +7,10 @@ import type { ParsedLesson } from "./parse.ts";
  * layout of the original kept).
  */
 
-/** A fault entry (as written, without `at`) placed at an instant. */
+/** A fault entry (as written, without `at`) placed at an instant, applied live: after the events due then, as the viewer applies an intervention. */
 function timed(entry: Readonly<Record<string, unknown>>, atUs: number): Record<string, unknown> {
   const { at: _ignored, ...rest } = entry;
-  return { at: `${atUs}us`, ...rest };
+  return { at: `${atUs}us`, ...rest, live: true };
 }
 
 /** The scenario's text with these entries added to its `faults`. */
