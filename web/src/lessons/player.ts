@@ -262,6 +262,7 @@ export class LessonPlayer {
     const source: ScenarioSource = { kind: "scenario", name: state.name, source: state.source, seed: this.lesson.parsed.lesson.seed ?? null };
     this.own.add(source);
     this.showing = { kind: "fork", step };
+    delete this.pane.dataset["jumped"];
     this.host.setEmphasis(null);
     this.render();
     const opened = await this.host.run(source);
@@ -326,7 +327,7 @@ export class LessonPlayer {
     data["steps"] = String(lesson.steps.length);
     data["event"] = String(located.event);
     data["showing"] = this.showing.kind;
-    data["lanes"] = (step.highlight?.nodes ?? []).join(" ");
+    data["nodes"] = (step.highlight?.nodes ?? []).join(" ");
     replaceChildren(
       this.pane,
       h("div", { class: "lesson-course muted" }, `Lesson ${lesson.order} of ${this.courseSize}`),
