@@ -356,6 +356,7 @@ export class App {
     this.diagramElement.dataset["cursor"] = String(this.cursor);
     this.redraw();
     this.requestInspection();
+    this.live?.cursorMoved();
   }
 
   private requestInspection(): void {

@@ -20,11 +20,14 @@ const status = (over: Partial<LiveStatus>): LiveStatus => ({
 });
 
 describe("the live view's decisions", () => {
-  test("an intervention at the last event acts on the run; at an earlier event it forks after that event", () => {
-    expect(placement(9, 10)).toEqual({ kind: "edge" });
-    expect(placement(-1, 0)).toEqual({ kind: "edge" });
-    expect(placement(8, 10)).toEqual({ kind: "fork", ev: 8 });
-    expect(placement(0, 10)).toEqual({ kind: "fork", ev: 0 });
+  test("an intervention in the last instant acts on the run; at an earlier instant it forks after the cursor's event", () => {
+    const times = [0, 10, 10, 20, 30, 30, 30];
+    expect(placement(6, times, 7)).toEqual({ kind: "edge" });
+    expect(placement(-1, [], 0)).toEqual({ kind: "edge" });
+    // The last instant is finished before an intervention applies: any of its events is the edge.
+    expect(placement(4, times, 7)).toEqual({ kind: "edge" });
+    expect(placement(3, times, 7)).toEqual({ kind: "fork", ev: 3 });
+    expect(placement(1, times, 7)).toEqual({ kind: "fork", ev: 1 });
   });
 
   test("the cursor follows the growing run only from the edge", () => {

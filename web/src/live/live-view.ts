@@ -1,6 +1,6 @@
 import type { FaultEntry, ScenarioReport } from "../../../src/scenario/index.ts";
 import { describeEvent, formatUs } from "../model/describe.ts";
-import { EVENT_KIND_NAMES, type TraceModel } from "../model/trace-model.ts";
+import { EV, EVENT_KIND_NAMES, MSG_DROPPED, type TraceModel } from "../model/trace-model.ts";
 import type { LiveBranchSpec, LiveStatus, LiveStepMatch } from "../protocol.ts";
 import type { Diagram, Hit } from "../render/diagram.ts";
 import { BUNDLED_SCENARIOS } from "../scenarios.ts";
@@ -121,6 +121,11 @@ export class LiveView {
   /** The current branch as a scenario file and its seed (for sharing and export); null without a live run. */
   currentBranchScenario(): { source: string; seed: number } | null {
     return this.status === null ? null : { source: this.status.source, seed: this.status.seed };
+  }
+
+  /** The page's cursor moved: say whether an intervention now acts at the edge or forks. */
+  cursorMoved(): void {
+    if (this.status !== null && this.client.running) this.renderRun(this.status);
   }
 
   /** The main diagram's view moved: the compared branch follows. */
@@ -295,7 +300,7 @@ export class LiveView {
     if (model === null || !controls(this.status, this.busy > 0).intervene && this.status?.playing !== true) return;
     if (this.status?.playing === true) this.client.pause();
     await this.request(async () => {
-      const place = placement(this.host.cursor(), model.eventCount);
+      const place = placement(this.host.cursor(), model.events.t, model.eventCount);
       if (place.kind === "fork") await this.forkAt(place.ev);
       this.forceCursor = true;
       const { entry: recorded, firstEv } = await this.client.intervene(entry);
@@ -440,7 +445,7 @@ export class LiveView {
   private whereLabel(): string {
     const model = this.model;
     if (model === null) return "";
-    const place = placement(this.host.cursor(), model.eventCount);
+    const place = placement(this.host.cursor(), model.events.t, model.eventCount);
     return place.kind === "edge" ? `at ${formatUs(this.status?.nowUs ?? 0)}` : `— forks at event #${place.ev} (${formatUs(model.events.t[place.ev] as number)})`;
   }
 
@@ -483,66 +488,93 @@ export class LiveView {
     this.renderTree();
   }
 
-  private renderRun(status: LiveStatus): void {
-    const can = controls(status, this.busy > 0);
-    const button = (id: string, label: string, title: string, enabled: boolean, run: () => void) => {
-      const b = h("button", { type: "button", id, title, disabled: !enabled }, label);
+  /** The run's controls: built once, updated in place (a button under the pointer stays the same button). */
+  private readonly runControls = (() => {
+    const button = (id: string, label: string, title: string, run: () => void) => {
+      const b = h("button", { type: "button", id, title }, label);
       b.addEventListener("click", run);
       return b;
     };
-    const speed = h("select", { id: "live-speed", title: "virtual time per wall second" }, ...SPEEDS.map((s) => h("option", { value: s.usPerS, selected: s.usPerS === this.speedUsPerS }, s.label)));
+    const speed = h("select", { id: "live-speed", title: "virtual time per wall second" }, ...SPEEDS.map((s) => h("option", { value: s.usPerS, selected: s.usPerS === SPEED_DEFAULT_US_PER_S }, s.label)));
     speed.addEventListener("change", () => {
       this.speedUsPerS = Number(speed.value);
       if (this.status?.playing === true) this.client.play(this.speedUsPerS);
     });
-    const kinds = h("select", { id: "live-match-kind", title: "the event kind to step to" }, h("option", { value: "" }, "any kind"), ...EVENT_KIND_NAMES.slice(0, 10).map((k) => h("option", { value: k }, k)));
-    const types = h("select", { id: "live-match-type", title: "the message type to step to" }, h("option", { value: "" }, "any type"), ...(this.model?.messageTypes ?? []).slice().sort().map((t) => h("option", { value: t }, t)));
-    const keep = (select: HTMLSelectElement, id: string) => {
-      const old = document.getElementById(id) as HTMLSelectElement | null;
-      if (old !== null && [...select.options].some((o) => o.value === old.value)) select.value = old.value;
+    return {
+      title: h("h3", {}),
+      play: button("live-play", "▶ Play", "Space", () => this.togglePlay()),
+      step: button("live-step", "Step", ". : one event", () => void this.step(false)),
+      stepMatch: button("live-step-match", "»", "> : the next event of this kind and type", () => void this.step(true)),
+      finish: button("live-finish", "Run to end", "run to the end and judge every check", () => void this.finish()),
+      fork: button("live-fork", "Fork here", "go back to the cursor's event on a new branch", () => void this.forkHere()),
+      speed,
+      kinds: h("select", { id: "live-match-kind", title: "the event kind to step to" }, h("option", { value: "" }, "any kind"), ...EVENT_KIND_NAMES.slice(0, 10).map((k) => h("option", { value: k }, k))),
+      types: h("select", { id: "live-match-type", title: "the message type to step to" }, h("option", { value: "" }, "any type")),
+      now: h("td", { id: "live-now" }),
+      events: h("td", { id: "live-events" }),
+      digestLabel: h("td", { class: "muted" }),
+      digest: h("td", { id: "live-digest" }),
+      where: h("p", { id: "live-where" }),
+      whereText: h("span", {}),
+      exportHolder: h("div", {}),
     };
-    keep(kinds, "live-match-kind");
-    keep(types, "live-match-type");
+  })();
+
+  private renderRun(status: LiveStatus): void {
+    const c = this.runControls;
+    if (this.sections.run.childElementCount === 0) {
+      const exportButton = h("button", { type: "button", id: "live-export", title: "the branch as a scenario file: the scenario with its interventions in faults" }, "Scenario file…");
+      exportButton.addEventListener("click", () => this.showExport());
+      c.where.append(c.whereText, c.fork);
+      replaceChildren(
+        this.sections.run,
+        c.title,
+        h("div", { class: "live-row" }, c.play, c.step, c.speed, c.finish),
+        h("div", { class: "live-row" }, "step to the next ", c.kinds, c.types, c.stepMatch),
+        h(
+          "table",
+          { class: "run-table" },
+          h("tr", {}, h("td", { class: "muted" }, "virtual time"), c.now),
+          h("tr", {}, h("td", { class: "muted" }, "events"), c.events),
+          h("tr", {}, c.digestLabel, c.digest),
+        ),
+        c.where,
+        h("div", {}, exportButton, c.exportHolder),
+      );
+    }
+    const can = controls(status, this.busy > 0);
+    c.title.textContent = `Branch ${status.branch} · ${status.name}, seed ${status.seed}`;
+    c.play.textContent = status.playing ? "⏸ Pause" : "▶ Play";
+    c.play.disabled = !(can.play || can.pause);
+    c.step.disabled = !can.step;
+    c.stepMatch.disabled = !can.step;
+    c.finish.disabled = !can.finish;
+    c.fork.disabled = !can.fork;
+    const types = this.model?.messageTypes ?? [];
+    if (c.types.options.length !== types.length + 1) {
+      const kept = c.types.value;
+      replaceChildren(c.types, h("option", { value: "" }, "any type"), ...types.slice().sort().map((t) => h("option", { value: t, selected: t === kept }, t)));
+    }
+    c.now.textContent = `${formatUs(status.nowUs)} of ${formatUs(status.durationUs)}${status.finished ? " (finished)" : status.playing ? " (playing)" : ""}`;
+    c.events.textContent = status.events.toLocaleString("en-US");
+    c.digestLabel.textContent = status.finished ? "digest" : "digest so far";
+    c.digest.textContent = status.digest ?? "—";
     const model = this.model;
-    const cursor = this.host.cursor();
-    const place = model === null ? null : placement(cursor, model.eventCount);
-    const where =
-      place === null || place.kind === "edge"
-        ? h("p", { class: "muted", id: "live-where" }, `The cursor is at the run's edge: interventions apply at ${formatUs(status.nowUs)}.`)
-        : h("p", { class: "live-past", id: "live-where" }, `The cursor is back at event #${place.ev} (${formatUs(model?.events.t[place.ev] as number)}): an intervention there forks a new branch. `, button("live-fork", "Fork here", "go back to the cursor's event on a new branch", can.fork, () => void this.forkHere()));
-    replaceChildren(
-      this.sections.run,
-      h("h3", {}, `Branch ${status.branch} · ${status.name}, seed ${status.seed}`),
-      h(
-        "div",
-        { class: "live-row" },
-        button("live-play", status.playing ? "⏸ Pause" : "▶ Play", "Space", can.play || can.pause, () => this.togglePlay()),
-        button("live-step", "Step", ". : one event", can.step, () => void this.step(false)),
-        speed,
-        button("live-finish", "Run to end", "run to the end and judge every check", can.finish, () => void this.finish()),
-      ),
-      h("div", { class: "live-row" }, "step to the next ", kinds, types, button("live-step-match", "»", "> : the next event of this kind and type", can.step, () => void this.step(true))),
-      h(
-        "table",
-        { class: "run-table" },
-        h("tr", {}, h("td", { class: "muted" }, "virtual time"), h("td", { id: "live-now" }, `${formatUs(status.nowUs)} of ${formatUs(status.durationUs)}${status.finished ? " (finished)" : status.playing ? " (playing)" : ""}`)),
-        h("tr", {}, h("td", { class: "muted" }, "events"), h("td", {}, status.events.toLocaleString("en-US"))),
-        h("tr", {}, h("td", { class: "muted" }, status.finished ? "digest" : "digest so far"), h("td", { id: "live-digest" }, status.digest ?? "—")),
-      ),
-      where,
-      this.exportRow(status),
-    );
+    const place = model === null ? null : placement(this.host.cursor(), model.events.t, model.eventCount);
+    const past = place !== null && place.kind === "fork";
+    c.where.className = past ? "live-past" : "muted";
+    c.fork.hidden = !past;
+    c.whereText.textContent = past && model !== null ? `The cursor is back at event #${place.ev} (${formatUs(model.events.t[place.ev] as number)}): an intervention there forks a new branch. ` : `The cursor is at the run's edge: interventions apply at ${formatUs(status.nowUs)}.`;
   }
 
-  private exportRow(status: LiveStatus): HTMLElement {
-    const button = h("button", { type: "button", id: "live-export", title: "the branch as a scenario file: the scenario with its interventions in faults" }, "Scenario file…");
-    button.addEventListener("click", () => {
-      const text = h("textarea", { id: "live-export-text", class: "live-yaml", rows: 14, readonly: true }, status.source);
-      const download = h("a", { href: URL.createObjectURL(new Blob([status.source], { type: "text/yaml" })), download: `${status.name}-branch-${status.branch}.yaml` }, "download");
-      replaceChildren(holder, h("p", { class: "muted" }, `Replays in Node: npx zksim run FILE.yaml --seed ${status.seed} `, download), text);
-    });
-    const holder = h("div", {});
-    return h("div", {}, button, holder);
+  /** The branch as a scenario file, to read, copy or download. */
+  private showExport(): void {
+    const status = this.status;
+    if (status === null) return;
+    const text = h("textarea", { id: "live-export-text", class: "live-yaml", rows: 14, readonly: true });
+    text.value = status.source;
+    const download = h("a", { href: URL.createObjectURL(new Blob([status.source], { type: "text/yaml" })), download: `${status.name}-branch-${status.branch}.yaml` }, "download");
+    replaceChildren(this.runControls.exportHolder, h("p", { class: "muted" }, `Replays in Node: npx zksim run FILE.yaml --seed ${status.seed} · `, download), text);
   }
 
   private renderInterventions(): void {
@@ -680,6 +712,32 @@ export class LiveView {
         return model.laneIntervals.filter((i) => i.kind === "leader").map((i) => ({ node: model.lanes[i.lane]?.id ?? "?", startUs: model.events.t[i.startEv] as number, endUs: i.endEv < 0 ? -1 : (model.events.t[i.endEv] as number), label: i.label }));
       },
       inflightDots: () => this.host.diagram.inflightDotsDrawn().map(([m, x, y]) => ({ m, id: this.model?.messages.id[m] ?? -1, type: this.model?.messageTypes[this.model.messages.type[m] as number] ?? "?", x, y })),
+      notes: (kind, sinceUs) => {
+        const model = this.model;
+        const counts: Record<string, number> = {};
+        if (model === null) return counts;
+        const code = model.noteKinds.indexOf(kind);
+        const { t, kind: kinds, code: codes, lane } = model.events;
+        for (let ev = 0; ev < model.eventCount; ev++) {
+          if (kinds[ev] !== EV.note || codes[ev] !== code || (t[ev] as number) < sinceUs) continue;
+          const node = model.lanes[lane[ev] as number]?.id ?? "?";
+          counts[node] = (counts[node] ?? 0) + 1;
+        }
+        return counts;
+      },
+      sends: (type) => {
+        const model = this.model;
+        if (model === null) return [];
+        const msgs = model.messages;
+        const out: { m: number; id: number; ev: number; from: string; to: string; sendUs: number; dropped: boolean }[] = [];
+        for (let m = 0; m < msgs.count; m++) {
+          if (model.messageTypes[msgs.type[m] as number] !== type) continue;
+          const ev = msgs.sendEv[m] as number;
+          out.push({ m, id: msgs.id[m] as number, ev, from: model.lanes[msgs.from[m] as number]?.id ?? "?", to: model.lanes[msgs.to[m] as number]?.id ?? "?", sendUs: model.events.t[ev] as number, dropped: ((msgs.flags[m] as number) & MSG_DROPPED) !== 0 });
+        }
+        return out;
+      },
+      line: (ev) => this.client.line(ev),
       intervene: (entry) => this.intervene(entry),
       scenario: () => this.currentBranchScenario(),
       closeMenu: () => closeMenu(),
@@ -697,6 +755,11 @@ export interface LiveHook {
   leaders(): { node: string; startUs: number; endUs: number; label: string }[];
   /** The in-flight dots drawn at the cursor in the last frame (px within the diagram). */
   inflightDots(): { m: number; id: number; type: string; x: number; y: number }[];
+  /** How many notes of a kind each node wrote from an instant on (µs). */
+  notes(kind: string, sinceUs: number): Record<string, number>;
+  /** Every message of a type: its row, id, send event, ends and time, and whether it was dropped. */
+  sends(type: string): { m: number; id: number; ev: number; from: string; to: string; sendUs: number; dropped: boolean }[];
+  line(ev: number): Promise<string | null>;
   intervene(entry: LiveIntervention): Promise<void>;
   scenario(): { source: string; seed: number } | null;
   closeMenu(): void;

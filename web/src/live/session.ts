@@ -10,9 +10,14 @@ import type { LiveStatus } from "../protocol.ts";
 /** An intervention at the cursor: on the branch's edge, or on a new branch forked after the cursor's event. */
 export type Placement = { readonly kind: "edge" } | { readonly kind: "fork"; readonly ev: number };
 
-/** The edge is the branch's last event: a cursor there (or before any event) acts on the run as it is. */
-export function placement(cursor: number, eventCount: number): Placement {
-  return cursor < 0 || cursor >= eventCount - 1 ? { kind: "edge" } : { kind: "fork", ev: cursor };
+/**
+ * The edge is the branch's last instant: an intervention applies once the
+ * instant under way is finished, so a cursor on any event of the last instant
+ * (or before any event) acts on the run as it is; an earlier one forks.
+ */
+export function placement(cursor: number, times: ArrayLike<number>, eventCount: number): Placement {
+  if (cursor < 0 || cursor >= eventCount - 1) return { kind: "edge" };
+  return (times[cursor] as number) >= (times[eventCount - 1] as number) ? { kind: "edge" } : { kind: "fork", ev: cursor };
 }
 
 /** A cursor on the last event of the previous snapshot follows the run; one moved back stays where it was put. */

@@ -1,0 +1,13 @@
+import { launchBrowser, startView, screenshot } from "../browser.ts";
+const server = await startView([]);
+const browser = await launchBrowser();
+const page = await browser.page();
+await page.goto(server.url);
+await page.click('#tabs button[data-tab="live"]');
+await page.waitForFunction(() => document.querySelector(".live-editor")?.getAttribute("data-valid") === "true", null, { timeout: 60000 });
+await page.fill("#live-yaml", (await page.inputValue("#live-yaml")).replace("count: 5", "count: 50"));
+await page.waitForTimeout(500);
+console.log("problem lines", await page.getAttribute(".live-editor", "data-problem-lines"), await page.textContent("#live-yaml-problems"));
+await screenshot(page, "live-smoke");
+console.log(browser.errors);
+await browser.close(); await server.stop();
