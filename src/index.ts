@@ -70,5 +70,5 @@ export { buildZkCluster, ZkClient, ZkError, Lock, Election, Barrier, ConfigWatch
 export type { ZooKeeper, ZkCluster, ZkClusterOptions, Workload, ClientProcess, Watcher, ClientEvent, OpRecord } from "./client/index.ts";
 export { checkLinearizable, makeModel, parseJsonlHistory, parseEdnHistory, toOperations, checkZkGuarantees, checkRecipes, zkHistoryToEvents, HistoryError } from "./check/index.ts";
 export type { HistoryEvent, Operation, Model, ModelName, CheckResult, Counterexample, ZkHistory, GuaranteeResult, InvariantResult } from "./check/index.ts";
-export { parseScenario, runScenario, scenarioSchema, scenarioJsonSchema, zkHistoryOf, ScenarioError } from "./scenario/index.ts";
-export type { Scenario, ScenarioReport, CheckReport, RunOptions } from "./scenario/index.ts";
+export { parseScenario, runScenario, scenarioSchema, scenarioJsonSchema, zkHistoryOf, ScenarioError, LiveRun } from "./scenario/index.ts";
+export type { Scenario, ScenarioReport, CheckReport, RunOptions, FaultEntry, Intervention, LiveRunOptions } from "./scenario/index.ts";

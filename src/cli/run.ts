@@ -109,6 +109,7 @@ export async function runLoaded(loaded: LoadedScenario, options: RunCommandOptio
       seed,
       traceSink: sink,
       traceMeta: { scenarioFile: loaded.file, scenarioSource: loaded.source },
+      origin: { file: loaded.file, source: loaded.source },
       ...(history === null ? {} : { onHistory: (events: ZkHistory) => zkHistoryToEvents(events).forEach((e) => history.write(JSON.stringify(e))) }),
       // Called every virtual second: a trace or history that stopped being written (a full disk) ends the run there.
       progress: (nowUs: number, events: number) => {

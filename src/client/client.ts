@@ -1,4 +1,5 @@
 import { assert, unreachable, type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import { consoleOp, consoleRequestSchema } from "./console.ts";
 import { clientNoteSchema, isClientNoteKind, writeNote, type ClientNote } from "./notes.ts";
 import type { StorageMsg } from "./storage.ts";
 import {
@@ -284,6 +285,15 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
     for (const watcher of this.stateWatchers) watcher(event);
   };
   private lastHeardUs = 0;
+  /**
+   * The watcher object of console requests: one object, as one ZooKeeper
+   * handle's watcher would be, which notes each node event it receives.
+   */
+  private readonly consoleWatcher: Watcher = (event) => {
+    if (event.type !== "None") this.note({ kind: "console-watch", data: { type: event.type, path: event.path, zxid: event.zxid } });
+  };
+  /** A console request whose promise failed other than with a ZooKeeper error: a bug, reported by invariants(). */
+  private consoleFailure: string | null = null;
 
   constructor(private readonly options: ZkClientOptions) {
     this.timeoutMs = options.sessionTimeoutMs;
@@ -388,8 +398,28 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
     }
   }
 
+  /**
+   * A request from outside (the viewer's console, a scenario's request
+   * entry), issued like the workload's own: it is recorded, traced with its
+   * zk-invoke and zk-complete notes, and judged with them. A watch it sets
+   * goes to the console's watcher, which notes what fires.
+   */
+  command(ctx: Context<ClientMsg, ClientTimer>, request: unknown): void {
+    this.ctx = ctx;
+    const parsed = consoleRequestSchema.safeParse(request);
+    // The layer that takes the request from a person validates it (the scenario schema): a bad one here is a bug.
+    assert(parsed.success, "a console request the scenario layer should have refused", { request, problems: parsed.error?.issues.map((i) => i.message) });
+    this.submit(consoleOp(parsed.data), this.consoleWatcher).then(
+      () => undefined,
+      (error: unknown) => {
+        this.consoleFailure = error instanceof Error ? error.message : String(error);
+      },
+    );
+  }
+
   /** What must hold between events (the engine runs it after every handler when checking invariants). */
   invariants(): void {
+    assert(this.consoleFailure === null, "a console request failed outside ZooKeeper's errors", { error: this.consoleFailure });
     assert(this.inFlight.size + this.queued.length <= IN_FLIGHT_MAX, "more requests outstanding than a client may have", { inFlight: this.inFlight.size, queued: this.queued.length });
     assert(this.state === "SyncConnected" || this.inFlight.size === 0, "requests in flight without a connection", { state: this.state, inFlight: this.inFlight.size });
     assert(!this.isClosed() || this.queued.length === 0, "requests queued on a closed session", { state: this.state });

@@ -20,6 +20,11 @@ export const clientNoteSchema = z.discriminatedUnion("kind", [
     kind: z.literal("zk-complete"),
     data: z.strictObject({ xid: z.int(), outcome: z.enum(["ok", "fail", "unknown"]), err: z.string().nullable(), zxid: z.number().nullable() }),
   }),
+  /** A watch set by a console request (ZooKeeper's watcher object of the console) fired: the event as the client received it. */
+  z.strictObject({
+    kind: z.literal("console-watch"),
+    data: z.strictObject({ type: z.string(), path: z.string(), zxid: z.number() }),
+  }),
   z.strictObject({ kind: z.literal("lock-wanted"), data: z.strictObject({ lock: z.string() }) }),
   z.strictObject({ kind: z.literal("lock-acquired"), data: z.strictObject({ lock: z.string(), token }) }),
   z.strictObject({ kind: z.literal("lock-released"), data: z.strictObject({ lock: z.string(), token }) }),

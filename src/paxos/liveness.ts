@@ -15,17 +15,32 @@ export interface LivenessVerdict {
  */
 export class PaxosLiveness {
   private readonly appliedEnd = new Map<NodeId, number>();
-  private firstCommitAfterCalmUs: number | undefined;
-  private appliedEndAtCalm = -1;
-  /** (time, furthest applied end) each time the furthest end grew, in time order. */
+  /** (time, furthest applied end) each time the furthest end grew, in time order: the first commit after calm is read from it. */
   private readonly furthest: { t: number; end: number }[] = [];
+  private calm: number;
 
   constructor(
     private readonly replicas: readonly NodeId[],
-    readonly calmUs: number,
+    calmUs: number,
     readonly boundUs: number,
   ) {
+    this.calm = calmUs;
     for (const id of replicas) this.appliedEnd.set(id, 0);
+  }
+
+  /** When the faults stopped. */
+  get calmUs(): number {
+    return this.calm;
+  }
+
+  /**
+   * Moves the calm point later: a fault applied while the run goes (a
+   * person's intervention) ends the calm that began before it. The verdict
+   * is read from the whole record, so it is the one a run with this calm
+   * point from the start would give.
+   */
+  moveCalm(calmUs: number): void {
+    if (calmUs > this.calm) this.calm = calmUs;
   }
 
   observe(event: TraceEvent): void {
@@ -34,13 +49,18 @@ export class PaxosLiveness {
     const note = asPaxosNote(event.kind, event.data);
     const slot = note.kind === "apply" || note.kind === "install" ? note.data.slot : 0;
     const end = note.kind === "apply" ? slot + 1 : slot;
-    if (event.t >= this.calmUs && this.appliedEndAtCalm < 0) this.appliedEndAtCalm = this.maxEnd();
     if (end > (this.appliedEnd.get(event.node) ?? 0)) this.appliedEnd.set(event.node, end);
     const last = this.furthest[this.furthest.length - 1];
     if (last === undefined || end > last.end) this.furthest.push({ t: event.t, end });
-    if (event.t >= this.calmUs && this.firstCommitAfterCalmUs === undefined && end > this.appliedEndAtCalm) {
-      this.firstCommitAfterCalmUs = event.t;
+  }
+
+  /** The first time after calm that a replica applied beyond what any replica had applied before calm. */
+  private firstCommitAfterCalmUs(): number | undefined {
+    const endAtCalm = this.furthestAt(this.calm - 1);
+    for (const point of this.furthest) {
+      if (point.t >= this.calm && point.end > endAtCalm) return point.t;
     }
+    return undefined;
   }
 
   /** The verdict at the end of the run; `running` says which replicas are up. */
@@ -48,7 +68,7 @@ export class PaxosLiveness {
     if (endUs < this.calmUs + this.boundUs) {
       return { held: false, message: `the run ended at ${endUs} µs, before calm (${this.calmUs} µs) plus the bound (${this.boundUs} µs)` };
     }
-    const commitUs = this.firstCommitAfterCalmUs;
+    const commitUs = this.firstCommitAfterCalmUs();
     if (commitUs === undefined || commitUs > this.calmUs + this.boundUs) {
       return { held: false, message: `no proposal committed within ${this.boundUs} µs after faults stopped at ${this.calmUs} µs` };
     }
@@ -68,11 +88,5 @@ export class PaxosLiveness {
       end = point.end;
     }
     return end;
-  }
-
-  private maxEnd(): number {
-    let max = 0;
-    for (const end of this.appliedEnd.values()) max = Math.max(max, end);
-    return max;
   }
 }

@@ -1,15 +1,17 @@
 import { buildZkCluster, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
 import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg, type PaxosConfig, type PaxosConfigInput, type ScheduledProposal } from "../paxos/index.ts";
-import { Simulation, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceLevel, type TraceSink } from "../sim/index.ts";
+import { InputError, Simulation, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceLevel, type TraceSink } from "../sim/index.ts";
 import { ZkServer } from "../zk/index.ts";
-import type { CheckName, FaultEntry, Scenario } from "./schema.ts";
+import { lineOf, ScenarioError } from "./parse.ts";
+import { ALWAYS_LIVE, type CheckName, type FaultEntry, type Scenario } from "./schema.ts";
 import { makeWorkload } from "./workloads.ts";
 
 /**
  * A scenario turned into a simulation, ready to run: the first of the four
  * steps a scenario run takes (build, observe, judge, report), which the
  * command line, the searches and the viewer share. The simulation is not
- * run here; `runTo` runs it, resolving faults aimed at "leader" when their
+ * run here; `runTo` runs it, applying live entries (faults aimed at
+ * "leader", `live: true`, and the kinds that are always live) when their
  * time comes.
  */
 export interface ScenarioSimulation {
@@ -19,15 +21,30 @@ export interface ScenarioSimulation {
   readonly paxos: PaxosConfig;
   /** The checks to judge: the scenario's (or its system's defaults), with `workloads` for ZooKeeper. */
   readonly checks: readonly CheckName[];
-  /** After this point no more faults come: liveness is judged from it. */
+  /** After this point no more faults come: liveness is judged from it (an entry applied now moves it, unless the scenario sets `calm`). */
   readonly calmUs: number;
   /** How long a request (or a recipe) may wait after the calm point. */
   readonly livenessBoundUs: number;
   readonly sim: Simulation<unknown>;
   /** The ZooKeeper cluster (null for a bare Paxos scenario). */
   readonly cluster: ZkCluster | null;
-  /** Runs until `untilUs` (at most the scenario's duration), applying leader-aimed faults at their times. */
+  /**
+   * Runs every event at or before `untilUs` (at most the scenario's
+   * duration), and each live entry once every event due at its instant has
+   * run (those the entries before it at that instant caused included).
+   */
   runTo(untilUs: number, progress?: (nowUs: number, events: number) => void): Promise<void>;
+  /** Runs at most `count` events (to the scenario's duration), applying live entries as they fall due between them; returns how many ran. */
+  runEvents(count: number): Promise<number>;
+  /**
+   * Applies an entry now, as a live entry at this instant would be: every
+   * event due now, and every live entry due, runs first. `index` is its
+   * place among the scenario's faults, for errors. Throws InputError (and
+   * changes nothing) when it cannot apply: a message not in flight, say.
+   */
+  applyNow(entry: FaultEntry, index: number): Promise<void>;
+  /** The instant of the next live entry not applied yet, if any. */
+  nextLiveUs(): number | undefined;
   /** The server that leads now, if any. */
   leader(): NodeId | null;
 }
@@ -40,6 +57,8 @@ export interface BuildOptions {
   readonly traceSink?: TraceSink;
   /** Extra trace header fields (the CLI records the scenario's file and source for replay). */
   readonly traceMeta?: Record<string, unknown>;
+  /** The scenario's file and text: a live entry that cannot apply is then reported at its line. */
+  readonly origin?: { readonly file: string; readonly source: string };
 }
 
 const DEFAULT_CHECKS: Readonly<Record<Scenario["system"], readonly CheckName[]>> = {
@@ -57,7 +76,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): S
   const checks: readonly CheckName[] = scenario.system === "zookeeper" && !listed.includes("workloads") ? [...listed, "workloads"] : listed;
   const { staticFaults, dynamicFaults } = splitFaults(scenario.faults ?? []);
   const lastFaultUs = Math.max(0, ...(scenario.faults ?? []).map((f) => f.at), scenario.nemesis?.until ?? 0);
-  const calmUs = scenario.calm ?? lastFaultUs;
+  let calmUs = scenario.calm ?? lastFaultUs;
   const level: TraceLevel = options.traceLevel ?? (options.traceSink === undefined ? "summary" : "full");
   const trace = { level, ...(options.traceSink === undefined ? {} : { sink: options.traceSink }), meta: { scenario: scenario.name, ...options.traceMeta } };
   const engine: Omit<EngineConfigInput, "nodes"> = {
@@ -92,28 +111,63 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): S
   }
 
   const leader = (): NodeId | null => servers.find((id) => leaderOf(sim, id)) ?? null;
+  const durationUs = scenario.duration;
   let lastProgressUs = 0;
-  let nextDynamic = 0;
-  const dynamic = [...dynamicFaults].sort((a, b) => a.atUs - b.atUs);
-  const runTo = async (untilUs: number, progress?: (nowUs: number, events: number) => void): Promise<void> => {
-    for (;;) {
-      // Run to the next stop: a leader-aimed fault, or `untilUs`, reporting progress every virtual second.
-      const due = dynamic[nextDynamic];
-      const stopUs = due !== undefined && due.atUs <= untilUs ? due.atUs : untilUs;
-      while (sim.nowUs < stopUs) {
-        await sim.runAsync({ untilUs: Math.min(stopUs, sim.nowUs + PROGRESS_EVERY_US) });
-        if (progress !== undefined && sim.nowUs - lastProgressUs >= PROGRESS_EVERY_US) {
-          lastProgressUs = sim.nowUs;
-          progress(sim.nowUs, sim.statsSnapshot().processed);
-        }
-      }
-      if (due === undefined || due.atUs > untilUs) return;
-      // Whoever leads when a leader-aimed fault is due takes it.
-      for (; nextDynamic < dynamic.length && (dynamic[nextDynamic] as DynamicFault).atUs <= sim.nowUs; nextDynamic++) {
-        const target = leader();
-        if (target !== null) sim.inject((dynamic[nextDynamic] as DynamicFault).make(target));
-      }
+  let nextLive = 0;
+  const live = [...dynamicFaults].sort((a, b) => a.atUs - b.atUs); // stable: entries at one instant keep their order
+  /** Applies one live entry now; whoever leads now takes a leader-aimed one (none when no one leads). */
+  const apply = (entry: LiveFault): void => {
+    const target = leader();
+    if (entry.aimsAtLeader && target === null) return;
+    sim.inject(entry.make(target ?? ""));
+  };
+  /** Applies a due live entry, naming its place in the scenario when it cannot apply. */
+  const applyDue = (entry: LiveFault): void => {
+    try {
+      apply(entry);
+    } catch (error) {
+      throw error instanceof InputError ? entryError(error, entry, sim.nowUs, options.origin) : error;
     }
+  };
+  /** Every event at or before `stopUs`, reporting progress every virtual second. */
+  const runEventsTo = async (stopUs: number, progress?: (nowUs: number, events: number) => void): Promise<void> => {
+    do {
+      await sim.runAsync({ untilUs: Math.min(stopUs, sim.nowUs + PROGRESS_EVERY_US) });
+      if (progress !== undefined && sim.nowUs - lastProgressUs >= PROGRESS_EVERY_US) {
+        lastProgressUs = sim.nowUs;
+        progress(sim.nowUs, sim.statsSnapshot().processed);
+      }
+    } while (sim.nowUs < stopUs);
+  };
+  const runTo = async (untilUs: number, progress?: (nowUs: number, events: number) => void): Promise<void> => {
+    const endUs = Math.min(untilUs, durationUs);
+    for (;;) {
+      // Run to the next stop: a live entry, or the end; then apply the entry, and go on.
+      const due = live[nextLive];
+      if (due === undefined || due.atUs > endUs) return runEventsTo(Math.max(endUs, sim.nowUs), progress);
+      await runEventsTo(Math.max(due.atUs, sim.nowUs), progress);
+      nextLive++;
+      applyDue(due);
+    }
+  };
+  const runEvents = async (count: number): Promise<number> => {
+    let ran = 0;
+    while (ran < count) {
+      const due = live[nextLive];
+      const stopUs = Math.max(sim.nowUs, due === undefined ? durationUs : Math.min(due.atUs, durationUs));
+      const step = await sim.runAsync({ untilUs: stopUs, eventsMax: count - ran });
+      ran += step.events;
+      if (step.reason !== "time") return ran; // `count` events ran
+      if (due === undefined || due.atUs > stopUs) return ran; // the end of the scenario
+      nextLive++;
+      applyDue(due);
+    }
+    return ran;
+  };
+  const applyNow = async (entry: FaultEntry, index: number): Promise<void> => {
+    await runTo(sim.nowUs);
+    apply(liveFault(entry, index));
+    if (scenario.calm === undefined) calmUs = Math.max(calmUs, sim.nowUs);
   };
   return {
     scenario,
@@ -121,11 +175,16 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): S
     servers,
     paxos,
     checks,
-    calmUs,
+    get calmUs() {
+      return calmUs;
+    },
     livenessBoundUs: zkLivenessBoundUs(scenario, paxos.electionTimeoutUsMax),
     sim,
     cluster,
     runTo,
+    runEvents,
+    applyNow,
+    nextLiveUs: () => live[nextLive]?.atUs,
     leader,
   };
 }
@@ -204,22 +263,45 @@ function nemesisOf(scenario: Scenario, servers: readonly NodeId[]): NonNullable<
   };
 }
 
-interface DynamicFault {
+/** An entry applied when the run reaches its instant, after every event due then. */
+interface LiveFault {
   readonly atUs: number;
+  /** Its place among the scenario's faults (for errors). */
+  readonly index: number;
+  readonly entry: FaultEntry;
+  readonly aimsAtLeader: boolean;
   readonly make: (leader: NodeId) => Fault;
 }
 
-/** Faults at fixed nodes go to the engine's schedule; faults aimed at "leader" are resolved when their time comes. */
-function splitFaults(entries: readonly FaultEntry[]): { staticFaults: ScheduledFault[]; dynamicFaults: DynamicFault[] } {
+/** Faults at fixed nodes go to the engine's schedule; live ones (aimed at "leader", `live: true`, or always live) are applied when their time comes. */
+function splitFaults(entries: readonly FaultEntry[]): { staticFaults: ScheduledFault[]; dynamicFaults: LiveFault[] } {
   const staticFaults: ScheduledFault[] = [];
-  const dynamicFaults: DynamicFault[] = [];
-  for (const e of entries) {
-    const make = faultMaker(e);
-    const target = e.crash ?? e.restart ?? e.pause ?? e.resume ?? e.isolate ?? e.skew?.node;
-    if (target === "leader") dynamicFaults.push({ atUs: e.at, make });
-    else staticFaults.push({ atUs: e.at, fault: make("") });
-  }
+  const dynamicFaults: LiveFault[] = [];
+  entries.forEach((e, index) => {
+    const fault = liveFault(e, index);
+    if (fault.aimsAtLeader || e.live === true || ALWAYS_LIVE.some((kind) => e[kind as keyof FaultEntry] !== undefined)) dynamicFaults.push(fault);
+    else staticFaults.push({ atUs: e.at, fault: fault.make("") });
+  });
   return { staticFaults, dynamicFaults };
+}
+
+function liveFault(entry: FaultEntry, index: number): LiveFault {
+  const target = entry.crash ?? entry.restart ?? entry.pause ?? entry.resume ?? entry.isolate ?? entry.skew?.node;
+  return { atUs: entry.at, index, entry, aimsAtLeader: target === "leader", make: faultMaker(entry) };
+}
+
+/** A live entry that could not apply, at its place in the scenario (its line, when the file is known). */
+function entryError(error: InputError, entry: LiveFault, nowUs: number, origin: BuildOptions["origin"]): Error {
+  const why = error.problems.map((p) => p.message).join("; ");
+  const message = `cannot apply this fault at ${formatInstant(nowUs)}: ${why}`;
+  const path = `faults[${entry.index}]`;
+  if (origin === undefined) return new InputError("scenario", [{ path, message }]);
+  return new ScenarioError(origin.file, [{ line: lineOf(origin.source, ["faults", entry.index]), path, message }]);
+}
+
+/** An instant as a person reads it, and as a scenario file writes it: "2.419449s". */
+function formatInstant(us: number): string {
+  return `${us / 1_000_000}s`;
 }
 
 function faultMaker(e: FaultEntry): (leader: NodeId) => Fault {
@@ -235,6 +317,16 @@ function faultMaker(e: FaultEntry): (leader: NodeId) => Fault {
   if (e.skew !== undefined) {
     const skew = e.skew;
     return (l) => ({ type: "clock", node: node(skew.node, l), ...(skew.by === undefined ? {} : { skewUs: skew.by }), ...(skew.driftPpm === undefined ? {} : { driftPpm: skew.driftPpm }) });
+  }
+  if (e.drop !== undefined) return () => ({ type: "drop", message: e.drop as number });
+  if (e.duplicate !== undefined) return () => ({ type: "duplicate", message: e.duplicate as number });
+  if (e.delay !== undefined) {
+    const delay = e.delay;
+    return () => ({ type: "delay", message: delay.message, byUs: delay.by });
+  }
+  if (e.request !== undefined) {
+    const { client, ...request } = e.request;
+    return () => ({ type: "request", node: client, request });
   }
   const network = e.network ?? {};
   return () => ({

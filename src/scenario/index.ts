@@ -4,11 +4,11 @@
  * with the checkers and reports.
  */
 export { zkHistoryOf } from "./history.ts";
-export { scenarioSchema, scenarioJsonSchema, durationSchema, CHECK_NAMES, WORKLOAD_KINDS } from "./schema.ts";
-export type { Scenario, ScenarioInput, WorkloadSpec, FaultEntry, CheckName } from "./schema.ts";
+export { scenarioSchema, scenarioJsonSchema, durationSchema, CHECK_NAMES, WORKLOAD_KINDS, FAULT_KINDS, ALWAYS_LIVE } from "./schema.ts";
+export type { Scenario, ScenarioInput, WorkloadSpec, FaultEntry, FaultEntryInput, CheckName } from "./schema.ts";
 export { parseScenario, ScenarioError } from "./parse.ts";
 export type { ScenarioProblem } from "./parse.ts";
-export { runScenario } from "./runner.ts";
+export { runScenario, concludeRun } from "./runner.ts";
 export type { RunOptions } from "./runner.ts";
 export { buildScenario } from "./build.ts";
 export type { ScenarioSimulation, BuildOptions } from "./build.ts";
@@ -18,3 +18,5 @@ export { judgeScenario, reportViolations } from "./judge.ts";
 export type { CheckReport, CounterexampleInTrace } from "./judge.ts";
 export { reportScenario } from "./report.ts";
 export type { ScenarioReport } from "./report.ts";
+export { LiveRun, entryInput, formatDuration } from "./live.ts";
+export type { Intervention, LiveRunOptions } from "./live.ts";

@@ -175,6 +175,7 @@ export function recipeNoteOf(node: NodeId, t: number, note: ClientNote, i = -1):
     case "zk-invoke":
     case "zk-complete":
     case "config-seen":
+    case "console-watch":
       return null;
     default: {
       const unknown: never = note;

@@ -84,6 +84,17 @@ function problemOf(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocument
   return { line: lineCounter.linePos(offset).line, path: formatPath(path), message };
 }
 
+/** The line of the node at `path` in a scenario's text (or of its deepest part that exists); 1 when none does. */
+export function lineOf(text: string, path: readonly (string | number)[]): number {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  for (let depth = path.length; depth >= 0; depth--) {
+    const found = doc.getIn(path.slice(0, depth), true);
+    if (isNode(found) && found.range !== undefined && found.range !== null) return lineCounter.linePos(found.range[0]).line;
+  }
+  return 1;
+}
+
 function findKey(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], key: string): unknown {
   const parent = path.length === 0 ? doc.contents : doc.getIn(path as (string | number)[], true);
   if (parent === null || typeof parent !== "object" || !("items" in parent)) return undefined;

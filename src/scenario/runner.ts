@@ -1,6 +1,6 @@
 import type { ZkHistory } from "../check/index.ts";
 import type { TraceSink } from "../sim/index.ts";
-import { buildScenario } from "./build.ts";
+import { buildScenario, type ScenarioSimulation } from "./build.ts";
 import { zkHistoryOf } from "./history.ts";
 import { judgeScenario, reportViolations } from "./judge.ts";
 import { ScenarioObserver } from "./observe.ts";
@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly onHistory?: (history: ZkHistory) => void;
   /** Called now and then with the virtual time reached and the events so far. */
   readonly progress?: (nowUs: number, events: number) => void;
+  /** The scenario's file and text: a live entry that cannot apply is then reported at its line. */
+  readonly origin?: { readonly file: string; readonly source: string };
 }
 
 /**
@@ -31,10 +33,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.traceSink === undefined ? {} : { traceSink: options.traceSink }),
     ...(options.traceMeta === undefined ? {} : { traceMeta: options.traceMeta }),
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
   });
   const observer = new ScenarioObserver(run);
   await run.runTo(scenario.duration, options.progress);
+  return concludeRun(run, observer, options);
+}
+
+/**
+ * The last three steps, once the run has reached its end: observe the end,
+ * judge the checks (their violations go into the trace), report. A live run
+ * (LiveRun) ends the same way.
+ */
+export function concludeRun(run: ScenarioSimulation, observer: ScenarioObserver, options: Pick<RunOptions, "onHistory"> = {}): ScenarioReport {
   observer.finish(run.sim.nowUs);
+  // Entries applied while the run went (a person's interventions) may have moved the calm point.
+  observer.liveness.moveCalm(run.calmUs);
   // The clients' history, converted once for the guarantees and the caller.
   const zkHistory = run.cluster === null ? null : zkHistoryOf(run.cluster.history, [...observer.changes].sort((a, b) => a.zxid - b.zxid));
   if (zkHistory !== null && options.onHistory !== undefined) options.onHistory(zkHistory);

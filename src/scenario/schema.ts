@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZK_PAXOS_DEFAULTS } from "../client/index.ts";
+import { consoleRequestShapes, CONSOLE_OPERATIONS, ZK_PAXOS_DEFAULTS } from "../client/index.ts";
 import { paxosConfigSchema, PAXOS_BUGS } from "../paxos/index.ts";
 import { NODE_COUNT_MAX } from "../sim/index.ts";
 
@@ -97,10 +97,37 @@ const networkSchema = z.strictObject({
   duplication: probability.optional(),
 });
 
-/** One timed fault. The node "leader" means whichever server leads at that moment. */
+// ---- live entries (issue 12): a message's id, a client's request; see FAULT_KINDS and ALWAYS_LIVE below.
+const messageId = z.int({ error: "expected a message id (the id of a send in the trace), such as 1234" }).min(1).max(Number.MAX_SAFE_INTEGER);
+/** A request one of the clients issues, with the fields its operation takes. */
+const requestEntrySchema = z.discriminatedUnion(
+  "op",
+  [
+    z.strictObject({ client: nodeId, op: z.literal("create"), ...consoleRequestShapes.create }),
+    z.strictObject({ client: nodeId, op: z.literal("setData"), ...consoleRequestShapes.setData }),
+    z.strictObject({ client: nodeId, op: z.literal("getData"), ...consoleRequestShapes.getData }),
+    z.strictObject({ client: nodeId, op: z.literal("exists"), ...consoleRequestShapes.exists }),
+    z.strictObject({ client: nodeId, op: z.literal("getChildren"), ...consoleRequestShapes.getChildren }),
+    z.strictObject({ client: nodeId, op: z.literal("delete"), ...consoleRequestShapes.delete }),
+    z.strictObject({ client: nodeId, op: z.literal("sync"), ...consoleRequestShapes.sync }),
+  ],
+  { error: `expected op: ${CONSOLE_OPERATIONS.join(", ")} (and client:, path:, and the fields the operation takes)` },
+);
+/** The kinds of fault entry, one per entry besides "at" and "live". */
+export const FAULT_KINDS = ["crash", "restart", "pause", "resume", "isolate", "partition", "cut", "heal", "skew", "network", "drop", "duplicate", "delay", "request"] as const;
+/** Kinds that act on the run as it is at their instant (a message in flight, a client's session): always applied live. */
+export const ALWAYS_LIVE: readonly string[] = ["drop", "duplicate", "delay", "request"];
+// ---- end of live entries
+
+/**
+ * One timed fault. The node "leader" means whichever server leads at that
+ * moment. `live: true` applies the fault when the run reaches its instant,
+ * after every event due at that instant (as faults aimed at the leader are).
+ */
 const faultEntrySchema = z
   .strictObject({
     at: durationSchema,
+    live: z.boolean().optional(),
     crash: nodeId.optional(),
     restart: nodeId.optional(),
     pause: nodeId.optional(),
@@ -111,10 +138,16 @@ const faultEntrySchema = z
     heal: z.literal(true).optional(),
     skew: z.strictObject({ node: nodeId, by: signedDurationSchema.optional(), driftPpm: z.int().min(-500_000).max(500_000).optional() }).optional(),
     network: networkSchema.optional(),
+    drop: messageId.optional(),
+    duplicate: messageId.optional(),
+    delay: z.strictObject({ message: messageId, by: durationSchema.refine((us) => us >= 1, "expected at least 1us") }).optional(),
+    request: requestEntrySchema.optional(),
   })
   .superRefine((entry, ctx) => {
-    const kinds = ["crash", "restart", "pause", "resume", "isolate", "partition", "cut", "heal", "skew", "network"].filter((k) => (entry as Record<string, unknown>)[k] !== undefined);
-    if (kinds.length !== 1) ctx.addIssue({ code: "custom", message: `expected exactly one fault (crash, restart, pause, resume, isolate, partition, cut, heal, skew or network) besides "at", got ${kinds.length === 0 ? "none" : kinds.join(", ")}` });
+    const kinds = FAULT_KINDS.filter((k) => entry[k] !== undefined);
+    if (kinds.length !== 1) ctx.addIssue({ code: "custom", message: `expected exactly one fault (${FAULT_KINDS.slice(0, -1).join(", ")} or ${FAULT_KINDS[FAULT_KINDS.length - 1]}) besides "at" and "live", got ${kinds.length === 0 ? "none" : kinds.join(", ")}` });
+    const kind = kinds[0];
+    if (entry.live === false && kind !== undefined && ALWAYS_LIVE.includes(kind)) ctx.addIssue({ code: "custom", path: ["live"], message: `a ${kind} is always applied live: leave live out, or write live: true` });
   });
 
 const nemesisSchema = z.strictObject({
@@ -264,6 +297,7 @@ export const scenarioSchema = z
         ["cut", fault.cut?.from],
         ["cut", fault.cut?.to],
       ];
+      checkRequest(s, fault, index, ctx);
       for (const [field, node] of named) {
         if (node !== undefined && !known.has(node)) ctx.addIssue({ code: "custom", path: ["faults", index, field], message: `unknown node "${node}"; ${expected()}` });
       }
@@ -295,6 +329,20 @@ export const scenarioSchema = z
     if (s.system === "paxos" && s.clients !== undefined) ctx.addIssue({ code: "custom", path: ["clients"], message: "a paxos scenario has no ZooKeeper clients (use proposals)" });
     if (s.system === "zookeeper" && s.proposals !== undefined) ctx.addIssue({ code: "custom", path: ["proposals"], message: "proposals are for system: paxos" });
   });
+
+/** A request entry names one of the clients (c1..cM) of a ZooKeeper scenario. */
+function checkRequest(s: Scenario, fault: FaultEntry, index: number, ctx: z.RefinementCtx): void {
+  if (fault.request === undefined) return;
+  const path = ["faults", index, "request", "client"];
+  if (s.system !== "zookeeper") return ctx.addIssue({ code: "custom", path: ["faults", index, "request"], message: "a request is issued by a ZooKeeper client: a paxos scenario has none" });
+  const clientCount = (s.clients ?? []).reduce((sum, group) => sum + group.count, 0);
+  const client = fault.request.client;
+  const number = /^c\d+$/.test(client) ? Number(client.slice(1)) : 0;
+  if (number >= 1 && number <= clientCount) return;
+  const expected = clientCount === 0 ? "the scenario has no clients (add a group under clients:)" : `expected a client, c1 to c${clientCount}`;
+  const what = /^s\d+$/.test(client) || client === "leader" ? `"${client}" is a server, not a client` : client === "store" ? `"store" is the storage node, not a client` : `unknown client "${client}"`;
+  ctx.addIssue({ code: "custom", path, message: `${what}; ${expected}` });
+}
 
 /**
  * Election timeouts against the heartbeat, with the defaults the scenario
@@ -358,6 +406,8 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type WorkloadSpec = z.output<typeof workloadObjectSchema>;
 export type FaultEntry = z.output<typeof faultEntrySchema>;
+/** A fault entry as written (durations as text, such as "20ms"). */
+export type FaultEntryInput = z.input<typeof faultEntrySchema>;
 
 /** The JSON Schema of scenario files (for editors). */
 export function scenarioJsonSchema(): unknown {

@@ -11,6 +11,7 @@ export const NODE_COUNT_MAX = 256;
 
 const timeUs = z.int().min(0).max(TIME_US_MAX);
 const delayUs = z.int().min(0).max(DELAY_US_MAX);
+const messageId = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const rate = z.number().min(0, "a rate must be at least 0").max(1, "a rate is a fraction of 1 (0.3 means 30%)");
 
 /** A node id: a letter, then letters, digits, '-' or '_' (for example s1, c3, server-2). */
@@ -77,7 +78,23 @@ export const faultSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("network"), ...linkSettings }),
   /** Gives one link (or a pair) its own latency, loss or duplication. */
   z.strictObject({ type: z.literal("link"), ...linkSchema.shape }),
+  /** Drops one message that is in the network now (recorded as a drop with reason "intervention"). */
+  z.strictObject({ type: z.literal("drop"), message: messageId }),
+  /** Sends a copy of one message that is in the network now, over the same link (recorded as a duplicate). */
+  z.strictObject({ type: z.literal("duplicate"), message: messageId }),
+  /** Delivers one message that is in the network now `byUs` later than it would have arrived. */
+  z.strictObject({ type: z.literal("delay"), message: messageId, byUs: delayUs.min(1) }),
+  /**
+   * Hands a node a request from outside the simulated world (a person at the
+   * viewer's console, a scenario's request entry): the node's `command`
+   * handler takes it, in its own context. The request is plain data that the
+   * node validates; nodes without the handler take none.
+   */
+  z.strictObject({ type: z.literal("request"), node: nodeIdSchema, request: z.unknown() }),
 ]);
+
+/** The faults that act on one message in flight. */
+export type MessageFault = Extract<Fault, { type: "drop" | "duplicate" | "delay" }>;
 
 export const scheduledFaultSchema = z.strictObject({ atUs: timeUs, fault: faultSchema });
 
@@ -183,6 +200,7 @@ function checkFaultNodes(
     case "resume":
     case "isolate":
     case "clock":
+    case "request":
       expectKnown(fault.node, [...path, "node"]);
       return;
     case "partition": {
@@ -204,6 +222,9 @@ function checkFaultNodes(
       return;
     case "heal":
     case "network":
+    case "drop":
+    case "duplicate":
+    case "delay":
       return;
   }
 }

@@ -6,6 +6,7 @@ import {
   type EngineConfigInput,
   type Fault,
   type FaultInput,
+  type MessageFault,
   faultSchema,
   problemsFromZod,
   formatPath,
@@ -146,6 +147,8 @@ export class Simulation<Msg> {
   private readonly network: Network;
   private readonly rng: Rng;
   private readonly netRng: Rng;
+  /** The latencies of copies a person asked for (a duplicate fault): its own stream, so the network's draws stay as they were. */
+  private interventionRng: Rng | null = null;
   private readonly nemesis: Nemesis | undefined;
   private readonly createNode: NodeFactory<Msg>;
   private readonly recorder: TraceRecorder;
@@ -157,7 +160,7 @@ export class Simulation<Msg> {
     sent: 0,
     delivered: 0,
     duplicated: 0,
-    dropped: { loss: 0, partition: 0, crashed: 0, "paused-queue-full": 0 },
+    dropped: { loss: 0, partition: 0, crashed: 0, "paused-queue-full": 0, intervention: 0 },
     timers: 0,
     syncs: 0,
     faults: 0,
@@ -219,6 +222,7 @@ export class Simulation<Msg> {
     const until = limits.until;
     assert(untilUs >= this.nowUsValue, "cannot run backwards in time", { untilUs, nowUs: this.nowUsValue });
     assert(this.finished === undefined, "the run has finished");
+    assert(this.unsettled === null, "a node runs async code: use runAsync", { node: this.unsettled?.id });
     this.stopRequested = false;
     let events = 0;
     try {
@@ -247,13 +251,12 @@ export class Simulation<Msg> {
         }
         events++;
         const host = this.currentNode >= 0 ? (this.hosts[this.currentNode] as Host<Msg>) : undefined;
-        if (host !== undefined && host.async) {
-          if (host.node?.isSettled?.() === false) {
-            assert(this.settling, "a node runs async code: use runAsync", { node: host.id });
-            this.unsettled = host;
-            this.stats.processed++;
-            return this.outcome("events", events);
-          }
+        if (host !== undefined && host.async && this.unsettled === null && host.node?.isSettled?.() === false) this.unsettled = host;
+        if (this.unsettled !== null) {
+          // A node's handler released promise continuations (or a fault restarted or commanded an async node).
+          assert(this.settling, "a node runs async code: use runAsync", { node: this.unsettled.id });
+          this.stats.processed++;
+          return this.outcome("events", events);
         }
         this.stats.processed++;
         if (until !== undefined && until(this)) return this.outcome("predicate", events);
@@ -279,6 +282,8 @@ export class Simulation<Msg> {
     let events = 0;
     this.settling = true;
     try {
+      // A fault injected between runs (a restart, a request) may have left an async node with continuations to run.
+      if (this.unsettled !== null) await this.settle();
       for (;;) {
         // run() returns early, right after the event, when a node is left unsettled.
         const step = this.run({ untilUs, eventsMax: eventsMax - events, ...(until === undefined ? {} : { until }) });
@@ -368,7 +373,20 @@ export class Simulation<Msg> {
     const result = faultSchema.safeParse(input);
     if (!result.success) throw new InputError("fault", problemsFromZod(result.error));
     this.checkNodesExist(result.data);
-    return this.apply(result.data, "api");
+    assert(this.finished === undefined, "the run has finished");
+    try {
+      return this.apply(result.data, "api");
+    } catch (error) {
+      // A node that failed in a handler the fault ran (a restart's start, a request) is a failure of the run, as inside run.
+      throw this.failure(error);
+    } finally {
+      this.currentNode = -1;
+    }
+  }
+
+  /** The trace events recorded so far (0 with the trace off). */
+  get recordedCount(): number {
+    return this.recorder.lastIndex + 1;
   }
 
   /** Schedules a fault at a virtual time not in the past. */
@@ -755,6 +773,7 @@ export class Simulation<Msg> {
         }
         this.recordFault(fault, by, undefined);
         this.startHost(host);
+        this.settleLater(host);
         return true;
       }
       case "pause": {
@@ -803,9 +822,97 @@ export class Simulation<Msg> {
         this.recordFault(fault, by, undefined);
         this.network.setLink(this.indexFor(fault.from), this.indexFor(fault.to), fault, fault.oneWay);
         return true;
+      case "drop":
+      case "duplicate":
+      case "delay":
+        this.applyToMessage(fault, by);
+        return true;
+      case "request":
+        this.command(this.hostOf(fault.node), fault.request, fault, by);
+        return true;
       default:
         return unreachable(fault, "fault");
     }
+  }
+
+  /** Drops, copies or delays one message in the network; InputError (before anything is recorded) when it is not there. */
+  private applyToMessage(fault: MessageFault, by: FaultSource): void {
+    const item = this.messageInFlight(fault.message);
+    this.recordFault(fault, by, undefined);
+    switch (fault.type) {
+      case "drop":
+        item.kind = ItemKind.Cancelled;
+        item.payload = undefined;
+        this.drop(item.id, item.from, item.node, "intervention");
+        return;
+      case "duplicate": {
+        const copyId = ++this.messageSeq;
+        this.stats.duplicated++;
+        const from = this.hosts[item.from] as Host<Msg>;
+        const to = this.hosts[item.node] as Host<Msg>;
+        if (this.recording) this.recorder.record({ i: 0, t: this.nowUsValue, type: "duplicate", id: copyId, of: item.id, from: from.id, to: to.id });
+        this.interventionRng ??= this.rng.fork("intervention");
+        const sampler = this.network.samplers[item.from * this.hosts.length + item.node] as (rng: Rng) => number;
+        this.push(this.nowUsValue + sampler(this.interventionRng), ItemKind.Deliver, item.node, item.from, copyId, 0, item.payload);
+        return;
+      }
+      case "delay": {
+        // The heap cannot move an item: the old one is skipped and the message travels on in a new one.
+        const atUs = Math.min(TIME_US_MAX, item.timeUs + fault.byUs);
+        item.kind = ItemKind.Cancelled;
+        const payload = item.payload;
+        item.payload = undefined;
+        this.push(atUs, ItemKind.Deliver, item.node, item.from, item.id, 0, payload);
+        return;
+      }
+      default:
+        unreachable(fault, "message fault");
+    }
+  }
+
+  /** The delivery of message `id` while it is in the network (not yet at its receiver). */
+  private messageInFlight(id: number): Item {
+    const item = this.queue.find((it) => it.kind === ItemKind.Deliver && it.id === id && !it.arrived);
+    if (item !== undefined) return item;
+    throw new InputError("fault", [{ path: "message", message: `message ${id} is not in flight at ${this.nowUsValue} µs: ${this.whyNotInFlight(id)}` }]);
+  }
+
+  private whyNotInFlight(id: number): string {
+    if (id > this.messageSeq) return this.messageSeq === 0 ? "no message has been sent yet" : `no message has that id yet (the last one sent is ${this.messageSeq})`;
+    for (const host of this.hosts) {
+      for (const item of host.pausedQueue) {
+        if (item.kind === ItemKind.Deliver && item.id === id) return `it reached ${host.id}, which is paused and holds it until it resumes`;
+      }
+    }
+    return "it was delivered or dropped already (or its node handed it to itself, without the network)";
+  }
+
+  /**
+   * Hands a node a request from outside, in its own context, as an event of
+   * its own: the fault's trace event is the cause of what the node sends.
+   */
+  private command(host: Host<Msg>, request: unknown, fault: Fault, by: FaultSource): void {
+    const node = host.node;
+    const refuse = (why: string) => new InputError("fault", [{ path: "node", message: `${host.id} ${why}` }]);
+    if (host.state === HostState.Crashed || node === null) throw refuse("is crashed: it takes requests again once restarted");
+    if (host.state === HostState.Paused) throw refuse("is paused: it takes requests again once resumed");
+    if (node.command === undefined) throw refuse("takes no requests (its node has no command handler; clients do)");
+    if (this.freeze) freezePlainData(request, "a request");
+    this.recordFault(fault, by, undefined);
+    if (this.recording) this.causeIndex = this.recorder.lastIndex;
+    this.currentNode = host.index;
+    node.command(host.ctx as Context<Msg>, request);
+    if (host.checked) this.checkInvariants(host);
+    this.settleLater(host);
+  }
+
+  /**
+   * A fault ran an async node's handler outside that node's own event (a
+   * restart's start, a request): the continuations it released must run, at
+   * this instant, before the next event.
+   */
+  private settleLater(host: Host<Msg>): void {
+    if (host.async && this.unsettled === null && host.node?.isSettled?.() === false) this.unsettled = host;
   }
 
   private recordFault(fault: Fault, by: FaultSource, count: number | undefined): void {

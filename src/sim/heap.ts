@@ -20,6 +20,16 @@ export class EventHeap<T extends Ordered> {
     return this.items[0];
   }
 
+  /** The first item, in no particular order, that `match` accepts: a linear scan, for rare look-ups (a person's intervention). */
+  find(match: (item: T) => boolean): T | undefined {
+    const items = this.items;
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index] as T;
+      if (match(item)) return item;
+    }
+    return undefined;
+  }
+
   push(item: T): void {
     const items = this.items;
     let index = items.length;

@@ -37,6 +37,7 @@ export {
   traceLevelSchema,
   TRACE_FORMAT,
   TRACE_VERSION,
+  TRACE_VERSIONS_READ,
 } from "./trace.ts";
 export { TraceReader, type TraceReaderHandlers, type TraceReaderOptions, type TraceReadResult, type TraceLineProblem, type ForeignTraceEvent } from "./trace-reader.ts";
 export type {

@@ -80,6 +80,13 @@ export interface Node<Msg, Timer = unknown> {
   /** The writes before sync `sync` are durable now. */
   synced?(ctx: Context<Msg, Timer>, sync: SyncId): void;
   /**
+   * A request from outside the simulated world (a person at the viewer's
+   * console, a scenario's request entry), handed over by a `request` fault
+   * and handled like an event, in the node's own context. It is plain data
+   * that the node validates. A node without this handler takes no requests.
+   */
+  command?(ctx: Context<Msg, Timer>, request: unknown): void;
+  /**
    * Asserts what must hold of the node's own state between events (TigerBeetle
    * style): with the engine's `checkInvariants` on, it runs after every
    * handler (start, receive, timer, synced). It throws an AssertionError when

@@ -4,8 +4,16 @@ import { Digest } from "./digest.ts";
 
 /** The trace format's name and version, written in every header. */
 export const TRACE_FORMAT = "zksim-trace";
-/** 2: sends carry their cause, and messages a node hands to itself are recorded. */
-export const TRACE_VERSION = 2;
+/**
+ * 2: sends carry their cause, and messages a node hands to itself are recorded.
+ * 3: faults that act on one message in flight (drop, duplicate, delay) and
+ * requests handed to a node from outside (request), and the drop reason
+ * "intervention". A version 2 trace is a version 3 trace without them, so
+ * both are read.
+ */
+export const TRACE_VERSION = 3;
+/** The versions this reader reads. */
+export const TRACE_VERSIONS_READ = [2, 3] as const;
 
 /**
  * How much of a run is recorded.
@@ -18,7 +26,7 @@ export type TraceLevel = "off" | "observe" | "summary" | "full";
 export const traceLevelSchema = z.enum(["off", "observe", "summary", "full"]);
 
 /** Why a message was not delivered. */
-export const dropReasonSchema = z.enum(["loss", "partition", "crashed", "paused-queue-full"]);
+export const dropReasonSchema = z.enum(["loss", "partition", "crashed", "paused-queue-full", "intervention"]);
 export type DropReason = z.infer<typeof dropReasonSchema>;
 
 /** Who applied a fault. */
@@ -76,7 +84,7 @@ export type TraceEvent = z.infer<typeof traceEventSchema>;
 export const traceHeaderSchema = z.strictObject({
   type: z.literal("header"),
   format: z.literal(TRACE_FORMAT),
-  version: z.literal(TRACE_VERSION),
+  version: z.literal(TRACE_VERSIONS_READ, { error: `expected a trace version this zksim reads: ${TRACE_VERSIONS_READ.join(" or ")}` }),
   seed: z.union([z.int(), z.string()]),
   level: traceLevelSchema,
   /** The engine configuration the run used (as validated). */
@@ -92,7 +100,14 @@ export const runStatsSchema = z.strictObject({
   sent: z.int().min(0),
   delivered: z.int().min(0),
   duplicated: z.int().min(0),
-  dropped: z.record(dropReasonSchema, z.int().min(0)),
+  /** By reason; traces of version 2 have no "intervention" (read as 0). */
+  dropped: z.strictObject({
+    loss: z.int().min(0),
+    partition: z.int().min(0),
+    crashed: z.int().min(0),
+    "paused-queue-full": z.int().min(0),
+    intervention: z.int().min(0).default(0),
+  }),
   timers: z.int().min(0),
   syncs: z.int().min(0),
   faults: z.int().min(0),
