@@ -1,3 +1,4 @@
+import type { Intervention } from "../../../src/scenario/index.ts";
 import { formatUs } from "../model/describe.ts";
 
 /**
@@ -19,20 +20,8 @@ export interface ClientRequest {
   readonly watch?: boolean;
 }
 
-/** An intervention: a scenario fault entry without `at`. */
-export type LiveIntervention =
-  | { readonly crash: string }
-  | { readonly restart: string }
-  | { readonly pause: string }
-  | { readonly resume: string }
-  | { readonly skew: { readonly node: string; readonly by: number } }
-  | { readonly cut: { readonly from: string; readonly to: string; readonly oneWay: boolean } }
-  | { readonly heal: true }
-  | { readonly partition: readonly (readonly string[])[] }
-  | { readonly drop: number }
-  | { readonly duplicate: number }
-  | { readonly delay: { readonly message: number; readonly by: number } }
-  | { readonly request: ClientRequest };
+/** An intervention: a scenario fault entry without `at` (durations as text, "20ms"), as the core's LiveRun takes it. */
+export type LiveIntervention = Intervention;
 
 /** A short name for an intervention or a recorded entry (its `at`, when it has one, is left to the caller). */
 export function describeIntervention(entry: object): string {
@@ -45,8 +34,9 @@ export function describeIntervention(entry: object): string {
   if (e["isolate"] !== undefined) return `isolate ${node("isolate")}`;
   if (e["heal"] !== undefined) return "heal every link";
   if (e["skew"] !== undefined) {
-    const skew = e["skew"] as { node: string; by?: number };
+    const skew = e["skew"] as { node: string; by?: number | string };
     const by = skew.by ?? 0;
+    if (typeof by === "string") return `step ${skew.node}'s clock ${by.startsWith("-") ? by.replace("-", "−") : `+${by}`}`;
     return `step ${skew.node}'s clock ${by >= 0 ? "+" : "−"}${formatUs(Math.abs(by))}`;
   }
   if (e["cut"] !== undefined) {

@@ -11,6 +11,7 @@ import { ForkTree, type Branch } from "./fork-tree.ts";
 import { CONSOLE_OPS, consoleRequest, describeIntervention, describeRecorded, type LiveIntervention } from "./intervention.ts";
 import { LaneButtons } from "./lane-buttons.ts";
 import { LiveClient, LiveFailure } from "./live-client.ts";
+import type { LiveHook } from "./live-hook.ts";
 import "./live.css";
 import { closeMenu, showMenu } from "./menu.ts";
 import { ScenarioEditor } from "./scenario-editor.ts";
@@ -379,8 +380,8 @@ export class LiveView {
         { label: `restart ${node}`, action: "restart", run: () => void this.intervene({ restart: node }) },
         { label: `pause ${node}`, action: "pause", run: () => void this.intervene({ pause: node }) },
         { label: `resume ${node}`, action: "resume", run: () => void this.intervene({ resume: node }) },
-        { label: "clock + the amount", action: "skew-forward", run: () => void this.intervene({ skew: { node, by: ms() * 1000 } }) },
-        { label: "clock − the amount", action: "skew-back", run: () => void this.intervene({ skew: { node, by: -ms() * 1000 } }) },
+        { label: "clock + the amount", action: "skew-forward", run: () => void this.intervene({ skew: { node, by: `${ms()}ms` } }) },
+        { label: "clock − the amount", action: "skew-back", run: () => void this.intervene({ skew: { node, by: `-${ms()}ms` } }) },
       ],
       h("label", { class: "live-menu-extra" }, "clock step ", amount, " ms"),
     );
@@ -414,7 +415,7 @@ export class LiveView {
         [
           { label: "drop it", action: "drop", run: () => void this.intervene({ drop: id }) },
           { label: "duplicate it", action: "duplicate", run: () => void this.intervene({ duplicate: id }) },
-          { label: "delay it by the amount", action: "delay", run: () => void this.intervene({ delay: { message: id, by: ms() * 1000 } }) },
+          { label: "delay it by the amount", action: "delay", run: () => void this.intervene({ delay: { message: id, by: `${ms()}ms` } }) },
         ],
         h("label", { class: "live-menu-extra" }, "delay ", amount, " ms"),
       );
@@ -742,31 +743,5 @@ export class LiveView {
       scenario: () => this.currentBranchScenario(),
       closeMenu: () => closeMenu(),
     };
-  }
-}
-
-/** What the end-to-end tests read and drive (window.zksimLive). */
-export interface LiveHook {
-  status(): LiveStatus | null;
-  branch(): number;
-  branches(): { id: number; parent: number | null; depth: number; interventions: Record<string, unknown>[]; digest: string | null }[];
-  busy(): boolean;
-  /** Leader terms in the current snapshot (from the replicas' role notes). */
-  leaders(): { node: string; startUs: number; endUs: number; label: string }[];
-  /** The in-flight dots drawn at the cursor in the last frame (px within the diagram). */
-  inflightDots(): { m: number; id: number; type: string; x: number; y: number }[];
-  /** How many notes of a kind each node wrote from an instant on (µs). */
-  notes(kind: string, sinceUs: number): Record<string, number>;
-  /** Every message of a type: its row, id, send event, ends and time, and whether it was dropped. */
-  sends(type: string): { m: number; id: number; ev: number; from: string; to: string; sendUs: number; dropped: boolean }[];
-  line(ev: number): Promise<string | null>;
-  intervene(entry: LiveIntervention): Promise<void>;
-  scenario(): { source: string; seed: number } | null;
-  closeMenu(): void;
-}
-
-declare global {
-  interface Window {
-    zksimLive?: LiveHook;
   }
 }
