@@ -230,6 +230,7 @@ export class LiveView {
 
   /** Runs a request with the controls held; a failure is said in the panel. */
   private async request(work: () => Promise<void>): Promise<boolean> {
+    this.say("", false);
     this.busy++;
     this.render();
     try {
@@ -298,10 +299,15 @@ export class LiveView {
    */
   async intervene(entry: LiveIntervention): Promise<void> {
     const model = this.model;
-    if (model === null || !controls(this.status, this.busy > 0).intervene && this.status?.playing !== true) return;
+    if (model === null || this.busy > 0) return;
+    const place = placement(this.host.cursor(), model.events.t, model.eventCount);
+    // At the edge the run must still be going; an earlier event can always be forked from, a finished run too.
+    if (place.kind === "edge" && !controls(this.status, false).intervene && this.status?.playing !== true) {
+      this.say("The run has reached its end: move the cursor back to an earlier event to fork from there.", true);
+      return;
+    }
     if (this.status?.playing === true) this.client.pause();
     await this.request(async () => {
-      const place = placement(this.host.cursor(), model.events.t, model.eventCount);
       if (place.kind === "fork") await this.forkAt(place.ev);
       this.forceCursor = true;
       const { entry: recorded, firstEv } = await this.client.intervene(entry);

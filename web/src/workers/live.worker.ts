@@ -171,7 +171,8 @@ async function materialize(spec: LiveBranchSpec): Promise<Live> {
   const same = candidates.find((live) => live.branch === spec.branch && live.run.nowUs <= spec.untilUs && sameEntries(live.interventions, spec.interventions));
   const live = same ?? build(spec);
   if (same === undefined && live !== current) park(live);
-  await live.run.runTo(Math.min(spec.untilUs, live.run.durationUs));
+  // A finished run is at its end already (and refuses to run on).
+  if (live.report === null) await live.run.runTo(Math.min(spec.untilUs, live.run.durationUs));
   return live;
 }
 
