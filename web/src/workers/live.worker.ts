@@ -1,5 +1,4 @@
-import { ScenarioError, type FaultEntry, type ScenarioReport } from "../../../src/scenario/index.ts";
-import { LiveRun } from "../../../src/scenario/live.ts";
+import { LiveRun, ScenarioError, type FaultEntry, type ScenarioReport } from "../../../src/scenario/index.ts";
 import { TraceReader, type TraceEvent } from "../../../src/sim/index.ts";
 import { firstDifference } from "../live/compare.ts";
 import { eventMatches, MessageTypes } from "../live/step-match.ts";
