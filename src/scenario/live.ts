@@ -20,6 +20,9 @@ import { scenarioSchema, type FaultEntry, type FaultEntryInput, type Scenario } 
 /** One scenario fault entry without `at`: its time is the run's current instant (durations as text, as in a file: "20ms"). */
 export type Intervention = Omit<FaultEntryInput, "at">;
 
+/** Interventions one run records, at most: each is re-validated with the scenario, and a branch's are replayed from the start. */
+const INTERVENTIONS_MAX = 10_000;
+
 export interface LiveRunOptions {
   /** Overrides the scenario's seed. */
   readonly seed?: number;
@@ -51,6 +54,7 @@ export class LiveRun {
   ) {
     this.scenario = scenario;
     this.durationUs = scenario.duration;
+    if (interventions.length > INTERVENTIONS_MAX) throw new InputError("interventions", [{ path: "", message: `at most ${INTERVENTIONS_MAX} interventions in one run, got ${interventions.length}` }]);
     const withInterventions = this.validated(interventions.map((entry) => ({ ...entryInput(entry), live: true })), "interventions");
     this.recorded = (withInterventions.faults ?? []).slice(this.originalFaultCount);
     this.run = buildScenario(withInterventions, {
@@ -121,10 +125,13 @@ export class LiveRun {
    * at it), then applies the entry now and records it with at = now and
    * live: true. Returns the recorded entry. An entry that is not valid, or
    * cannot apply now (a message not in flight, a crashed client), is an
-   * InputError, and nothing is recorded.
+   * InputError, and nothing is recorded. Since the instant is completed
+   * first, a message due at this very instant (after a step stopped within
+   * it) is delivered before the entry applies.
    */
   intervene(entry: Intervention): Promise<FaultEntry> {
     return this.exclusive(async () => {
+      if (this.recorded.length >= INTERVENTIONS_MAX) throw new InputError("intervention", [{ path: "", message: `at most ${INTERVENTIONS_MAX} interventions in one run` }]);
       const atUs = this.nowUs;
       const input = { ...entry, at: formatDuration(atUs), live: true } as FaultEntryInput;
       const scenario = this.validated([...this.recorded.map(entryInput), input], "intervention");

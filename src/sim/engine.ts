@@ -67,6 +67,15 @@ export interface RunOutcome {
 
 export type NodeStatus = "running" | "paused" | "crashed";
 
+/** A message in the network: its id (as the trace's send names it), its ends, when it will arrive, and the message itself (frozen). */
+export interface MessageInFlight<Msg> {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly arrivalUs: number;
+  readonly msg: Msg;
+}
+
 /** Microtask hops a node may take to settle after an event (an await chain longer than this is a bug). */
 const SETTLE_HOPS_MAX = 10_000;
 
@@ -424,6 +433,26 @@ export class Simulation<Msg> {
   /** A node's durable storage, sorted by key (what a restart would find). */
   durableStorage(id: NodeId): [string, unknown][] {
     return this.hostOf(id).disk.durableEntries();
+  }
+
+  /**
+   * The messages in the network now (sent, not yet at their receiver), in
+   * the order they will arrive: what a drop, duplicate or delay fault may
+   * name. A linear scan of the queue, for a person's view, not a hot path.
+   */
+  messagesInFlight(): MessageInFlight<Msg>[] {
+    const items: Item[] = [];
+    this.queue.each((item) => {
+      if (item.kind === ItemKind.Deliver && !item.arrived) items.push(item);
+    });
+    items.sort((a, b) => a.timeUs - b.timeUs || a.seq - b.seq);
+    return items.map((item) => ({
+      id: item.id,
+      from: (this.hosts[item.from] as Host<Msg>).id,
+      to: (this.hosts[item.node] as Host<Msg>).id,
+      arrivalUs: item.timeUs,
+      msg: item.payload as Msg,
+    }));
   }
 
   isLinkCut(from: NodeId, to: NodeId): boolean {

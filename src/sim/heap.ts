@@ -30,6 +30,12 @@ export class EventHeap<T extends Ordered> {
     return undefined;
   }
 
+  /** Visits every item, in no particular order (sort what you collect). */
+  each(visit: (item: T) => void): void {
+    const items = this.items;
+    for (let index = 0; index < items.length; index++) visit(items[index] as T);
+  }
+
   push(item: T): void {
     const items = this.items;
     let index = items.length;

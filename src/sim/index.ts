@@ -4,7 +4,7 @@
  * injection and the trace. Other folders import the engine from here only.
  */
 export { Simulation, SimulationFailure, StallError } from "./engine.ts";
-export type { SimulationOptions, TraceOptions, RunLimits, RunOutcome, StopReason, NodeStatus } from "./engine.ts";
+export type { SimulationOptions, TraceOptions, RunLimits, RunOutcome, StopReason, NodeStatus, MessageInFlight } from "./engine.ts";
 export type { Node, Context, Storage, NodeFactory, NodeId, TimerId, SyncId } from "./node.ts";
 export { Rng } from "./rng.ts";
 export { EventHeap } from "./heap.ts";

@@ -471,7 +471,7 @@ export class TraceModelBuilder {
 
   private faultEvent(t: number, fault: { readonly type: string }): void {
     const node = fieldString(fault, "node");
-    const lane = node === undefined ? -1 : this.laneOf(node);
+    const lane = node === undefined ? this.messageFaultLane(fault) : this.laneOf(node);
     const ev = this.push(t, EV.fault, lane, -1, this.faultTypes.intern(fault.type));
     switch (fault.type) {
       case "crash":
@@ -503,9 +503,24 @@ export class TraceModelBuilder {
         this.cutLinks = new Set();
         this.networkChanged(ev, "healed");
         return;
+      // Trace version 3: a person's interventions. A drop and a duplicate are drawn by their own drop and
+      // duplicate events, and a delay by the later delivery; a request by the client's zk-invoke note.
+      case "drop":
+      case "duplicate":
+      case "delay":
+      case "request":
+        return;
       default:
         return;
     }
+  }
+
+  /** A fault on one message in flight (trace version 3): on the receiver's lane (the sender's for a duplicate), -1 for an unknown message. */
+  private messageFaultLane(fault: { readonly type: string }): number {
+    const id = fieldNumber(fault, "message");
+    const row = id === undefined ? undefined : this.messageRow.get(id);
+    if (row === undefined) return -1;
+    return fault.type === "duplicate" ? this.mFrom.get(row) : this.mTo.get(row);
   }
 
   private startEvent(node: string): void {
