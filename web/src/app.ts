@@ -16,6 +16,7 @@ import { helpContent } from "./ui/help.ts";
 import { InspectorPanel } from "./ui/inspector-panel.ts";
 import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
+import { LiveView, type LiveHost } from "./live/live-view.ts";
 
 /**
  * The viewer: opens a trace (or runs a scenario), draws it, keeps a cursor,
@@ -75,18 +76,22 @@ export class App {
   private playCoordinate = 0;
   private inspectTimer: ReturnType<typeof setTimeout> | null = null;
   private openGeneration = 0;
+  /** Live runs, interventions and forks (web/src/live/). */
+  private readonly live: LiveView;
 
   constructor() {
     this.diagram = new Diagram(this.diagramElement, {
       hover: (hit, x, y) => this.hover(hit, x, y),
-      click: (hit, coordinate) => this.click(hit, coordinate),
-      viewChanged: () => undefined,
+      click: (hit, coordinate, clientX, clientY) => {
+        if (!this.live.click(hit, coordinate, clientX, clientY)) this.click(hit, coordinate);
+      },
+      viewChanged: () => this.live?.viewChanged(),
     });
     this.inspector = new InspectorClient((response, latest) => this.inspection(response, latest));
     this.details = new DetailsPanel(byId("panel-details", HTMLDivElement), {
       jump: (ev) => this.jumpTo(ev),
       traceBack: (ev) => this.traceBack([ev]),
-      line: (ev) => this.loader.line(ev),
+      line: (ev) => (this.live.active ? this.live.line(ev) : this.loader.line(ev)),
     });
     this.checks = new ChecksPanel(byId("panel-checks", HTMLDivElement), (check) => this.showCheck(check));
     this.filtersPanel = new FiltersPanel(byId("panel-filters", HTMLDivElement), (filters) => this.setFilters(filters));
@@ -98,6 +103,7 @@ export class App {
     this.wireDrop();
     this.wireKeys();
     this.wireTabs();
+    this.live = new LiveView(this.liveHost());
   }
 
   /** Opens what the page's address asks for: ?trace=URL, or ?scenario=NAME[&seed=N], or ?scenarioUrl=URL. */
@@ -130,6 +136,7 @@ export class App {
   // ------------------------------------------------------------ opening
 
   async open(source: TraceSource): Promise<void> {
+    this.live.stop();
     const generation = ++this.openGeneration;
     const openedAt = performance.now();
     this.stopPlaying();
@@ -349,6 +356,7 @@ export class App {
     this.diagramElement.dataset["cursor"] = String(this.cursor);
     this.redraw();
     this.requestInspection();
+    this.live?.cursorMoved();
   }
 
   private requestInspection(): void {
@@ -805,6 +813,7 @@ export class App {
 
   /** One keyboard shortcut (see help.ts); true when the key was one. */
   key(key: string, shift: boolean): boolean {
+    if (this.live.active && this.live.key(key, shift)) return true;
     switch (key) {
       case " ":
         this.togglePlay();
@@ -878,6 +887,76 @@ export class App {
     replaceChildren(byId("help-content", HTMLDivElement), helpContent());
     const dialog = byId("help-dialog", HTMLDialogElement);
     if (!dialog.open) dialog.showModal();
+  }
+
+  // ------------------------------------------------------------ live runs (web/src/live/)
+
+  /** The live run's current branch as a scenario file and its seed (for sharing and export); null when no live run is shown. */
+  currentBranchScenario(): { source: string; seed: number } | null {
+    return this.live.active ? this.live.currentBranchScenario() : null;
+  }
+
+  /** What the live view may do to the page: show its snapshots as the trace, move the cursor, run the inspector. */
+  private liveHost(): LiveHost {
+    return {
+      diagram: this.diagram,
+      diagramElement: this.diagramElement,
+      started: () => {
+        ++this.openGeneration;
+        this.stopPlaying();
+        this.resimulator.stop();
+        this.inspector.stop();
+        this.loaded = null;
+        byId("error-panel", HTMLDivElement).hidden = true;
+        byId("empty-message", HTMLDivElement).hidden = true;
+        this.setBanners([]);
+      },
+      show: (model, info) => this.showLiveModel(model, info),
+      failed: (name, message, problems) => this.showError(name, message, problems),
+      model: () => this.loaded?.model ?? null,
+      cursor: () => this.cursor,
+      setCursor: (ev, reveal) => this.setCursor(ev, reveal),
+      showTab: (name) => this.showTab(name),
+      inspect: (name, source, seed, eventCount) => {
+        if (this.rerunsOff()) return;
+        this.inspector.start({ kind: "init", name, source, seed, eventCount });
+        this.requestInspection();
+      },
+      stopInspector: () => this.inspector.stop(),
+    };
+  }
+
+  /** A snapshot of a live run, shown as the trace: a fresh view for a new run or branch, the same view as it grows. */
+  private showLiveModel(model: TraceModel, info: Parameters<LiveHost["show"]>[1]): void {
+    const fresh = info.fresh || this.loaded === null;
+    const read: ReadSummary = { name: info.name, lines: model.eventCount + 1, bytes: 0, digestRead: info.digest ?? "", foreignTypes: {}, wallMs: 0 };
+    this.loaded = { model, read, sourceName: info.name, report: info.report, resimDigest: info.digest, resimState: info.report === null ? "none" : "done", resimNote: "a live run in this page" };
+    if (fresh) {
+      this.filters = defaultFilters();
+      this.selectedEvent = -1;
+      this.selectedMessage = -1;
+      this.chain = null;
+      this.counterexample = null;
+      this.searchHits = [];
+      this.searchMessagesSet = null;
+      this.details.clear();
+    }
+    const kept = ["match-kind", "match-type", "match-lane"].map((id) => byId(id, HTMLSelectElement).value);
+    this.fillMatchSelects(model);
+    ["match-kind", "match-type", "match-lane"].forEach((id, k) => {
+      const select = byId(id, HTMLSelectElement);
+      if ([...select.options].some((o) => o.value === kept[k])) select.value = kept[k] as string;
+    });
+    this.rebuild(!fresh);
+    this.setState("ready");
+    this.diagramElement.dataset["events"] = String(model.eventCount);
+    this.diagramElement.dataset["messages"] = String(model.messages.count);
+    this.diagramElement.dataset["digestResim"] = info.digest ?? "";
+    if (fresh) this.filtersPanel.show(model, this.filters);
+    if (info.report !== null) this.checks.show(info.report, 0);
+    else this.checks.clear("A live run: its checks are judged when it has run to its end (Run to end).");
+    this.setCursor(info.cursor, info.reveal);
+    this.updateRunPanel();
   }
 
   // ------------------------------------------------------------ for tests and benchmarks

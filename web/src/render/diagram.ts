@@ -22,7 +22,7 @@ import { TILE_HEIGHT, TileCache, type Tile } from "./tiles.ts";
  * others.
  */
 
-export type Hit = { readonly kind: "message"; readonly m: number } | { readonly kind: "span"; readonly s: number } | { readonly kind: "event"; readonly ev: number };
+export type Hit = { readonly kind: "message"; readonly m: number; /** A dot in flight at the cursor (not the arrow). */ readonly inflight?: boolean } | { readonly kind: "span"; readonly s: number } | { readonly kind: "event"; readonly ev: number };
 
 export interface DiagramScene {
   readonly model: TraceModel;
@@ -39,7 +39,7 @@ export interface DiagramScene {
 
 export interface DiagramCallbacks {
   hover(hit: Hit | null, clientX: number, clientY: number): void;
-  click(hit: Hit | null, coordinate: number): void;
+  click(hit: Hit | null, coordinate: number, clientX: number, clientY: number): void;
   viewChanged(): void;
 }
 
@@ -62,6 +62,8 @@ export interface FrameStats {
 }
 
 const MARGIN = { top: 38, right: 28, bottom: 12, left: 76 } as const;
+/** The band at the top where lanes are named (the live view puts its lane buttons over it). */
+export const LANE_HEADER_PX = MARGIN.top - 6;
 /** Arrows per screen height drawn one by one; past it a tile draws one per pixel row and lane pair. */
 const ARROWS_PER_SCREEN = 20_000;
 /** Arrowheads only where a tile holds this few arrows (heads on dense arrows are a smudge). */
@@ -108,6 +110,8 @@ export class Diagram {
   private labelY = new Float64Array(64);
   /** One cell per (lane pair, pixel row) of a tile: an arrow drawn there already. */
   private cells = new Uint8Array(0);
+  /** The in-flight dots of the last frame: message row, x, y (px), for hit tests. */
+  private inflightDots: number[] = [];
 
   constructor(
     readonly container: HTMLElement,
@@ -992,6 +996,7 @@ export class Diagram {
   private drawCursor(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
     if (scene.cursor < 0) {
       this.stats.inflight = 0;
+      this.inflightDots = [];
       return;
     }
     const ctx = this.context;
@@ -1006,20 +1011,26 @@ export class Diagram {
     const coords = scene.coords;
     const msgs = scene.model.messages;
     let inflight = 0;
+    this.inflightDots = [];
     coords.messages.query(c, c, (m) => {
       const s = coords.msgStart[m] as number;
       const e = coords.msgEnd[m] as number;
-      if (!(s <= c && c < e)) return;
-      const along = e === s ? 0 : (c - s) / (e - s);
+      // A message with no end yet (a live run's edge, a trace cut short) is in flight from its send on;
+      // where it will land is not known, so its dot stays on the first half of its way.
+      const open = (msgs.endEv[m] as number) < 0;
+      if (!(s <= c && (c < e || open))) return;
+      const along = open ? Math.min(0.5, e === s ? 0 : (c - s) / (e - s)) : e === s ? 0 : (c - s) / (e - s);
       const x0 = this.xs[msgs.from[m] as number] as number;
       const x1 = this.xs[msgs.to[m] as number] as number;
       ctx.fillStyle = messageColor(scene.model.messageTypes[msgs.type[m] as number] as string);
       ctx.strokeStyle = "#fff";
       ctx.lineWidth = 1;
       ctx.beginPath();
-      ctx.arc(x0 + (x1 - x0) * along, yy, 3.5, 0, Math.PI * 2);
+      const x = x0 + (x1 - x0) * along;
+      ctx.arc(x, yy, 3.5, 0, Math.PI * 2);
       ctx.fill();
       ctx.stroke();
+      this.inflightDots.push(m, x, yy);
       inflight++;
     });
     this.stats.inflight = inflight;
@@ -1082,6 +1093,8 @@ export class Diagram {
     const coords = scene.coords;
     const c = y.invert(py);
     const slack = Math.abs(y.invert(py + HIT_PX) - c);
+    const dot = this.inflightAt(px, py);
+    if (dot >= 0) return { kind: "message", m: dot, inflight: true };
     // Operation spans: a thin bar right of the client's lane.
     let span: number | null = null;
     coords.spans.query(c - slack, c + slack, (s) => {
@@ -1122,6 +1135,28 @@ export class Diagram {
     return null;
   }
 
+  /** The message whose in-flight dot (drawn at the cursor in the last frame) is under a point; -1 for none. */
+  inflightAt(px: number, py: number): number {
+    const dots = this.inflightDots;
+    let best = -1;
+    let bestDistance = HIT_PX + 1;
+    for (let k = 0; k < dots.length; k += 3) {
+      const d = Math.hypot(px - (dots[k + 1] as number), py - (dots[k + 2] as number));
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = dots[k] as number;
+      }
+    }
+    return best;
+  }
+
+  /** The in-flight dots of the last frame, as [message row, x, y] (for tests and the live view). */
+  inflightDotsDrawn(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (let k = 0; k < this.inflightDots.length; k += 3) out.push([this.inflightDots[k] as number, this.inflightDots[k + 1] as number, this.inflightDots[k + 2] as number]);
+    return out;
+  }
+
   private hover(e: MouseEvent): void {
     const rect = this.canvas.getBoundingClientRect();
     this.callbacks.hover(this.hitAt(e.clientX - rect.left, e.clientY - rect.top), e.clientX, e.clientY);
@@ -1131,7 +1166,7 @@ export class Diagram {
     if (e.defaultPrevented) return;
     const rect = this.canvas.getBoundingClientRect();
     const py = e.clientY - rect.top;
-    this.callbacks.click(this.hitAt(e.clientX - rect.left, py), this.yScale().invert(py));
+    this.callbacks.click(this.hitAt(e.clientX - rect.left, py), this.yScale().invert(py), e.clientX, e.clientY);
   }
 
   /** The x of a lane (for tests and overlays); NaN when hidden. */
