@@ -911,7 +911,9 @@ export class App {
         byId("mode-order", HTMLInputElement).checked = view.mode === "order";
         this.rebuild(false);
         this.filtersPanel.show(loaded.model, this.filters);
-        if (view.zoom !== null) this.diagram.showRange(view.zoom[0], view.zoom[1]);
+        // No zoom in a link is the whole run.
+        const [top, bottom] = view.zoom ?? this.coords?.extent ?? [0, 1];
+        this.diagram.showRange(top, bottom);
         if (cursor !== null) this.setCursor(cursor, view.zoom === null);
       },
       wholeTrace: () => this.loader.whole(),

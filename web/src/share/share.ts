@@ -2,7 +2,7 @@ import type { TraceModel } from "../model/trace-model.ts";
 import type { TraceSource } from "../protocol.ts";
 import type { DiagramFrame } from "../render/diagram.ts";
 import { byId, h } from "../ui/dom.ts";
-import { decodeLink, linkQuery, packRun, type Intervention, type LinkProblem, type LinkRun, type LinkView, type PackedRun } from "./link.ts";
+import { decodeLink, LINK_PARAMS, linkQuery, packRun, type Intervention, type LinkProblem, type LinkRun, type LinkView, type PackedRun } from "./link.ts";
 import { linkViewOf, pageViewOf, type PageView } from "./view.ts";
 
 /**
@@ -45,6 +45,8 @@ interface ShownRun {
 
 /** How long the address waits for the cursor and view to rest before it is rewritten (ms). */
 const ADDRESS_DEBOUNCE_MS = 250;
+/** The parameters of a link's cursor and view. */
+const VIEW_PARAMS: readonly string[] = LINK_PARAMS.filter((name) => name !== "src" && name !== "seed" && name !== "iv");
 /** Parameters of the page kept in the address as they are (not a run's or a view's). */
 const KEPT_PARAMS = ["reruns"];
 /** How long a status message stays (ms). */
@@ -87,7 +89,9 @@ export class Sharing {
       return true;
     }
     const { run, cursor, view } = decoded.state;
-    this.pending = { view, cursor };
+    // A link's run comes with its view (defaults included); an address that only opens a trace keeps the page's own.
+    const asksView = [...params.keys()].some((name) => VIEW_PARAMS.includes(name));
+    this.pending = run !== null || asksView ? { view, cursor } : null;
     if (run === null) return false;
     const { checkLinkRun } = await import("./run.ts");
     const checked = checkLinkRun(run);

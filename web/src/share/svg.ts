@@ -168,6 +168,11 @@ function drawSpans(g: Group, frame: DiagramFrame, y: Scale, budget: Budget): voi
       .attr("fill", OUTCOME_COLORS[spans.outcome[s] as number] ?? "#999")
       .append("title")
       .text(scene.model.opNames[spans.op[s] as number] ?? "");
+    // The operation's name where its bar is tall enough, as on the canvas.
+    const top = y(coords.spanStart[s] as number);
+    if (y(coords.spanEnd[s] as number) - top > 14 && budget.take()) {
+      g.append("text").attr("x", x + 11).attr("y", Math.max(frame.margin.top + 9, top + 9)).attr("font-size", 9).attr("fill", "#555555").text(scene.model.opNames[spans.op[s] as number] ?? "");
+    }
   });
 }
 
