@@ -2,7 +2,7 @@ import type { TraceModel } from "../model/trace-model.ts";
 import type { TraceSource } from "../protocol.ts";
 import type { DiagramFrame } from "../render/diagram.ts";
 import { byId, h } from "../ui/dom.ts";
-import { decodeLink, LINK_PARAMS, linkQuery, packRun, type Intervention, type LinkProblem, type LinkRun, type LinkView, type PackedRun } from "./link.ts";
+import { decodeLink, defaultLinkView, LINK_PARAMS, linkQuery, packRun, type Intervention, type LinkProblem, type LinkRun, type LinkView, type PackedRun } from "./link.ts";
 import { linkViewOf, pageViewOf, type PageView } from "./view.ts";
 
 /**
@@ -58,8 +58,8 @@ export class Sharing {
   private traceUrl: string | null = null;
   /** The cursor and view a link asked for, applied when its run is shown. */
   private pending: { view: LinkView; cursor: number | null } | null = null;
-  /** Set while a link's own run opens: the record is the link's, not one read back from the trace header. */
-  private linkRecord: ShownRun | null = null;
+  /** Set while a link's own run opens (with the source it opens): the record is the link's, not one read back from the trace header. */
+  private linkRecord: { readonly source: TraceSource; readonly shown: ShownRun } | null = null;
   private notes: HTMLElement[] = [];
   private addressTimer: ReturnType<typeof setTimeout> | null = null;
   private statusTimer: ReturnType<typeof setTimeout> | null = null;
@@ -100,8 +100,12 @@ export class Sharing {
       return true;
     }
     const name = checked.scenario.name;
-    this.linkRecord = { name, run, packed: null };
-    await this.host.open({ kind: "scenario", name, source: checked.source, seed: run.seed });
+    const source: TraceSource = { kind: "scenario", name, source: checked.source, seed: run.seed };
+    this.linkRecord = { source, shown: { name, run, packed: null } };
+    await this.host.open(source);
+    // Shown (opened() took them) or failed (the page says why): either way they are spent.
+    this.linkRecord = null;
+    this.pending = null;
     return true;
   }
 
@@ -117,17 +121,19 @@ export class Sharing {
 
   /** A run is shown: what its link holds, and the cursor and view a link asked for. */
   opened(source: TraceSource, model: TraceModel): void {
-    const fromLink = this.linkRecord;
+    const fromLink = this.linkRecord?.source === source ? this.linkRecord.shown : null;
     this.linkRecord = null;
     this.traceUrl = source.kind === "url" ? source.url : null;
     const seed = typeof model.header.seed === "number" ? model.header.seed : null;
-    if (fromLink !== null && source.kind === "scenario") {
+    if (fromLink !== null) {
       this.record = { ...fromLink, run: { ...fromLink.run, seed: seed ?? fromLink.run.seed } };
     } else if (model.scenarioSource !== null && seed !== null) {
       // The scenario the trace records already holds any interventions its run had.
       this.record = { name: model.scenarioName ?? "scenario", run: { source: model.scenarioSource, seed, interventions: [] }, packed: null };
     }
     this.enable(true);
+    // A trace that records no scenario, opened from a file: no link can re-make it, and the address must not name the run before it.
+    if (this.record === null && this.traceUrl === null) this.setAddress(linkQuery(null, null, defaultLinkView(), this.keptParams()));
     const pending = this.pending;
     this.pending = null;
     if (pending !== null) this.applyLinkView(model, pending.view, pending.cursor, fromLink !== null);
@@ -188,10 +194,7 @@ export class Sharing {
     const model = this.host.model();
     const record = this.record;
     if (model === null) return null;
-    const kept = KEPT_PARAMS.flatMap((name) => {
-      const value = new URLSearchParams(window.location.search).get(name);
-      return value === null ? [] : [[name, value] as const];
-    });
+    const kept = this.keptParams();
     const view = this.host.view();
     const linkView = linkViewOf(model, view);
     if (this.traceUrl !== null && !(portable && record !== null)) return linkQuery(null, view.cursor, linkView, [["trace", this.traceUrl], ...kept]);
@@ -199,9 +202,21 @@ export class Sharing {
     return linkQuery(record.packed, view.cursor, linkView, kept);
   }
 
+  /** The page's own parameters in the address (reruns=off), kept through every rewrite. */
+  private keptParams(): (readonly [string, string])[] {
+    const search = new URLSearchParams(window.location.search);
+    return KEPT_PARAMS.flatMap((name) => {
+      const value = search.get(name);
+      return value === null ? [] : [[name, value] as const];
+    });
+  }
+
   private writeAddress(): void {
     const query = this.query(false);
-    if (query === null) return;
+    if (query !== null) this.setAddress(query);
+  }
+
+  private setAddress(query: string): void {
     const url = new URL(window.location.href);
     if (url.search === (query === "" ? "" : `?${query}`)) return;
     url.search = query;
