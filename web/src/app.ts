@@ -14,6 +14,7 @@ import { byId, formatMs, h, plural, replaceChildren } from "./ui/dom.ts";
 import { FiltersPanel } from "./ui/filters-panel.ts";
 import { helpContent } from "./ui/help.ts";
 import { InspectorPanel } from "./ui/inspector-panel.ts";
+import { Sharing, type ShareHost } from "./share/share.ts";
 import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
 import { LiveView, type LiveHost } from "./live/live-view.ts";
@@ -56,6 +57,8 @@ export class App {
   private readonly scrub = byId("scrub", HTMLInputElement);
   private readonly cursorLabel = byId("cursor-label", HTMLSpanElement);
   private readonly searchInput = byId("search", HTMLInputElement);
+  /** The link in the address, Copy link and the exports (web/src/share/). */
+  private readonly sharing: Sharing;
 
   private loaded: Loaded | null = null;
   private filters: Filters = defaultFilters();
@@ -80,12 +83,16 @@ export class App {
   private readonly live: LiveView;
 
   constructor() {
+    this.sharing = new Sharing(this.shareHost());
     this.diagram = new Diagram(this.diagramElement, {
       hover: (hit, x, y) => this.hover(hit, x, y),
       click: (hit, coordinate, clientX, clientY) => {
         if (!this.live.click(hit, coordinate, clientX, clientY)) this.click(hit, coordinate);
       },
-      viewChanged: () => this.live?.viewChanged(),
+      viewChanged: () => {
+        this.live?.viewChanged();
+        this.sharing.viewChanged();
+      },
     });
     this.inspector = new InspectorClient((response, latest) => this.inspection(response, latest));
     this.details = new DetailsPanel(byId("panel-details", HTMLDivElement), {
@@ -109,6 +116,8 @@ export class App {
   /** Opens what the page's address asks for: ?trace=URL, or ?scenario=NAME[&seed=N], or ?scenarioUrl=URL. */
   async openFromAddress(): Promise<void> {
     const params = new URLSearchParams(window.location.search);
+    // A link with its own run (src=…) opens here; otherwise its cursor and view wait for what opens below.
+    if (await this.sharing.openFromAddress(params)) return;
     const trace = params.get("trace");
     const scenario = params.get("scenario");
     const scenarioUrl = params.get("scenarioUrl");
@@ -150,6 +159,7 @@ export class App {
     const what = source.kind === "scenario" ? `Running scenario ${source.name} in this page` : `Reading ${source.kind === "file" ? source.file.name : source.url}`;
     progress.textContent = `${what}…`;
     this.setBanners([]);
+    this.sharing.opening();
     const result = await this.loader.open(source, (events, bytes, total) => {
       progress.textContent = `${what}: ${plural(events, "event")}${total === null ? "" : `, ${Math.round((100 * bytes) / total)}%`}`;
     });
@@ -195,6 +205,7 @@ export class App {
     }
     if (this.rerunsOff()) this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
     else this.startInspector(loaded);
+    this.sharing.opened(source, result.model);
     this.updateRunPanel();
     this.updateBanners();
   }
@@ -256,7 +267,7 @@ export class App {
     this.requestInspection();
   }
 
-  private showError(name: string, message: string, problems: readonly { line: number; path: string; message: string }[]): void {
+  showError(name: string, message: string, problems: readonly { line: number; path: string; message: string }[], hint = "A zksim trace is JSON Lines: a header, one event per line, and a summary (npx zksim run NAME writes one)."): void {
     this.setState("error");
     byId("progress", HTMLDivElement).hidden = true;
     byId("empty-message", HTMLDivElement).hidden = true;
@@ -271,11 +282,12 @@ export class App {
         : h(
             "ul",
             { class: "problems" },
-            ...problems.map((p) => h("li", { "data-line": p.line }, `line ${p.line}${p.path === "" ? "" : `, ${p.path}`}: ${p.message}`)),
+            ...problems.map((p) => h("li", { "data-line": p.line }, `${p.line > 0 ? `line ${p.line}` : ""}${p.line > 0 && p.path !== "" ? ", " : ""}${p.path}: ${p.message}`)),
           ),
-      h("p", { class: "muted" }, "A zksim trace is JSON Lines: a header, one event per line, and a summary (npx zksim run NAME writes one)."),
+      h("p", { class: "muted" }, hint),
     );
-    this.diagramElement.dataset["error"] = problems.length > 0 ? `line ${problems[0]?.line}: ${problems[0]?.message}` : message;
+    const first = problems[0];
+    this.diagramElement.dataset["error"] = first === undefined ? message : `${first.line > 0 ? `line ${first.line}: ` : ""}${first.line > 0 || first.path === "" ? "" : `${first.path}: `}${first.message}`;
   }
 
   private setState(state: "empty" | "loading" | "ready" | "error"): void {
@@ -301,6 +313,7 @@ export class App {
     }
     this.diagramElement.dataset["mode"] = this.mode;
     this.diagramElement.dataset["shownEvents"] = String(this.view.shownEvents.length);
+    this.sharing.viewChanged();
   }
 
   private scene() {
@@ -357,6 +370,7 @@ export class App {
     this.redraw();
     this.requestInspection();
     this.live?.cursorMoved();
+    this.sharing.viewChanged();
   }
 
   private requestInspection(): void {
@@ -692,6 +706,7 @@ export class App {
     } else if (loaded.resimDigest !== null && summaryDigest !== null) {
       banners.push(h("div", { class: "banner green", "data-banner": "resim-ok" }, `Re-run here: same digest ${summaryDigest}.`));
     }
+    banners.push(...this.sharing.banners());
     this.setBanners(banners);
   }
 
@@ -957,6 +972,48 @@ export class App {
     else this.checks.clear("A live run: its checks are judged when it has run to its end (Run to end).");
     this.setCursor(info.cursor, info.reveal);
     this.updateRunPanel();
+    // The link and the exports follow the live branch shown.
+    const branch = this.live.currentBranchScenario();
+    if (branch !== null) this.sharing.showRun(info.name, branch.source, branch.seed);
+  }
+
+  // ------------------------------------------------------------ share (web/src/share/)
+
+  /** What the link and the exports read of the page, and how a link's view is applied. */
+  private shareHost(): ShareHost {
+    return {
+      open: (source) => this.open(source),
+      showError: (name, message, problems, hint) => this.showError(name, message, problems, hint),
+      model: () => this.loaded?.model ?? null,
+      digest: () => this.loaded?.model.summary?.digest ?? this.loaded?.resimDigest ?? null,
+      view: () => ({ mode: this.mode, filters: this.filters, cursor: this.cursor, zoom: this.zoomedRange() }),
+      applyView: (view, cursor) => {
+        const loaded = this.loaded;
+        if (loaded === null) return;
+        this.filters = view.filters;
+        this.mode = view.mode;
+        byId("show-heartbeats", HTMLInputElement).checked = view.filters.showHeartbeats;
+        byId("mode-order", HTMLInputElement).checked = view.mode === "order";
+        this.rebuild(false);
+        this.filtersPanel.show(loaded.model, this.filters);
+        // No zoom in a link is the whole run.
+        const [top, bottom] = view.zoom ?? this.coords?.extent ?? [0, 1];
+        this.diagram.showRange(top, bottom);
+        if (cursor !== null) this.setCursor(cursor, view.zoom === null);
+      },
+      wholeTrace: () => this.loader.whole(),
+      frame: () => this.diagram.frame(),
+      canvas: () => this.diagram.canvas,
+      bannersChanged: () => this.updateBanners(),
+    };
+  }
+
+  /** The stretch in view, or null when the whole run is. */
+  private zoomedRange(): [number, number] | null {
+    if (this.coords === null) return null;
+    const [y0, y1] = this.diagram.visibleRange();
+    const [e0, e1] = this.coords.extent;
+    return y1 - y0 >= (e1 - e0) * 0.999 ? null : [y0, y1];
   }
 
   // ------------------------------------------------------------ for tests and benchmarks

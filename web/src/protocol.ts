@@ -20,7 +20,9 @@ export type TraceSource =
 export type TraceWorkerRequest =
   | { readonly kind: "open"; readonly source: TraceSource }
   /** The full line of event `ev`, for the payload panel. */
-  | { readonly kind: "line"; readonly requestId: number; readonly ev: number };
+  | { readonly kind: "line"; readonly requestId: number; readonly ev: number }
+  /** The whole trace as a file (the export): a file's bytes, or the lines a run here wrote. */
+  | { readonly kind: "whole"; readonly requestId: number };
 
 /** How a trace read went: the reader's checks and the digest it computed. */
 export interface ReadSummary {
@@ -36,7 +38,8 @@ export type TraceWorkerResponse =
   | { readonly kind: "progress"; readonly events: number; readonly bytes: number; readonly bytesTotal: number | null }
   | { readonly kind: "model"; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null }
   | { readonly kind: "failed"; readonly name: string; readonly message: string; readonly problems: readonly TraceLineProblem[] }
-  | { readonly kind: "line"; readonly requestId: number; readonly text: string | null };
+  | { readonly kind: "line"; readonly requestId: number; readonly text: string | null }
+  | { readonly kind: "whole"; readonly requestId: number; readonly blob: Blob | null };
 
 export type ResimRequest = { readonly kind: "resimulate"; readonly name: string; readonly source: string; readonly seed: number };
 

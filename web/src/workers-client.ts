@@ -26,10 +26,12 @@ export class TraceLoader {
   private worker: Worker | null = null;
   private nextRequest = 1;
   private readonly waiting = new Map<number, (text: string | null) => void>();
+  private readonly waitingWhole = new Map<number, (blob: Blob | null) => void>();
 
   open(source: TraceSource, progress: (events: number, bytes: number, bytesTotal: number | null) => void): Promise<TraceLoad> {
     this.worker?.terminate();
     this.waiting.clear();
+    this.waitingWhole.clear();
     const worker = new Worker(new URL("./workers/trace.worker.ts", import.meta.url), { type: "module", name: "zksim-trace" });
     this.worker = worker;
     return new Promise<TraceLoad>((resolve) => {
@@ -50,6 +52,10 @@ export class TraceLoader {
             this.waiting.get(response.requestId)?.(response.text);
             this.waiting.delete(response.requestId);
             return;
+          case "whole":
+            this.waitingWhole.get(response.requestId)?.(response.blob);
+            this.waitingWhole.delete(response.requestId);
+            return;
           default: {
             const unknown: never = response;
             throw new Error(`unknown response ${String(unknown)}`);
@@ -57,6 +63,18 @@ export class TraceLoader {
         }
       };
       const request: TraceWorkerRequest = { kind: "open", source };
+      worker.postMessage(request);
+    });
+  }
+
+  /** The whole trace, as a file to save: the bytes of the file or URL read, or every line of the run made here. */
+  whole(): Promise<Blob | null> {
+    const worker = this.worker;
+    if (worker === null) return Promise.resolve(null);
+    const requestId = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.waitingWhole.set(requestId, resolve);
+      const request: TraceWorkerRequest = { kind: "whole", requestId };
       worker.postMessage(request);
     });
   }

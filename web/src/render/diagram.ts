@@ -1173,6 +1173,23 @@ export class Diagram {
   laneX(lane: number): number {
     return this.xs[lane] as number;
   }
+
+  /** What is in view, for drawing it elsewhere (the SVG export, web/src/share/svg.ts); null before a scene. */
+  frame(): DiagramFrame | null {
+    const scene = this.scene;
+    if (scene === null) return null;
+    return { scene, width: this.width, height: this.height, margin: MARGIN, laneXs: this.xs.slice(), range: this.visibleRange() };
+  }
+}
+
+/** The diagram as it stands: its scene, size and margins, each lane's x (NaN when hidden) and the stretch in view. */
+export interface DiagramFrame {
+  readonly scene: DiagramScene;
+  readonly width: number;
+  readonly height: number;
+  readonly margin: { readonly top: number; readonly right: number; readonly bottom: number; readonly left: number };
+  readonly laneXs: Float64Array;
+  readonly range: readonly [number, number];
 }
 
 interface ArrowsDrawn {
@@ -1190,11 +1207,11 @@ function* markedIn(view: FilterView, first: number, last: number): Generator<num
   for (let k = lowerBound(marked, first); k < marked.length && (marked[k] as number) < last; k++) yield marked[k] as number;
 }
 
-function faultColor(type: string): string {
+export function faultColor(type: string): string {
   return type === "crash" ? COLORS.crashed : type === "pause" || type === "resume" ? COLORS.paused : type === "restart" ? "#2e7d32" : "#1565c0";
 }
 
-function faultGlyph(type: string): string {
+export function faultGlyph(type: string): string {
   return type === "crash" ? "✕" : type === "restart" ? "↻" : type === "pause" ? "⏸" : type === "resume" ? "▶" : type === "clock" ? "⏱" : "⚡";
 }
 

@@ -24,6 +24,8 @@ const PROGRESS_EVERY = 50_000;
 /** Where each event's line is: in a file (byte ranges) or in memory (lines of a run made here). */
 interface LineStore {
   line(ev: number): Promise<string | null>;
+  /** The whole trace: the file as read, or every line the run wrote (header, events, summary). */
+  whole(): Blob;
 }
 
 let lines: LineStore | null = null;
@@ -36,6 +38,9 @@ scope.onmessage = (message: MessageEvent<TraceWorkerRequest>) => {
       return;
     case "line":
       void (lines?.line(request.ev) ?? Promise.resolve(null)).then((text) => post({ kind: "line", requestId: request.requestId, text }));
+      return;
+    case "whole":
+      post({ kind: "whole", requestId: request.requestId, blob: lines?.whole() ?? null });
       return;
     default: {
       const unknown: never = request;
@@ -77,13 +82,18 @@ async function open(source: TraceSource): Promise<void> {
   };
 
   if (source.kind === "scenario") {
-    const kept: string[] = [];
+    // Every line the run wrote: the header first, so event ev is line ev + 1.
+    const written: string[] = [];
     report = await runHere(source, (line) => {
       reader.line(line);
-      if (kept.length < events) kept.push(line);
+      written.push(line);
       bytesRead += line.length + 1;
     });
-    lines = { line: (ev) => Promise.resolve(kept[ev] ?? null) };
+    lines = {
+      line: (ev) => Promise.resolve(ev >= 0 && ev < events ? (written[ev + 1] ?? null) : null),
+      // As zksim run writes a trace file: one line each, every one ended.
+      whole: () => new Blob([written.join("\n"), "\n"], { type: "application/jsonl" }),
+    };
   } else {
     const chunks: Uint8Array[] = [];
     const splitter = new ByteLines((text, byteStart, byteLength) => {
@@ -118,6 +128,7 @@ async function open(source: TraceSource): Promise<void> {
         const start = lineStarts[ev] as number;
         return blob.slice(start, start + (lineLengths[ev] as number)).text();
       },
+      whole: () => blob,
     };
   }
 
