@@ -14,6 +14,7 @@ import { byId, formatMs, h, plural, replaceChildren } from "./ui/dom.ts";
 import { FiltersPanel } from "./ui/filters-panel.ts";
 import { helpContent } from "./ui/help.ts";
 import { InspectorPanel } from "./ui/inspector-panel.ts";
+import { Lenses } from "./lenses/lenses.ts";
 import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
 
@@ -55,6 +56,8 @@ export class App {
   private readonly scrub = byId("scrub", HTMLInputElement);
   private readonly cursorLabel = byId("cursor-label", HTMLSpanElement);
   private readonly searchInput = byId("search", HTMLInputElement);
+  /** The protocol lenses (web/src/lenses/): Paxos, Ring and ZK tabs, and their marks on the diagram. */
+  private readonly lenses: Lenses;
 
   private loaded: Loaded | null = null;
   private filters: Filters = defaultFilters();
@@ -83,6 +86,11 @@ export class App {
       viewChanged: () => undefined,
     });
     this.inspector = new InspectorClient((response, latest) => this.inspection(response, latest));
+    this.lenses = new Lenses(
+      { jump: (ev) => this.jumpTo(ev), selectLane: (lane) => this.selectLane(lane), redraw: () => this.redraw() },
+      { paxos: byId("panel-paxos", HTMLDivElement), ring: byId("panel-ring", HTMLDivElement), zk: byId("panel-zk", HTMLDivElement), side: byId("side", HTMLElement) },
+    );
+    this.diagram.overlay = (layer) => this.lenses.drawOverlay(layer);
     this.details = new DetailsPanel(byId("panel-details", HTMLDivElement), {
       jump: (ev) => this.jumpTo(ev),
       traceBack: (ev) => this.traceBack([ev]),
@@ -163,6 +171,7 @@ export class App {
     this.searchHits = [];
     this.searchMessagesSet = null;
     this.rebuild(false);
+    this.lenses.load(result.model, result.paxos, this.coords as Coordinates);
     this.setState("ready");
     this.diagramElement.dataset["openMs"] = String(Math.round(performance.now() - openedAt));
     this.diagramElement.dataset["events"] = String(result.model.eventCount);
@@ -186,7 +195,10 @@ export class App {
     } else {
       void this.resimulate(loaded, generation);
     }
-    if (this.rerunsOff()) this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
+    if (this.rerunsOff()) {
+      this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
+      this.lenses.inspectorUnavailable("The inspector is off (?reruns=off), so there is no state at the cursor to read.");
+    }
     else this.startInspector(loaded);
     this.updateRunPanel();
     this.updateBanners();
@@ -293,6 +305,7 @@ export class App {
       else if (before !== null) this.diagram.showRange(Math.max(e0, y - (e1 - e0) / 40), Math.min(e1, y + (e1 - e0) / 40));
     }
     this.diagramElement.dataset["mode"] = this.mode;
+    this.lenses.setCoords(this.coords);
     this.diagramElement.dataset["shownEvents"] = String(this.view.shownEvents.length);
   }
 
@@ -347,6 +360,7 @@ export class App {
       this.cursorLabel.textContent = "before the first event";
     }
     this.diagramElement.dataset["cursor"] = String(this.cursor);
+    this.lenses.setCursor(this.cursor);
     this.redraw();
     this.requestInspection();
   }
@@ -368,12 +382,14 @@ export class App {
     switch (response.kind) {
       case "inspection":
         if (latest) this.inspectorPanel.show(response, loaded.model);
+        if (latest) this.lenses.inspection(response);
         return;
       case "checkpoints":
         this.inspectorPanel.checkpoints(response.filled, response.slots, response.spacing);
         return;
       case "failed":
         if (latest) this.inspectorPanel.failed(response.message);
+        if (latest) this.lenses.inspectorUnavailable(`The inspector could not re-run this scenario: ${response.message}`);
         return;
       default: {
         const unknown: never = response;
@@ -400,6 +416,14 @@ export class App {
       ...(type === "" ? {} : { type: Number(type) }),
       ...(lane === "" ? {} : { lane: Number(lane) }),
     });
+  }
+
+  /** A lane picked in the ring: the transport's n / p step to its events, and the lenses mark it. */
+  private selectLane(lane: number): void {
+    byId("match-lane", HTMLSelectElement).value = String(lane);
+    this.diagramElement.dataset["selectedLane"] = String(lane);
+    this.lenses.selectLane(lane);
+    this.redraw();
   }
 
   private jumpTo(ev: number): void {
