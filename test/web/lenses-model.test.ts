@@ -21,6 +21,15 @@ function eventsOf(lines: readonly string[]): TraceEvent[] {
   return lines.slice(1, -1).map((line) => JSON.parse(line) as TraceEvent);
 }
 
+/** The last delivery to `node` before event `ev` (an acceptor takes a value when the accept is delivered). */
+function lastDeliveryBefore(events: readonly TraceEvent[], ev: number, node: string): number {
+  for (let k = ev - 1; k >= 0; k--) {
+    const e = events[k] as TraceEvent;
+    if (e.type === "deliver" && e.to === node) return k;
+  }
+  return -1;
+}
+
 async function inspectionAt(name: string, ev: number): Promise<Inspection> {
   const scenario = parseScenario(scenarioSource(name), `${name}.yaml`);
   const run = new PausableRun(scenario, scenario.seed, ev);
@@ -113,7 +122,7 @@ describe("the slot table", () => {
     if (mark === undefined) return;
     const last = mark.acceptors.at(-1) as string;
     // The acceptor takes the value when the accept is delivered; its note (the chosen moment) follows its disk sync.
-    const delivered = events.findLastIndex((e, k) => k < mark.ev && e.type === "deliver" && e.to === last);
+    const delivered = lastDeliveryBefore(events, mark.ev, last);
     expect(delivered).toBeGreaterThan(0);
     const before = await inspectionAt("basic-paxos", delivered - 1);
     const after = await inspectionAt("basic-paxos", delivered);

@@ -119,7 +119,7 @@ export class PaxosPanel {
           summaryRow("applied", (a) => String(a.applied), (a) => a.appliedChanged, "applied"),
         ),
       ),
-      h("p", { class: "muted small" }, `After event #${target}. A cell is ballot and value id; yellow: changed since the step shown before; green: the majority that chose the slot. commit: slots below it known chosen; applied: slots below it applied.${table.slotsBelow > 0 ? ` ${plural(table.slotsBelow, "lower slot")} not shown.` : ""}`),
+      h("p", { class: "muted small" }, `After event #${target}. A cell is ballot and value id; yellow: changed since the step shown before; green: the majority that chose the slot. An entry appears when the acceptor takes the value (its accept delivered); the chosen moment counts it once it is on disk (its accept note). commit: slots below it known chosen; applied: slots below it applied.${table.slotsBelow > 0 ? ` ${plural(table.slotsBelow, "lower slot")} not shown.` : ""}`),
     );
     return section;
   }
