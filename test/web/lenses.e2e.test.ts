@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { formatBallot, PaxosChecker } from "../../src/paxos/index.ts";
 import { parseScenario } from "../../src/scenario/index.ts";
 import type { TraceEvent } from "../../src/sim/index.ts";
-import { replicaOf } from "../../web/src/lenses/slot-table.ts";
+import { replicaOf, SLOT_ROWS_MAX } from "../../web/src/lenses/slot-table.ts";
 import { zkServerOf } from "../../web/src/lenses/zk-lens.ts";
 import { inspectNodes, type Inspection } from "../../web/src/resim/inspect-nodes.ts";
 import { PausableRun } from "../../web/src/resim/pausable-run.ts";
@@ -90,45 +90,66 @@ describeInBrowser("the protocol lenses in Chromium", () => {
     await page.evaluate((e) => window.zksimViewer?.setCursor(e), ev);
   }
 
-  test("basic-paxos: the slot table at a cursor shows what each replica's inspection says, the new acceptance marked", async () => {
+  /** The slot table shown at `ev` against the replicas' inspection computed here; returns the cells marked changed. */
+  async function expectTableMatches(page: Page, name: string, ev: number): Promise<{ changed: string[]; chosen: number[] }> {
+    await cursorAt(page, ev);
+    await page.waitForSelector(`#panel-paxos section[data-target="${ev}"]`, { timeout: 60_000 });
+    const shown = await page.evaluate(() => ({
+      cells: [...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-ballot]")].map((td) => ({ slot: Number(td.dataset["slot"]), acceptor: td.dataset["acceptor"], ballot: td.dataset["ballot"], vid: td.dataset["vid"], changed: td.dataset["changed"] === "" })),
+      commit: Object.fromEntries([...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-commit]")].map((td) => [td.dataset["acceptor"], Number(td.dataset["commit"])])),
+      applied: Object.fromEntries([...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-applied]")].map((td) => [td.dataset["acceptor"], Number(td.dataset["applied"])])),
+      chosen: [...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-chosen-ev]")].map((td) => Number(td.dataset["chosenEv"])),
+    }));
+    const inspection = await inspectionAt(name, ev);
+    const expected: { slot: number; acceptor: string; ballot: string; vid: string }[] = [];
+    const commit: Record<string, number> = {};
+    const applied: Record<string, number> = {};
+    for (const node of inspection.nodes) {
+      const replica = replicaOf(node.state);
+      if (replica === null) continue;
+      for (const entry of replica.acceptor.accepted) expected.push({ slot: entry.slot, acceptor: node.id, ballot: formatBallot(entry.ballot), vid: entry.vid });
+      commit[node.id] = replica.learner.chosenEnd;
+      applied[node.id] = replica.learner.appliedEnd;
+    }
+    // The table shows the highest slots.
+    const shownSlots = new Set([...new Set(expected.map((e) => e.slot))].sort((a, b) => b - a).slice(0, SLOT_ROWS_MAX));
+    const order = (list: { slot: number; acceptor?: string | undefined }[]) => list.slice().sort((a, b) => b.slot - a.slot || (a.acceptor ?? "").localeCompare(b.acceptor ?? ""));
+    expect(order(shown.cells.map(({ slot, acceptor, ballot, vid }) => ({ slot, acceptor, ballot, vid })))).toEqual(order(expected.filter((e) => shownSlots.has(e.slot))));
+    expect(shown.commit).toEqual(commit);
+    expect(shown.applied).toEqual(applied);
+    return { changed: shown.cells.filter((c) => c.changed).map((c) => c.acceptor ?? ""), chosen: shown.chosen };
+  }
+
+  test("the slot table at a cursor shows what each replica's inspection says, the new acceptance marked (basic-paxos, and default across leaders)", async () => {
     const page = await open("basic-paxos");
     await page.click('#tabs button[data-tab="paxos"]');
     const events = eventsOf((await traceOf("basic-paxos")).lines);
     const [slot, chosenEv] = ((await checkerChosen("basic-paxos"))[0] as string).split(":").map(Number) as [number, number];
+    expect(slot).toBe(0);
     const lastAcceptor = (events[chosenEv] as TraceEvent & { node: string }).node;
     const delivered = lastDeliveryBefore(events, chosenEv, lastAcceptor);
-    for (const ev of [delivered - 1, delivered, chosenEv, events.length - 1]) {
-      await cursorAt(page, ev);
-      await page.waitForSelector(`#panel-paxos section[data-target="${ev}"]`, { timeout: 60_000 });
-      const shown = await page.evaluate(() => ({
-        cells: [...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-ballot]")].map((td) => ({ slot: Number(td.dataset["slot"]), acceptor: td.dataset["acceptor"], ballot: td.dataset["ballot"], vid: td.dataset["vid"], changed: td.dataset["changed"] === "" })),
-        commit: Object.fromEntries([...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-commit]")].map((td) => [td.dataset["acceptor"], Number(td.dataset["commit"])])),
-        applied: Object.fromEntries([...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-applied]")].map((td) => [td.dataset["acceptor"], Number(td.dataset["applied"])])),
-        chosen: [...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-chosen-ev]")].map((td) => Number(td.dataset["chosenEv"])),
-      }));
-      const inspection = await inspectionAt("basic-paxos", ev);
-      const expected: { slot: number; acceptor: string; ballot: string; vid: string }[] = [];
-      const commit: Record<string, number> = {};
-      const applied: Record<string, number> = {};
-      for (const node of inspection.nodes) {
-        const replica = replicaOf(node.state);
-        if (replica === null) continue;
-        for (const entry of replica.acceptor.accepted) expected.push({ slot: entry.slot, acceptor: node.id, ballot: formatBallot(entry.ballot), vid: entry.vid });
-        commit[node.id] = replica.learner.chosenEnd;
-        applied[node.id] = replica.learner.appliedEnd;
-      }
-      expect(shown.cells.map(({ slot: s, acceptor, ballot, vid }) => ({ slot: s, acceptor, ballot, vid }))).toEqual(expected);
-      expect(shown.commit).toEqual(commit);
-      expect(shown.applied).toEqual(applied);
-      // One step on from the inspection shown before: the acceptance delivered at this event is the one cell changed.
-      if (ev === delivered) expect(shown.cells.filter((c) => c.changed).map((c) => c.acceptor)).toEqual([lastAcceptor]);
-      if (ev === chosenEv) expect(shown.cells.filter((c) => c.changed)).toEqual([]);
-      expect(shown.chosen).toEqual(ev >= chosenEv ? [chosenEv] : []);
-      if (ev === chosenEv) await screenshot(page, "lenses-paxos-slot-table");
-    }
-    expect(slot).toBe(0);
-    expect(browser.errors).toEqual([]);
+    await expectTableMatches(page, "basic-paxos", delivered - 1);
+    // One step on from the inspection shown before: the acceptance delivered at this event is the one cell changed.
+    expect((await expectTableMatches(page, "basic-paxos", delivered)).changed).toEqual([lastAcceptor]);
+    await screenshot(page, "lenses-paxos-slot-table");
+    expect(await expectTableMatches(page, "basic-paxos", chosenEv)).toEqual({ changed: [], chosen: [chosenEv] });
+    expect((await expectTableMatches(page, "basic-paxos", events.length - 1)).chosen).toEqual([chosenEv]);
     await page.close();
+    // Multi-Paxos across leaders: slots accepted at several ballots, a restarted replica catching up.
+    const multi = await open("default");
+    await multi.click('#tabs button[data-tab="paxos"]');
+    const ballots = new Set<string>();
+    // At 33,041 s5, restarted, knows slots chosen that it has not applied yet.
+    for (const ev of [17_100, 33_041]) {
+      await expectTableMatches(multi, "default", ev);
+      for (const ballot of await multi.evaluate(() => [...document.querySelectorAll<HTMLElement>("#panel-paxos td[data-ballot]")].map((td) => td.dataset["ballot"] ?? ""))) ballots.add(ballot);
+    }
+    expect(ballots.size).toBeGreaterThan(1);
+    const s5 = await multi.evaluate(() => [document.querySelector<HTMLElement>('#panel-paxos td[data-commit][data-acceptor="s5"]')?.dataset["commit"], document.querySelector<HTMLElement>('#panel-paxos td[data-applied][data-acceptor="s5"]')?.dataset["applied"]]);
+    expect(Number(s5[0])).toBeGreaterThan(Number(s5[1]));
+    await screenshot(multi, "lenses-paxos-catching-up");
+    expect(browser.errors).toEqual([]);
+    await multi.close();
   });
 
   test("the chosen marks sit at the events the Paxos checker names (basic-paxos, dueling-proposers, default)", async () => {

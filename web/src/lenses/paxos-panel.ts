@@ -105,7 +105,7 @@ export class PaxosPanel {
       ),
     );
     const summaryRow = (label: string, value: (a: SlotTable["acceptors"][number]) => string, changed: (a: SlotTable["acceptors"][number]) => boolean, attr: string) =>
-      h("tr", { class: "summary-row" }, h("td", {}, label), ...table.acceptors.map((a) => h("td", { class: changed(a) ? "changed" : "", [`data-${attr}`]: a.known ? value(a) : "", "data-acceptor": a.node }, a.known ? value(a) : "—")), h("td", {}, ""));
+      h("tr", { class: "summary-row" }, h("td", {}, label), ...table.acceptors.map((a) => h("td", { class: changed(a) ? "changed" : "", [`data-${attr}`]: a.known ? value(a) : null, "data-acceptor": a.node }, a.known ? value(a) : "—")), h("td", {}, ""));
     section.append(
       h(
         "table",
