@@ -15,6 +15,7 @@ import { FiltersPanel } from "./ui/filters-panel.ts";
 import { helpContent } from "./ui/help.ts";
 import { InspectorPanel } from "./ui/inspector-panel.ts";
 import { Sharing, type ShareHost } from "./share/share.ts";
+import { Lenses } from "./lenses/lenses.ts";
 import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
 import { LiveView, type LiveHost } from "./live/live-view.ts";
@@ -59,6 +60,8 @@ export class App {
   private readonly searchInput = byId("search", HTMLInputElement);
   /** The link in the address, Copy link and the exports (web/src/share/). */
   private readonly sharing: Sharing;
+  /** The protocol lenses (web/src/lenses/): Paxos, Ring and ZK tabs, and their marks on the diagram. */
+  private readonly lenses: Lenses;
 
   private loaded: Loaded | null = null;
   private filters: Filters = defaultFilters();
@@ -95,6 +98,11 @@ export class App {
       },
     });
     this.inspector = new InspectorClient((response, latest) => this.inspection(response, latest));
+    this.lenses = new Lenses(
+      { jump: (ev) => this.jumpTo(ev), selectLane: (lane) => this.selectLane(lane), redraw: () => this.redraw() },
+      { paxos: byId("panel-paxos", HTMLDivElement), ring: byId("panel-ring", HTMLDivElement), zk: byId("panel-zk", HTMLDivElement), side: byId("side", HTMLElement) },
+    );
+    this.diagram.overlay = (layer) => this.lenses.drawOverlay(layer);
     this.details = new DetailsPanel(byId("panel-details", HTMLDivElement), {
       jump: (ev) => this.jumpTo(ev),
       traceBack: (ev) => this.traceBack([ev]),
@@ -180,6 +188,7 @@ export class App {
     this.searchHits = [];
     this.searchMessagesSet = null;
     this.rebuild(false);
+    this.lenses.load(result.model, result.paxos, this.coords as Coordinates);
     this.setState("ready");
     this.diagramElement.dataset["openMs"] = String(Math.round(performance.now() - openedAt));
     this.diagramElement.dataset["events"] = String(result.model.eventCount);
@@ -203,7 +212,10 @@ export class App {
     } else {
       void this.resimulate(loaded, generation);
     }
-    if (this.rerunsOff()) this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
+    if (this.rerunsOff()) {
+      this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
+      this.lenses.inspectorUnavailable("The inspector is off (?reruns=off), so there is no state at the cursor to read.");
+    }
     else this.startInspector(loaded);
     this.sharing.opened(source, result.model);
     this.updateRunPanel();
@@ -312,6 +324,7 @@ export class App {
       else if (before !== null) this.diagram.showRange(Math.max(e0, y - (e1 - e0) / 40), Math.min(e1, y + (e1 - e0) / 40));
     }
     this.diagramElement.dataset["mode"] = this.mode;
+    this.lenses.setCoords(this.coords);
     this.diagramElement.dataset["shownEvents"] = String(this.view.shownEvents.length);
     this.sharing.viewChanged();
   }
@@ -367,6 +380,7 @@ export class App {
       this.cursorLabel.textContent = "before the first event";
     }
     this.diagramElement.dataset["cursor"] = String(this.cursor);
+    this.lenses.setCursor(this.cursor);
     this.redraw();
     this.requestInspection();
     this.live?.cursorMoved();
@@ -390,12 +404,14 @@ export class App {
     switch (response.kind) {
       case "inspection":
         if (latest) this.inspectorPanel.show(response, loaded.model);
+        if (latest) this.lenses.inspection(response);
         return;
       case "checkpoints":
         this.inspectorPanel.checkpoints(response.filled, response.slots, response.spacing);
         return;
       case "failed":
         if (latest) this.inspectorPanel.failed(response.message);
+        if (latest) this.lenses.inspectorUnavailable(`The inspector could not re-run this scenario: ${response.message}`);
         return;
       default: {
         const unknown: never = response;
@@ -422,6 +438,14 @@ export class App {
       ...(type === "" ? {} : { type: Number(type) }),
       ...(lane === "" ? {} : { lane: Number(lane) }),
     });
+  }
+
+  /** A lane picked in the ring: the transport's n / p step to its events, and the lenses mark it. */
+  private selectLane(lane: number): void {
+    byId("match-lane", HTMLSelectElement).value = String(lane);
+    this.diagramElement.dataset["selectedLane"] = String(lane);
+    this.lenses.selectLane(lane);
+    this.redraw();
   }
 
   private jumpTo(ev: number): void {

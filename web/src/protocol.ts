@@ -3,6 +3,7 @@ import type { LiveIntervention } from "./live/intervention.ts";
 import type { TraceLineProblem } from "../../src/sim/index.ts";
 import type { TraceModel } from "./model/trace-model.ts";
 import type { Inspection } from "./resim/inspect-nodes.ts";
+import type { PaxosFacts } from "./lenses/paxos-facts.ts";
 
 /**
  * The messages between the page and its workers. The trace worker reads a
@@ -36,7 +37,7 @@ export interface ReadSummary {
 
 export type TraceWorkerResponse =
   | { readonly kind: "progress"; readonly events: number; readonly bytes: number; readonly bytesTotal: number | null }
-  | { readonly kind: "model"; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null }
+  | { readonly kind: "model"; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts }
   | { readonly kind: "failed"; readonly name: string; readonly message: string; readonly problems: readonly TraceLineProblem[] }
   | { readonly kind: "line"; readonly requestId: number; readonly text: string | null }
   | { readonly kind: "whole"; readonly requestId: number; readonly blob: Blob | null };

@@ -11,6 +11,7 @@ import type {
 import type { ScenarioReport } from "../../src/scenario/index.ts";
 import type { TraceLineProblem } from "../../src/sim/index.ts";
 import type { TraceModel } from "./model/trace-model.ts";
+import type { PaxosFacts } from "./lenses/paxos-facts.ts";
 
 /**
  * The page's side of its three workers. Each trace, re-run or inspection
@@ -19,7 +20,7 @@ import type { TraceModel } from "./model/trace-model.ts";
  */
 
 export type TraceLoad =
-  | { readonly ok: true; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null }
+  | { readonly ok: true; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts }
   | { readonly ok: false; readonly name: string; readonly message: string; readonly problems: readonly TraceLineProblem[] };
 
 export class TraceLoader {
@@ -43,7 +44,7 @@ export class TraceLoader {
             progress(response.events, response.bytes, response.bytesTotal);
             return;
           case "model":
-            resolve({ ok: true, model: response.model, read: response.read, report: response.report });
+            resolve({ ok: true, model: response.model, read: response.read, report: response.report, paxos: response.paxos });
             return;
           case "failed":
             resolve({ ok: false, name: response.name, message: response.message, problems: response.problems });

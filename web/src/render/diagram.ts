@@ -37,6 +37,22 @@ export interface DiagramScene {
   readonly counterexample: CounterexampleInTrace | null;
 }
 
+/** What an overlay (the protocol lenses) may draw with, once per frame, over the tiles (see Diagram.overlay). */
+export interface OverlayLayer {
+  readonly ctx: CanvasRenderingContext2D;
+  readonly scene: DiagramScene;
+  readonly y: d3.ScaleLinear<number, number>;
+  /** The visible stretch of coordinates. */
+  readonly c0: number;
+  readonly c1: number;
+  readonly width: number;
+  readonly height: number;
+  /** A lane's x (NaN when hidden). */
+  laneX(lane: number): number;
+  /** Outlines messages (rows) in view with a glow of this colour and width, the arrows on top. */
+  outlineMessages(messages: ReadonlySet<number>, color: string, width: number): void;
+}
+
 export interface DiagramCallbacks {
   hover(hit: Hit | null, clientX: number, clientY: number): void;
   click(hit: Hit | null, coordinate: number, clientX: number, clientY: number): void;
@@ -112,6 +128,8 @@ export class Diagram {
   private cells = new Uint8Array(0);
   /** The in-flight dots of the last frame: message row, x, y (px), for hit tests. */
   private inflightDots: number[] = [];
+  /** Drawn every frame after the counterexample and before the cursor: the protocol lenses' marks and quorums. */
+  overlay: ((layer: OverlayLayer) => void) | null = null;
 
   constructor(
     readonly container: HTMLElement,
@@ -251,6 +269,7 @@ export class Diagram {
     this.drawHighlights(scene, y);
     this.drawChain(scene, y);
     this.drawCounterexample(scene, y, c0, c1);
+    this.overlay?.({ ctx, scene, y, c0, c1, width: this.width, height: this.height, laneX: (lane) => this.xs[lane] as number, outlineMessages: (messages, color, width) => this.outlineMessages(scene, y, messages, color, width) });
     this.drawCursor(scene, y);
     ctx.restore();
     this.drawLaneLabels(scene);

@@ -3,6 +3,7 @@ import { TraceReader, type TraceReadResult } from "../../../src/sim/index.ts";
 import { Column } from "../model/growable.ts";
 import { modelTransferables, TraceModelBuilder } from "../model/trace-model.ts";
 import type { ReadSummary, TraceSource, TraceWorkerRequest, TraceWorkerResponse } from "../protocol.ts";
+import { PaxosFactsBuilder, paxosFactsTransferables } from "../lenses/paxos-facts.ts";
 import { ByteLines } from "./byte-lines.ts";
 import { readFileInSlices, readUrlStream } from "./sources.ts";
 
@@ -56,12 +57,15 @@ function post(response: TraceWorkerResponse, transfer: Transferable[] = []): voi
 async function open(source: TraceSource): Promise<void> {
   const started = performance.now();
   const builder = new TraceModelBuilder();
+  // What the Paxos lenses read from the payloads, which the page never holds.
+  const paxos = new PaxosFactsBuilder();
   const name = nameOf(source);
   let events = 0;
   const reader = new TraceReader({
     header: (header) => builder.header(header),
     event: (event) => {
       builder.event(event);
+      paxos.event(event);
       if (++events % PROGRESS_EVERY === 0) post({ kind: "progress", events, bytes: bytesRead, bytesTotal });
     },
     foreignEvent: (event) => {
@@ -146,7 +150,8 @@ async function open(source: TraceSource): Promise<void> {
     foreignTypes: Object.fromEntries(result.foreignTypes),
     wallMs: performance.now() - started,
   };
-  post({ kind: "model", model, read, report }, modelTransferables(model));
+  const facts = paxos.finish();
+  post({ kind: "model", model, read, report, paxos: facts }, [...modelTransferables(model), ...paxosFactsTransferables(facts)]);
 }
 
 /**
