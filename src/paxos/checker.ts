@@ -27,6 +27,18 @@ interface Chosen {
   readonly events: readonly number[];
 }
 
+/** The moment the checker first saw a slot chosen: the acceptance that made a majority at one ballot. */
+export interface ChosenSlot {
+  readonly slot: number;
+  /** The trace event (an acceptor's `accept` note) that completed the majority. */
+  readonly ev: number;
+  readonly t: number;
+  readonly ballot: Ballot;
+  readonly vid: string;
+  /** The `accept` notes of the majority, in the order they came. */
+  readonly acceptEvents: readonly number[];
+}
+
 /**
  * Judges a run from the replicas' own reports in the trace (notes `promise`,
  * `accept`, `apply`, `install`, `conflict`), as the run goes, so a violation is
@@ -51,6 +63,8 @@ export class PaxosChecker {
   private readonly promised = new Map<NodeId, { ballot: Ballot; event: number }>();
   private readonly acceptances = new Map<number, Acceptance[]>();
   private readonly chosen = new Map<number, Chosen>();
+  /** Every slot's first choice, in the order they were chosen (as bounded as `chosen`: one entry per slot). */
+  private readonly chosenInOrder: ChosenSlot[] = [];
   private readonly applied = new Map<number, { vid: string; node: NodeId; event: number }>();
   /** Next slot each replica must apply, per incarnation (reset at a restart). */
   private readonly nextApply = new Map<NodeId, number | undefined>();
@@ -63,6 +77,15 @@ export class PaxosChecker {
 
   get violations(): readonly PaxosViolation[] {
     return this.found;
+  }
+
+  /**
+   * When the checker first saw each slot chosen (a majority of all replicas
+   * accepted one value at one ballot), in that order: the omniscient view the
+   * viewer's "chosen" marker is held to.
+   */
+  get chosenSlots(): readonly ChosenSlot[] {
+    return this.chosenInOrder;
   }
 
   /** Slots known chosen so far (for liveness and reports). */
@@ -184,6 +207,7 @@ export class PaxosChecker {
       return;
     }
     this.chosen.set(slot, { vid: acceptance.vid, ballot: acceptance.ballot, events: acceptance.events.slice() });
+    this.chosenInOrder.push({ slot, ev: event.i, t: event.t, ballot: acceptance.ballot, vid: acceptance.vid, acceptEvents: acceptance.events.slice() });
     const others = (this.acceptances.get(slot) ?? []).filter((a) => a.vid !== acceptance.vid);
     // Stability, the other way round: a higher ballot already accepted something else.
     if (others.length === 0) this.acceptances.delete(slot);

@@ -15,7 +15,7 @@ export { paxosConfigSchema, PAXOS_BUGS } from "./config.ts";
 export type { PaxosConfig, PaxosConfigInput, PaxosBug } from "./config.ts";
 export type { Snapshot, LearnerMachine } from "./learner.ts";
 export { PaxosChecker } from "./checker.ts";
-export type { PaxosViolation, PaxosCheckName } from "./checker.ts";
+export type { PaxosViolation, PaxosCheckName, ChosenSlot } from "./checker.ts";
 export { PaxosLiveness } from "./liveness.ts";
 export type { LivenessVerdict } from "./liveness.ts";
 export { LogServer } from "./server.ts";

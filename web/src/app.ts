@@ -14,11 +14,14 @@ import { byId, formatMs, h, plural, replaceChildren } from "./ui/dom.ts";
 import { FiltersPanel } from "./ui/filters-panel.ts";
 import { helpContent } from "./ui/help.ts";
 import { InspectorPanel } from "./ui/inspector-panel.ts";
+import { Sharing, type ShareHost } from "./share/share.ts";
+import { Lenses } from "./lenses/lenses.ts";
 import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
 import { Lessons } from "./lessons/lessons.ts";
 import type { LessonHost } from "./lessons/player.ts";
 import type { LessonFactsResult } from "./lessons/facts.ts";
+import { LiveView, type LiveHost } from "./live/live-view.ts";
 
 /**
  * The viewer: opens a trace (or runs a scenario), draws it, keeps a cursor,
@@ -60,6 +63,10 @@ export class App {
   private readonly scrub = byId("scrub", HTMLInputElement);
   private readonly cursorLabel = byId("cursor-label", HTMLSpanElement);
   private readonly searchInput = byId("search", HTMLInputElement);
+  /** The link in the address, Copy link and the exports (web/src/share/). */
+  private readonly sharing: Sharing;
+  /** The protocol lenses (web/src/lenses/): Paxos, Ring and ZK tabs, and their marks on the diagram. */
+  private readonly lenses: Lenses;
 
   private loaded: Loaded | null = null;
   private filters: Filters = defaultFilters();
@@ -82,18 +89,31 @@ export class App {
   private openGeneration = 0;
   /** The lessons (web/src/lessons/): the menu, ?lesson=NAME and the player's pane. */
   private readonly lessons: Lessons;
+  /** Live runs, interventions and forks (web/src/live/). */
+  private readonly live: LiveView;
 
   constructor() {
+    this.sharing = new Sharing(this.shareHost());
     this.diagram = new Diagram(this.diagramElement, {
       hover: (hit, x, y) => this.hover(hit, x, y),
-      click: (hit, coordinate) => this.click(hit, coordinate),
-      viewChanged: () => undefined,
+      click: (hit, coordinate, clientX, clientY) => {
+        if (!this.live.click(hit, coordinate, clientX, clientY)) this.click(hit, coordinate);
+      },
+      viewChanged: () => {
+        this.live?.viewChanged();
+        this.sharing.viewChanged();
+      },
     });
     this.inspector = new InspectorClient((response, latest) => this.inspection(response, latest));
+    this.lenses = new Lenses(
+      { jump: (ev) => this.jumpTo(ev), selectLane: (lane) => this.selectLane(lane), redraw: () => this.redraw() },
+      { paxos: byId("panel-paxos", HTMLDivElement), ring: byId("panel-ring", HTMLDivElement), zk: byId("panel-zk", HTMLDivElement), side: byId("side", HTMLElement) },
+    );
+    this.diagram.overlay = (layer) => this.lenses.drawOverlay(layer);
     this.details = new DetailsPanel(byId("panel-details", HTMLDivElement), {
       jump: (ev) => this.jumpTo(ev),
       traceBack: (ev) => this.traceBack([ev]),
-      line: (ev) => this.loader.line(ev),
+      line: (ev) => (this.live.active ? this.live.line(ev) : this.loader.line(ev)),
     });
     this.checks = new ChecksPanel(byId("panel-checks", HTMLDivElement), (check) => this.showCheck(check));
     this.filtersPanel = new FiltersPanel(byId("panel-filters", HTMLDivElement), (filters) => this.setFilters(filters));
@@ -106,15 +126,23 @@ export class App {
     this.wireKeys();
     this.wireTabs();
     this.lessons = new Lessons(this.lessonHost(), byId("lesson-pane", HTMLElement), byId("lessons-menu", HTMLDetailsElement));
+    this.live = new LiveView(this.liveHost());
   }
 
   /** Opens what the page's address asks for: ?trace=URL, or ?scenario=NAME[&seed=N], or ?scenarioUrl=URL, or ?lesson=NAME. */
   async openFromAddress(): Promise<void> {
     const params = new URLSearchParams(window.location.search);
+    // A lesson opens its own run (the address keeps lesson= through the link's rewrites).
+    const lesson = params.get("lesson");
+    if (lesson !== null) {
+      await this.lessons.open(lesson);
+      return;
+    }
+    // A link with its own run (src=…) opens here; otherwise its cursor and view wait for what opens below.
+    if (await this.sharing.openFromAddress(params)) return;
     const trace = params.get("trace");
     const scenario = params.get("scenario");
     const scenarioUrl = params.get("scenarioUrl");
-    const lesson = params.get("lesson");
     const seedText = params.get("seed");
     const seed = seedText === null || seedText === "" ? null : Number(seedText);
     if (seed !== null && !Number.isSafeInteger(seed)) {
@@ -133,8 +161,6 @@ export class App {
         const name = params.get("name") ?? scenarioUrl.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
         await this.open({ kind: "scenario", name, source: await response.text(), seed });
       }
-    } else if (lesson !== null) {
-      await this.lessons.open(lesson);
     }
   }
 
@@ -143,6 +169,7 @@ export class App {
   /** Opens a trace or runs a scenario; true once it is shown (false when it failed or another opening overtook it). */
   async open(source: TraceSource): Promise<boolean> {
     this.lessons.opening(source);
+    this.live.stop();
     const generation = ++this.openGeneration;
     const openedAt = performance.now();
     this.stopPlaying();
@@ -156,6 +183,7 @@ export class App {
     const what = source.kind === "scenario" ? `Running scenario ${source.name} in this page` : `Reading ${source.kind === "file" ? source.file.name : source.url}`;
     progress.textContent = `${what}…`;
     this.setBanners([]);
+    this.sharing.opening();
     const result = await this.loader.open(source, (events, bytes, total) => {
       progress.textContent = `${what}: ${plural(events, "event")}${total === null ? "" : `, ${Math.round((100 * bytes) / total)}%`}`;
     });
@@ -176,6 +204,7 @@ export class App {
     this.searchHits = [];
     this.searchMessagesSet = null;
     this.rebuild(false);
+    this.lenses.load(result.model, result.paxos, this.coords as Coordinates);
     this.setState("ready");
     this.diagramElement.dataset["openMs"] = String(Math.round(performance.now() - openedAt));
     this.diagramElement.dataset["events"] = String(result.model.eventCount);
@@ -199,8 +228,12 @@ export class App {
     } else {
       void this.resimulate(loaded, generation);
     }
-    if (this.rerunsOff()) this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
+    if (this.rerunsOff()) {
+      this.inspectorPanel.clear("The inspector is off: the address says ?reruns=off (no re-runs in the background, for very large traces on small machines).");
+      this.lenses.inspectorUnavailable("The inspector is off (?reruns=off), so there is no state at the cursor to read.");
+    }
     else this.startInspector(loaded);
+    this.sharing.opened(source, result.model);
     this.updateRunPanel();
     this.updateBanners();
     return true;
@@ -263,7 +296,7 @@ export class App {
     this.requestInspection();
   }
 
-  private showError(name: string, message: string, problems: readonly { line: number; path: string; message: string }[]): void {
+  showError(name: string, message: string, problems: readonly { line: number; path: string; message: string }[], hint = "A zksim trace is JSON Lines: a header, one event per line, and a summary (npx zksim run NAME writes one)."): void {
     this.setState("error");
     byId("progress", HTMLDivElement).hidden = true;
     byId("empty-message", HTMLDivElement).hidden = true;
@@ -278,11 +311,12 @@ export class App {
         : h(
             "ul",
             { class: "problems" },
-            ...problems.map((p) => h("li", { "data-line": p.line }, `line ${p.line}${p.path === "" ? "" : `, ${p.path}`}: ${p.message}`)),
+            ...problems.map((p) => h("li", { "data-line": p.line }, `${p.line > 0 ? `line ${p.line}` : ""}${p.line > 0 && p.path !== "" ? ", " : ""}${p.path}: ${p.message}`)),
           ),
-      h("p", { class: "muted" }, "A zksim trace is JSON Lines: a header, one event per line, and a summary (npx zksim run NAME writes one)."),
+      h("p", { class: "muted" }, hint),
     );
-    this.diagramElement.dataset["error"] = problems.length > 0 ? `line ${problems[0]?.line}: ${problems[0]?.message}` : message;
+    const first = problems[0];
+    this.diagramElement.dataset["error"] = first === undefined ? message : `${first.line > 0 ? `line ${first.line}: ` : ""}${first.line > 0 || first.path === "" ? "" : `${first.path}: `}${first.message}`;
   }
 
   private setState(state: "empty" | "loading" | "ready" | "error"): void {
@@ -307,7 +341,9 @@ export class App {
       else if (before !== null) this.diagram.showRange(Math.max(e0, y - (e1 - e0) / 40), Math.min(e1, y + (e1 - e0) / 40));
     }
     this.diagramElement.dataset["mode"] = this.mode;
+    this.lenses.setCoords(this.coords);
     this.diagramElement.dataset["shownEvents"] = String(this.view.shownEvents.length);
+    this.sharing.viewChanged();
   }
 
   private scene() {
@@ -361,8 +397,11 @@ export class App {
       this.cursorLabel.textContent = "before the first event";
     }
     this.diagramElement.dataset["cursor"] = String(this.cursor);
+    this.lenses.setCursor(this.cursor);
     this.redraw();
     this.requestInspection();
+    this.live?.cursorMoved();
+    this.sharing.viewChanged();
   }
 
   private requestInspection(): void {
@@ -382,12 +421,14 @@ export class App {
     switch (response.kind) {
       case "inspection":
         if (latest) this.inspectorPanel.show(response, loaded.model);
+        if (latest) this.lenses.inspection(response);
         return;
       case "checkpoints":
         this.inspectorPanel.checkpoints(response.filled, response.slots, response.spacing);
         return;
       case "failed":
         if (latest) this.inspectorPanel.failed(response.message);
+        if (latest) this.lenses.inspectorUnavailable(`The inspector could not re-run this scenario: ${response.message}`);
         return;
       default: {
         const unknown: never = response;
@@ -414,6 +455,14 @@ export class App {
       ...(type === "" ? {} : { type: Number(type) }),
       ...(lane === "" ? {} : { lane: Number(lane) }),
     });
+  }
+
+  /** A lane picked in the ring: the transport's n / p step to its events, and the lenses mark it. */
+  private selectLane(lane: number): void {
+    byId("match-lane", HTMLSelectElement).value = String(lane);
+    this.diagramElement.dataset["selectedLane"] = String(lane);
+    this.lenses.selectLane(lane);
+    this.redraw();
   }
 
   private jumpTo(ev: number): void {
@@ -698,6 +747,7 @@ export class App {
     } else if (loaded.resimDigest !== null && summaryDigest !== null) {
       banners.push(h("div", { class: "banner green", "data-banner": "resim-ok" }, `Re-run here: same digest ${summaryDigest}.`));
     }
+    banners.push(...this.sharing.banners());
     this.setBanners(banners);
   }
 
@@ -819,6 +869,7 @@ export class App {
 
   /** One keyboard shortcut (see help.ts); true when the key was one. */
   key(key: string, shift: boolean): boolean {
+    if (this.live.active && this.live.key(key, shift)) return true;
     if (this.lessons.key(key)) return true;
     switch (key) {
       case " ":
@@ -928,6 +979,120 @@ export class App {
         return true;
       },
     };
+  }
+
+  // ------------------------------------------------------------ live runs (web/src/live/)
+
+  /** The live run's current branch as a scenario file and its seed (for sharing and export); null when no live run is shown. */
+  currentBranchScenario(): { source: string; seed: number } | null {
+    return this.live.active ? this.live.currentBranchScenario() : null;
+  }
+
+  /** What the live view may do to the page: show its snapshots as the trace, move the cursor, run the inspector. */
+  private liveHost(): LiveHost {
+    return {
+      diagram: this.diagram,
+      diagramElement: this.diagramElement,
+      started: () => {
+        ++this.openGeneration;
+        this.stopPlaying();
+        this.resimulator.stop();
+        this.inspector.stop();
+        this.loaded = null;
+        byId("error-panel", HTMLDivElement).hidden = true;
+        byId("empty-message", HTMLDivElement).hidden = true;
+        this.setBanners([]);
+      },
+      show: (model, info) => this.showLiveModel(model, info),
+      failed: (name, message, problems) => this.showError(name, message, problems),
+      model: () => this.loaded?.model ?? null,
+      cursor: () => this.cursor,
+      setCursor: (ev, reveal) => this.setCursor(ev, reveal),
+      showTab: (name) => this.showTab(name),
+      inspect: (name, source, seed, eventCount) => {
+        if (this.rerunsOff()) return;
+        this.inspector.start({ kind: "init", name, source, seed, eventCount });
+        this.requestInspection();
+      },
+      stopInspector: () => this.inspector.stop(),
+    };
+  }
+
+  /** A snapshot of a live run, shown as the trace: a fresh view for a new run or branch, the same view as it grows. */
+  private showLiveModel(model: TraceModel, info: Parameters<LiveHost["show"]>[1]): void {
+    const fresh = info.fresh || this.loaded === null;
+    const read: ReadSummary = { name: info.name, lines: model.eventCount + 1, bytes: 0, digestRead: info.digest ?? "", foreignTypes: {}, wallMs: 0 };
+    this.loaded = { model, read, sourceName: info.name, report: info.report, resimDigest: info.digest, resimState: info.report === null ? "none" : "done", resimNote: "a live run in this page" };
+    if (fresh) {
+      this.filters = defaultFilters();
+      this.selectedEvent = -1;
+      this.selectedMessage = -1;
+      this.chain = null;
+      this.counterexample = null;
+      this.searchHits = [];
+      this.searchMessagesSet = null;
+      this.details.clear();
+    }
+    const kept = ["match-kind", "match-type", "match-lane"].map((id) => byId(id, HTMLSelectElement).value);
+    this.fillMatchSelects(model);
+    ["match-kind", "match-type", "match-lane"].forEach((id, k) => {
+      const select = byId(id, HTMLSelectElement);
+      if ([...select.options].some((o) => o.value === kept[k])) select.value = kept[k] as string;
+    });
+    this.rebuild(!fresh);
+    this.setState("ready");
+    this.diagramElement.dataset["events"] = String(model.eventCount);
+    this.diagramElement.dataset["messages"] = String(model.messages.count);
+    this.diagramElement.dataset["digestResim"] = info.digest ?? "";
+    if (fresh) this.filtersPanel.show(model, this.filters);
+    if (info.report !== null) this.checks.show(info.report, 0);
+    else this.checks.clear("A live run: its checks are judged when it has run to its end (Run to end).");
+    this.setCursor(info.cursor, info.reveal);
+    this.updateRunPanel();
+    // The link and the exports follow the live branch shown.
+    const branch = this.live.currentBranchScenario();
+    if (branch !== null) this.sharing.showRun(info.name, branch.source, branch.seed);
+  }
+
+  // ------------------------------------------------------------ share (web/src/share/)
+
+  /** What the link and the exports read of the page, and how a link's view is applied. */
+  private shareHost(): ShareHost {
+    return {
+      open: async (source) => {
+        await this.open(source);
+      },
+      showError: (name, message, problems, hint) => this.showError(name, message, problems, hint),
+      model: () => this.loaded?.model ?? null,
+      digest: () => this.loaded?.model.summary?.digest ?? this.loaded?.resimDigest ?? null,
+      view: () => ({ mode: this.mode, filters: this.filters, cursor: this.cursor, zoom: this.zoomedRange() }),
+      applyView: (view, cursor) => {
+        const loaded = this.loaded;
+        if (loaded === null) return;
+        this.filters = view.filters;
+        this.mode = view.mode;
+        byId("show-heartbeats", HTMLInputElement).checked = view.filters.showHeartbeats;
+        byId("mode-order", HTMLInputElement).checked = view.mode === "order";
+        this.rebuild(false);
+        this.filtersPanel.show(loaded.model, this.filters);
+        // No zoom in a link is the whole run.
+        const [top, bottom] = view.zoom ?? this.coords?.extent ?? [0, 1];
+        this.diagram.showRange(top, bottom);
+        if (cursor !== null) this.setCursor(cursor, view.zoom === null);
+      },
+      wholeTrace: () => this.loader.whole(),
+      frame: () => this.diagram.frame(),
+      canvas: () => this.diagram.canvas,
+      bannersChanged: () => this.updateBanners(),
+    };
+  }
+
+  /** The stretch in view, or null when the whole run is. */
+  private zoomedRange(): [number, number] | null {
+    if (this.coords === null) return null;
+    const [y0, y1] = this.diagram.visibleRange();
+    const [e0, e1] = this.coords.extent;
+    return y1 - y0 >= (e1 - e0) * 0.999 ? null : [y0, y1];
   }
 
   // ------------------------------------------------------------ for tests and benchmarks

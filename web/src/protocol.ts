@@ -1,8 +1,10 @@
-import type { ScenarioReport } from "../../src/scenario/index.ts";
+import type { FaultEntry, ScenarioReport } from "../../src/scenario/index.ts";
+import type { LiveIntervention } from "./live/intervention.ts";
 import type { TraceLineProblem } from "../../src/sim/index.ts";
 import type { TraceModel } from "./model/trace-model.ts";
 import type { Inspection } from "./resim/inspect-nodes.ts";
 import type { LessonFactsResult, LessonRequest } from "./lessons/facts.ts";
+import type { PaxosFacts } from "./lenses/paxos-facts.ts";
 
 /**
  * The messages between the page and its workers. The trace worker reads a
@@ -27,7 +29,9 @@ export type TraceSource =
 export type TraceWorkerRequest =
   | { readonly kind: "open"; readonly source: TraceSource }
   /** The full line of event `ev`, for the payload panel. */
-  | { readonly kind: "line"; readonly requestId: number; readonly ev: number };
+  | { readonly kind: "line"; readonly requestId: number; readonly ev: number }
+  /** The whole trace as a file (the export): a file's bytes, or the lines a run here wrote. */
+  | { readonly kind: "whole"; readonly requestId: number };
 
 /** How a trace read went: the reader's checks and the digest it computed. */
 export interface ReadSummary {
@@ -41,9 +45,10 @@ export interface ReadSummary {
 
 export type TraceWorkerResponse =
   | { readonly kind: "progress"; readonly events: number; readonly bytes: number; readonly bytesTotal: number | null }
-  | { readonly kind: "model"; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly lesson?: LessonFactsResult }
+  | { readonly kind: "model"; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts; readonly lesson?: LessonFactsResult }
   | { readonly kind: "failed"; readonly name: string; readonly message: string; readonly problems: readonly TraceLineProblem[] }
-  | { readonly kind: "line"; readonly requestId: number; readonly text: string | null };
+  | { readonly kind: "line"; readonly requestId: number; readonly text: string | null }
+  | { readonly kind: "whole"; readonly requestId: number; readonly blob: Blob | null };
 
 export type ResimRequest = { readonly kind: "resimulate"; readonly name: string; readonly source: string; readonly seed: number };
 
@@ -69,3 +74,69 @@ export type InspectResponse =
     }
   | { readonly kind: "checkpoints"; readonly filled: number; readonly slots: number; readonly spacing: number }
   | { readonly kind: "failed"; readonly requestId: number | null; readonly message: string };
+
+// ------------------------------------------------------------ live runs (web/src/live/, workers/live.worker.ts)
+
+/**
+ * A live run: the page asks the live worker to build a branch (from the
+ * scenario, the seed and the branch's interventions, up to an instant), to
+ * play, step and intervene; the worker answers with model snapshots as the run
+ * grows. The page keeps the tree of branches (live/fork-tree.ts); the worker
+ * keeps the current run and a few parked ones to switch back to at once.
+ */
+export interface LiveBranchSpec {
+  readonly branch: number;
+  /** The branch's interventions, as scenario entries with their `at`. */
+  readonly interventions: readonly FaultEntry[];
+  /** Run to this instant (µs): a fork's point, or where the branch was left. */
+  readonly untilUs: number;
+}
+
+/** What "step to the next" stops at: an event kind (trace-model.ts EV names) and/or a message type. */
+export interface LiveStepMatch {
+  readonly kind: string | null;
+  readonly messageType: string | null;
+}
+
+export type LiveRequest =
+  | { readonly kind: "start"; readonly requestId: number; readonly name: string; readonly source: string; readonly seed: number }
+  | ({ readonly kind: "open"; readonly requestId: number } & LiveBranchSpec)
+  | { readonly kind: "play"; readonly speedUsPerS: number }
+  | { readonly kind: "pause" }
+  | { readonly kind: "step"; readonly requestId: number; readonly match: LiveStepMatch | null }
+  | { readonly kind: "intervene"; readonly requestId: number; readonly entry: LiveIntervention }
+  | { readonly kind: "finish"; readonly requestId: number }
+  | { readonly kind: "compare"; readonly requestId: number; readonly a: LiveBranchSpec; readonly b: LiveBranchSpec }
+  | { readonly kind: "line"; readonly requestId: number; readonly ev: number };
+
+export interface LiveStatus {
+  readonly branch: number;
+  readonly name: string;
+  readonly seed: number;
+  readonly nowUs: number;
+  readonly durationUs: number;
+  readonly events: number;
+  readonly finished: boolean;
+  readonly playing: boolean;
+  /** The digest of the trace so far (the run's digest once finished). */
+  readonly digest: string | null;
+  /** The branch as a scenario file: the scenario with its interventions in `faults`. */
+  readonly source: string;
+  /** The checks' report, once the branch has run to its end. */
+  readonly report: ScenarioReport | null;
+}
+
+export type LiveResponse =
+  | { readonly kind: "snapshot"; readonly model: TraceModel; readonly status: LiveStatus; readonly cursor: number }
+  | { readonly kind: "done"; readonly requestId: number }
+  | { readonly kind: "intervened"; readonly requestId: number; readonly entry: FaultEntry; readonly firstEv: number }
+  | { readonly kind: "compared"; readonly requestId: number; readonly a: TraceModel; readonly b: TraceModel; readonly first: LiveFirstDifference | null }
+  | { readonly kind: "failed"; readonly requestId: number | null; readonly message: string; readonly problems: readonly { line: number; path: string; message: string }[] }
+  | { readonly kind: "line"; readonly requestId: number; readonly text: string | null };
+
+/** Where two branches' traces part: the event index and each side's line (null past its end). */
+export interface LiveFirstDifference {
+  readonly index: number;
+  readonly a: string | null;
+  readonly b: string | null;
+}

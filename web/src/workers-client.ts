@@ -12,6 +12,7 @@ import type { ScenarioReport } from "../../src/scenario/index.ts";
 import type { TraceLineProblem } from "../../src/sim/index.ts";
 import type { TraceModel } from "./model/trace-model.ts";
 import type { LessonFactsResult } from "./lessons/facts.ts";
+import type { PaxosFacts } from "./lenses/paxos-facts.ts";
 
 /**
  * The page's side of its three workers. Each trace, re-run or inspection
@@ -20,17 +21,19 @@ import type { LessonFactsResult } from "./lessons/facts.ts";
  */
 
 export type TraceLoad =
-  | { readonly ok: true; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly lesson?: LessonFactsResult }
+  | { readonly ok: true; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts; readonly lesson?: LessonFactsResult }
   | { readonly ok: false; readonly name: string; readonly message: string; readonly problems: readonly TraceLineProblem[] };
 
 export class TraceLoader {
   private worker: Worker | null = null;
   private nextRequest = 1;
   private readonly waiting = new Map<number, (text: string | null) => void>();
+  private readonly waitingWhole = new Map<number, (blob: Blob | null) => void>();
 
   open(source: TraceSource, progress: (events: number, bytes: number, bytesTotal: number | null) => void): Promise<TraceLoad> {
     this.worker?.terminate();
     this.waiting.clear();
+    this.waitingWhole.clear();
     const worker = new Worker(new URL("./workers/trace.worker.ts", import.meta.url), { type: "module", name: "zksim-trace" });
     this.worker = worker;
     return new Promise<TraceLoad>((resolve) => {
@@ -42,7 +45,7 @@ export class TraceLoader {
             progress(response.events, response.bytes, response.bytesTotal);
             return;
           case "model":
-            resolve({ ok: true, model: response.model, read: response.read, report: response.report, ...(response.lesson === undefined ? {} : { lesson: response.lesson }) });
+            resolve({ ok: true, model: response.model, read: response.read, report: response.report, paxos: response.paxos, ...(response.lesson === undefined ? {} : { lesson: response.lesson }) });
             return;
           case "failed":
             resolve({ ok: false, name: response.name, message: response.message, problems: response.problems });
@@ -51,6 +54,10 @@ export class TraceLoader {
             this.waiting.get(response.requestId)?.(response.text);
             this.waiting.delete(response.requestId);
             return;
+          case "whole":
+            this.waitingWhole.get(response.requestId)?.(response.blob);
+            this.waitingWhole.delete(response.requestId);
+            return;
           default: {
             const unknown: never = response;
             throw new Error(`unknown response ${String(unknown)}`);
@@ -58,6 +65,18 @@ export class TraceLoader {
         }
       };
       const request: TraceWorkerRequest = { kind: "open", source };
+      worker.postMessage(request);
+    });
+  }
+
+  /** The whole trace, as a file to save: the bytes of the file or URL read, or every line of the run made here. */
+  whole(): Promise<Blob | null> {
+    const worker = this.worker;
+    if (worker === null) return Promise.resolve(null);
+    const requestId = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.waitingWhole.set(requestId, resolve);
+      const request: TraceWorkerRequest = { kind: "whole", requestId };
       worker.postMessage(request);
     });
   }

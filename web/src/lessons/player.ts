@@ -115,6 +115,12 @@ export class LessonPlayer {
     this.lesson = null;
     this.pane.hidden = true;
     this.host.setEmphasis(null);
+    // The address no longer names the lesson: a reload opens what is shown.
+    const url = new URL(window.location.href);
+    if (url.searchParams.has("lesson")) {
+      url.searchParams.delete("lesson");
+      window.history.replaceState(window.history.state, "", url);
+    }
   }
 
   /** The lesson's keys: PageDown or . for the next step, PageUp or , for the previous, 1–8 for a choice; true when taken. */

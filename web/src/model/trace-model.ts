@@ -307,15 +307,22 @@ export class TraceModelBuilder {
     this.push(event.t, EV.foreign, lane, -1, this.foreignTypes.intern(event.type));
   }
 
+  /**
+   * The model of the events so far. It leaves the builder as it was, so a run
+   * that goes on can be shown again and again (the live view takes a snapshot
+   * while the run grows): what is still open (a crash, a term, a cut) is given
+   * to the model as lasting until the end.
+   */
   finish(): TraceModel {
     const header = this.headerValue;
     if (header === null) throw new Error("a trace model needs the trace's header first");
     const end = this.t.length;
-    for (const [lane, open] of this.openState) this.intervals.push({ lane, kind: open.kind, startEv: open.startEv, endEv: -1, label: open.label });
-    for (const [lane, open] of this.openRole) this.intervals.push({ lane, kind: open.kind, startEv: open.startEv, endEv: -1, label: open.label });
-    this.openState.clear();
-    this.openRole.clear();
-    if (this.openNetwork !== null) this.closeNetwork(-1);
+    const intervals = this.intervals.slice();
+    for (const [lane, open] of this.openState) intervals.push({ lane, kind: open.kind, startEv: open.startEv, endEv: -1, label: open.label });
+    for (const [lane, open] of this.openRole) intervals.push({ lane, kind: open.kind, startEv: open.startEv, endEv: -1, label: open.label });
+    const network = this.network.slice();
+    const open = this.openNetwork;
+    if (open !== null) network.push({ startEv: open.startEv, endEv: -1, groupOf: open.groupOf.slice(), cuts: open.cuts.slice(), label: open.label });
     const useInvocations = this.invokeSpans.count > 0;
     const spans = (useInvocations ? this.invokeSpans : this.requestSpans).finish();
     const meta = header.meta ?? {};
@@ -345,8 +352,8 @@ export class TraceModelBuilder {
       },
       spans,
       spanSource: useInvocations ? "invoke-complete" : spans.count > 0 ? "request-reply" : "none",
-      laneIntervals: this.intervals.slice().sort((a, b) => a.startEv - b.startEv || a.lane - b.lane),
-      network: this.network.slice(),
+      laneIntervals: intervals.sort((a, b) => a.startEv - b.startEv || a.lane - b.lane),
+      network,
       violations: this.violations.slice(),
       messageTypes: this.messageTypes.values.slice(),
       noteKinds: this.noteKinds.values.slice(),

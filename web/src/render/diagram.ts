@@ -22,7 +22,7 @@ import { TILE_HEIGHT, TileCache, type Tile } from "./tiles.ts";
  * others.
  */
 
-export type Hit = { readonly kind: "message"; readonly m: number } | { readonly kind: "span"; readonly s: number } | { readonly kind: "event"; readonly ev: number };
+export type Hit = { readonly kind: "message"; readonly m: number; /** A dot in flight at the cursor (not the arrow). */ readonly inflight?: boolean } | { readonly kind: "span"; readonly s: number } | { readonly kind: "event"; readonly ev: number };
 
 export interface DiagramScene {
   readonly model: TraceModel;
@@ -43,9 +43,25 @@ export interface Emphasis {
   readonly messages: ReadonlySet<number>;
 }
 
+/** What an overlay (the protocol lenses) may draw with, once per frame, over the tiles (see Diagram.overlay). */
+export interface OverlayLayer {
+  readonly ctx: CanvasRenderingContext2D;
+  readonly scene: DiagramScene;
+  readonly y: d3.ScaleLinear<number, number>;
+  /** The visible stretch of coordinates. */
+  readonly c0: number;
+  readonly c1: number;
+  readonly width: number;
+  readonly height: number;
+  /** A lane's x (NaN when hidden). */
+  laneX(lane: number): number;
+  /** Outlines messages (rows) in view with a glow of this colour and width, the arrows on top. */
+  outlineMessages(messages: ReadonlySet<number>, color: string, width: number): void;
+}
+
 export interface DiagramCallbacks {
   hover(hit: Hit | null, clientX: number, clientY: number): void;
-  click(hit: Hit | null, coordinate: number): void;
+  click(hit: Hit | null, coordinate: number, clientX: number, clientY: number): void;
   viewChanged(): void;
 }
 
@@ -68,6 +84,8 @@ export interface FrameStats {
 }
 
 const MARGIN = { top: 38, right: 28, bottom: 12, left: 76 } as const;
+/** The band at the top where lanes are named (the live view puts its lane buttons over it). */
+export const LANE_HEADER_PX = MARGIN.top - 6;
 /** Arrows per screen height drawn one by one; past it a tile draws one per pixel row and lane pair. */
 const ARROWS_PER_SCREEN = 20_000;
 /** Arrowheads only where a tile holds this few arrows (heads on dense arrows are a smudge). */
@@ -116,6 +134,10 @@ export class Diagram {
   private cells = new Uint8Array(0);
   /** A lesson step's lanes and messages, drawn under the selection; null for none. */
   emphasis: Emphasis | null = null;
+  /** The in-flight dots of the last frame: message row, x, y (px), for hit tests. */
+  private inflightDots: number[] = [];
+  /** Drawn every frame after the counterexample and before the cursor: the protocol lenses' marks and quorums. */
+  overlay: ((layer: OverlayLayer) => void) | null = null;
 
   constructor(
     readonly container: HTMLElement,
@@ -256,6 +278,7 @@ export class Diagram {
     this.drawHighlights(scene, y);
     this.drawChain(scene, y);
     this.drawCounterexample(scene, y, c0, c1);
+    this.overlay?.({ ctx, scene, y, c0, c1, width: this.width, height: this.height, laneX: (lane) => this.xs[lane] as number, outlineMessages: (messages, color, width) => this.outlineMessages(scene, y, messages, color, width) });
     this.drawCursor(scene, y);
     ctx.restore();
     this.drawLaneLabels(scene);
@@ -1019,6 +1042,7 @@ export class Diagram {
   private drawCursor(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
     if (scene.cursor < 0) {
       this.stats.inflight = 0;
+      this.inflightDots = [];
       return;
     }
     const ctx = this.context;
@@ -1033,20 +1057,26 @@ export class Diagram {
     const coords = scene.coords;
     const msgs = scene.model.messages;
     let inflight = 0;
+    this.inflightDots = [];
     coords.messages.query(c, c, (m) => {
       const s = coords.msgStart[m] as number;
       const e = coords.msgEnd[m] as number;
-      if (!(s <= c && c < e)) return;
-      const along = e === s ? 0 : (c - s) / (e - s);
+      // A message with no end yet (a live run's edge, a trace cut short) is in flight from its send on;
+      // where it will land is not known, so its dot stays on the first half of its way.
+      const open = (msgs.endEv[m] as number) < 0;
+      if (!(s <= c && (c < e || open))) return;
+      const along = open ? Math.min(0.5, e === s ? 0 : (c - s) / (e - s)) : e === s ? 0 : (c - s) / (e - s);
       const x0 = this.xs[msgs.from[m] as number] as number;
       const x1 = this.xs[msgs.to[m] as number] as number;
       ctx.fillStyle = messageColor(scene.model.messageTypes[msgs.type[m] as number] as string);
       ctx.strokeStyle = "#fff";
       ctx.lineWidth = 1;
       ctx.beginPath();
-      ctx.arc(x0 + (x1 - x0) * along, yy, 3.5, 0, Math.PI * 2);
+      const x = x0 + (x1 - x0) * along;
+      ctx.arc(x, yy, 3.5, 0, Math.PI * 2);
       ctx.fill();
       ctx.stroke();
+      this.inflightDots.push(m, x, yy);
       inflight++;
     });
     this.stats.inflight = inflight;
@@ -1114,6 +1144,8 @@ export class Diagram {
     const coords = scene.coords;
     const c = y.invert(py);
     const slack = Math.abs(y.invert(py + HIT_PX) - c);
+    const dot = this.inflightAt(px, py);
+    if (dot >= 0) return { kind: "message", m: dot, inflight: true };
     // Operation spans: a thin bar right of the client's lane.
     let span: number | null = null;
     coords.spans.query(c - slack, c + slack, (s) => {
@@ -1154,6 +1186,28 @@ export class Diagram {
     return null;
   }
 
+  /** The message whose in-flight dot (drawn at the cursor in the last frame) is under a point; -1 for none. */
+  inflightAt(px: number, py: number): number {
+    const dots = this.inflightDots;
+    let best = -1;
+    let bestDistance = HIT_PX + 1;
+    for (let k = 0; k < dots.length; k += 3) {
+      const d = Math.hypot(px - (dots[k + 1] as number), py - (dots[k + 2] as number));
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = dots[k] as number;
+      }
+    }
+    return best;
+  }
+
+  /** The in-flight dots of the last frame, as [message row, x, y] (for tests and the live view). */
+  inflightDotsDrawn(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (let k = 0; k < this.inflightDots.length; k += 3) out.push([this.inflightDots[k] as number, this.inflightDots[k + 1] as number, this.inflightDots[k + 2] as number]);
+    return out;
+  }
+
   private hover(e: MouseEvent): void {
     const rect = this.canvas.getBoundingClientRect();
     this.callbacks.hover(this.hitAt(e.clientX - rect.left, e.clientY - rect.top), e.clientX, e.clientY);
@@ -1163,13 +1217,30 @@ export class Diagram {
     if (e.defaultPrevented) return;
     const rect = this.canvas.getBoundingClientRect();
     const py = e.clientY - rect.top;
-    this.callbacks.click(this.hitAt(e.clientX - rect.left, py), this.yScale().invert(py));
+    this.callbacks.click(this.hitAt(e.clientX - rect.left, py), this.yScale().invert(py), e.clientX, e.clientY);
   }
 
   /** The x of a lane (for tests and overlays); NaN when hidden. */
   laneX(lane: number): number {
     return this.xs[lane] as number;
   }
+
+  /** What is in view, for drawing it elsewhere (the SVG export, web/src/share/svg.ts); null before a scene. */
+  frame(): DiagramFrame | null {
+    const scene = this.scene;
+    if (scene === null) return null;
+    return { scene, width: this.width, height: this.height, margin: MARGIN, laneXs: this.xs.slice(), range: this.visibleRange() };
+  }
+}
+
+/** The diagram as it stands: its scene, size and margins, each lane's x (NaN when hidden) and the stretch in view. */
+export interface DiagramFrame {
+  readonly scene: DiagramScene;
+  readonly width: number;
+  readonly height: number;
+  readonly margin: { readonly top: number; readonly right: number; readonly bottom: number; readonly left: number };
+  readonly laneXs: Float64Array;
+  readonly range: readonly [number, number];
 }
 
 interface ArrowsDrawn {
@@ -1187,11 +1258,11 @@ function* markedIn(view: FilterView, first: number, last: number): Generator<num
   for (let k = lowerBound(marked, first); k < marked.length && (marked[k] as number) < last; k++) yield marked[k] as number;
 }
 
-function faultColor(type: string): string {
+export function faultColor(type: string): string {
   return type === "crash" ? COLORS.crashed : type === "pause" || type === "resume" ? COLORS.paused : type === "restart" ? "#2e7d32" : "#1565c0";
 }
 
-function faultGlyph(type: string): string {
+export function faultGlyph(type: string): string {
   return type === "crash" ? "✕" : type === "restart" ? "↻" : type === "pause" ? "⏸" : type === "resume" ? "▶" : type === "clock" ? "⏱" : "⚡";
 }
 

@@ -3,6 +3,7 @@ import { TraceReader, type TraceEvent, type TraceReadResult } from "../../../src
 import { Column } from "../model/growable.ts";
 import { modelTransferables, TraceModelBuilder } from "../model/trace-model.ts";
 import type { ReadSummary, TraceSource, TraceWorkerRequest, TraceWorkerResponse } from "../protocol.ts";
+import { PaxosFactsBuilder, paxosFactsTransferables } from "../lenses/paxos-facts.ts";
 import { ByteLines } from "./byte-lines.ts";
 import { lessonFacts } from "../lessons/facts.ts";
 import { readFileInSlices, readUrlStream } from "./sources.ts";
@@ -25,6 +26,8 @@ const PROGRESS_EVERY = 50_000;
 /** Where each event's line is: in a file (byte ranges) or in memory (lines of a run made here). */
 interface LineStore {
   line(ev: number): Promise<string | null>;
+  /** The whole trace: the file as read, or every line the run wrote (header, events, summary). */
+  whole(): Blob;
 }
 
 let lines: LineStore | null = null;
@@ -37,6 +40,9 @@ scope.onmessage = (message: MessageEvent<TraceWorkerRequest>) => {
       return;
     case "line":
       void (lines?.line(request.ev) ?? Promise.resolve(null)).then((text) => post({ kind: "line", requestId: request.requestId, text }));
+      return;
+    case "whole":
+      post({ kind: "whole", requestId: request.requestId, blob: lines?.whole() ?? null });
       return;
     default: {
       const unknown: never = request;
@@ -52,6 +58,8 @@ function post(response: TraceWorkerResponse, transfer: Transferable[] = []): voi
 async function open(source: TraceSource): Promise<void> {
   const started = performance.now();
   const builder = new TraceModelBuilder();
+  // What the Paxos lenses read from the payloads, which the page never holds.
+  const paxos = new PaxosFactsBuilder();
   const name = nameOf(source);
   let events = 0;
   // A lesson's run keeps its events, to find the lesson's steps in them (lessons run small scenarios).
@@ -61,6 +69,7 @@ async function open(source: TraceSource): Promise<void> {
     event: (event) => {
       builder.event(event);
       lessonEvents?.push(event);
+      paxos.event(event);
       if (++events % PROGRESS_EVERY === 0) post({ kind: "progress", events, bytes: bytesRead, bytesTotal });
     },
     foreignEvent: (event) => {
@@ -81,13 +90,18 @@ async function open(source: TraceSource): Promise<void> {
   };
 
   if (source.kind === "scenario") {
-    const kept: string[] = [];
+    // Every line the run wrote: the header first, so event ev is line ev + 1.
+    const written: string[] = [];
     report = await runHere(source, (line) => {
       reader.line(line);
-      if (kept.length < events) kept.push(line);
+      written.push(line);
       bytesRead += line.length + 1;
     });
-    lines = { line: (ev) => Promise.resolve(kept[ev] ?? null) };
+    lines = {
+      line: (ev) => Promise.resolve(ev >= 0 && ev < events ? (written[ev + 1] ?? null) : null),
+      // As zksim run writes a trace file: one line each, every one ended.
+      whole: () => new Blob([written.join("\n"), "\n"], { type: "application/jsonl" }),
+    };
   } else {
     const chunks: Uint8Array[] = [];
     const splitter = new ByteLines((text, byteStart, byteLength) => {
@@ -122,6 +136,7 @@ async function open(source: TraceSource): Promise<void> {
         const start = lineStarts[ev] as number;
         return blob.slice(start, start + (lineLengths[ev] as number)).text();
       },
+      whole: () => blob,
     };
   }
 
@@ -139,8 +154,9 @@ async function open(source: TraceSource): Promise<void> {
     foreignTypes: Object.fromEntries(result.foreignTypes),
     wallMs: performance.now() - started,
   };
+  const facts = paxos.finish();
   const lesson = source.kind === "scenario" && source.lesson !== undefined && lessonEvents !== null ? lessonFacts(source.lesson, lessonEvents) : undefined;
-  post({ kind: "model", model, read, report, ...(lesson === undefined ? {} : { lesson }) }, modelTransferables(model));
+  post({ kind: "model", model, read, report, paxos: facts, ...(lesson === undefined ? {} : { lesson }) }, [...modelTransferables(model), ...paxosFactsTransferables(facts)]);
 }
 
 /**
