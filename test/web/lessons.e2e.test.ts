@@ -6,6 +6,7 @@ import { answerOf, locateSteps, parseLesson, type LocatedStep, type ParsedLesson
 import { parseScenario, runScenario } from "../../src/scenario/index.ts";
 import { MemorySink, parseTrace } from "../../src/sim/index.ts";
 import { parseMarkdown, plainText } from "../../web/src/lessons/markdown.ts";
+import type {} from "../../web/src/live/live-hook.ts";
 import { describeInBrowser, diagramNumber, launchBrowser, screenshot, startView, waitOpened, type Browser, type ViewServer } from "./browser.ts";
 import { ROOT } from "./fixtures.ts";
 
@@ -186,6 +187,9 @@ describeInBrowser("lessons in Chromium", () => {
         await page.click("#lesson-return");
         await atStep(page, lesson.steps.length - 1);
         expect(await diagramNumber(page, "cursor")).toBe(expected.located[lesson.steps.length - 1]?.event);
+        await challengeLive(page, lesson.challenge.solution as unknown as readonly Record<string, unknown>[], goal);
+        await page.click("#lesson-return");
+        await atStep(page, lesson.steps.length - 1);
       }
       expect(browser.errors).toEqual([]);
       await page.close();
@@ -216,6 +220,57 @@ describeInBrowser("lessons in Chromium", () => {
         await page.close();
       }, 300_000);
   });
+
+  /**
+   * The challenge live: the lesson's scenario started in the Live tab; its
+   * own run (played to its end) does not reach the goal; the solution's
+   * interventions applied the live view's way (the cursor on the last event
+   * at or before each one's instant, then the intervention, which forks a
+   * branch there), and the branch played to its end, reaches it.
+   */
+  async function challengeLive(page: Page, solution: readonly Record<string, unknown>[], goal: string): Promise<void> {
+    const idle = () => page.waitForFunction(() => window.zksimLive?.status() !== null && window.zksimLive?.busy() === false, null, { timeout: 120_000 });
+    await page.click("#lesson-pane .try-live");
+    await idle();
+    expect(await pane(page, "showing")).toBe("live");
+    await page.click("#live-finish");
+    await page.waitForFunction(() => document.querySelector("#lesson-pane .lesson-challenge")?.getAttribute("data-goal") === "not-reached", null, { timeout: 120_000 });
+    expect(await page.getAttribute("#lesson-pane .lesson-challenge", "data-by")).toBe("live");
+    const entries = solution.map((e: Record<string, unknown>) => ({ ...e, atUs: Number(e["at"]) })).sort((a, b) => a.atUs - b.atUs);
+    for (const entry of entries) {
+      expect(Number.isSafeInteger(entry.atUs), "the solution's instants, in µs as parsed").toBe(true);
+      const ev = await page.evaluate(async (atUs) => {
+        // The last event at or before the instant, by the live run's own lines.
+        const count = window.zksimViewer?.state().events ?? 0;
+        let lo = 0;
+        let hi = count - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          const t = (JSON.parse((await window.zksimLive?.line(mid)) ?? "{}") as { t: number }).t;
+          if (t <= atUs) lo = mid;
+          else hi = mid - 1;
+        }
+        return lo;
+      }, entry.atUs);
+      await page.evaluate((e) => window.zksimViewer?.setCursor(e), ev);
+      const intervention: Record<string, unknown> = { ...entry };
+      delete intervention["at"];
+      delete intervention["atUs"];
+      await page.evaluate((i) => window.zksimLive?.intervene(i as never), intervention);
+      await idle();
+      await page.click("#live-finish");
+      await idle();
+    }
+    await page.waitForFunction(() => document.querySelector("#lesson-pane .lesson-challenge")?.getAttribute("data-goal") === "reached", null, { timeout: 120_000 });
+    expect(await page.getAttribute("#lesson-pane .lesson-challenge", "data-by")).toBe("live");
+    expect(await page.locator("#lesson-pane .goal-reached").innerText()).toContain(goal);
+    const branches = await page.evaluate(() => window.zksimLive?.branches() ?? []);
+    expect(branches.length).toBeGreaterThanOrEqual(entries.length + 1);
+    await screenshot(page, "lesson-challenge-live");
+    // Check my branch: the same verdict from the branch run to its end here.
+    await page.click("#lesson-pane .check-branch");
+    await page.waitForFunction(() => document.querySelector("#lesson-pane .lesson-challenge")?.getAttribute("data-goal") === "reached", null, { timeout: 120_000 });
+  }
 
   /** Runs a step's fork, checks its consequence, opens it at its violation and comes back. */
   async function checkFork(page: Page, k: number, expect_: string, where: string): Promise<void> {

@@ -978,6 +978,11 @@ export class App {
         this.showCheck(check);
         return true;
       },
+      startLive: async (name, source, seed) => {
+        this.showTab("live");
+        await this.live.startWith(name, source, seed);
+      },
+      liveBranch: () => (this.live.active ? this.live.currentBranchScenario() : null),
     };
   }
 
@@ -994,6 +999,7 @@ export class App {
       diagram: this.diagram,
       diagramElement: this.diagramElement,
       started: () => {
+        this.lessons.liveStarted();
         ++this.openGeneration;
         this.stopPlaying();
         this.resimulator.stop();
@@ -1052,6 +1058,7 @@ export class App {
     // The link and the exports follow the live branch shown.
     const branch = this.live.currentBranchScenario();
     if (branch !== null) this.sharing.showRun(info.name, branch.source, branch.seed);
+    this.lessons.liveShown(info.report);
   }
 
   // ------------------------------------------------------------ share (web/src/share/)

@@ -1,3 +1,4 @@
+import type { ScenarioReport } from "../../../src/scenario/index.ts";
 import type { TraceSource } from "../protocol.ts";
 import { h, replaceChildren } from "../ui/dom.ts";
 import type { LessonHost, LessonPlayer } from "./player.ts";
@@ -32,6 +33,16 @@ export class Lessons {
   /** The page is opening something: unless the lesson asked for it, the lesson steps aside. */
   opening(source: TraceSource): void {
     this.player?.opening(source);
+  }
+
+  /** A live run starts (the challenge's, or one started from the Live tab). */
+  liveStarted(): void {
+    this.player?.liveStarted();
+  }
+
+  /** The live run shows a snapshot; once it has run to its end, its report. */
+  liveShown(report: ScenarioReport | null): void {
+    this.player?.liveShown(report);
   }
 
   /** A lesson's key (next, back, a choice); true when taken. */

@@ -42,6 +42,10 @@ export interface LessonHost {
   setEmphasis(emphasis: Emphasis | null): void;
   /** Shows a failed check as the checks panel does (its violation, its causes); false when the run has no such check. */
   showCheck(name: string): boolean;
+  /** Starts a live run of a scenario in the Live tab (web/src/live/), where the student intervenes. */
+  startLive(name: string, source: string, seed: number | null): Promise<void>;
+  /** The live branch shown, as a scenario with its interventions in faults, and its seed; null without a live run. */
+  liveBranch(): { source: string; seed: number } | null;
 }
 
 /** A question's state: not answered yet, or the choice made (null for "show me"). */
@@ -59,12 +63,21 @@ type ForkState =
       /** The first event where the fork parts from the lesson's run (-1: nowhere), and its instant. */
       readonly parts: number;
       readonly partsUs: number;
+      /** When the expected check was first broken in the fork (NaN: not broken, or no violation event for it). */
+      readonly brokenUs: number;
     };
 
-type ChallengeState = { readonly kind: "idle" } | { readonly kind: "running" } | { readonly kind: "done"; readonly reached: boolean; readonly failed: readonly string[] } | { readonly kind: "failed"; readonly message: string };
+type ChallengeState =
+  | { readonly kind: "idle" }
+  /** A live run of the challenge is shown; its goal has not fired (yet). */
+  | { readonly kind: "live" }
+  | { readonly kind: "running" }
+  /** `by`: the shipped solution, or the student's live branch. */
+  | { readonly kind: "done"; readonly by: "solution" | "live"; readonly reached: boolean; readonly failed: readonly string[] }
+  | { readonly kind: "failed"; readonly message: string };
 
-/** What the diagram shows: the lesson's run, a fork's, or the challenge's solution. */
-type Showing = { readonly kind: "lesson" } | { readonly kind: "fork"; readonly step: number } | { readonly kind: "solution" };
+/** What the diagram shows: the lesson's run, a fork's, the challenge's solution, or the student's live run. */
+type Showing = { readonly kind: "lesson" } | { readonly kind: "fork"; readonly step: number } | { readonly kind: "solution" } | { readonly kind: "live" };
 
 export class LessonPlayer {
   private lesson: BundledLesson | null = null;
@@ -78,6 +91,8 @@ export class LessonPlayer {
   /** The sources this player opened (an opening of anything else ends the lesson). */
   private readonly own = new WeakSet<TraceSource>();
   private readonly forkLoader = new TraceLoader();
+  /** Set while the player itself starts a live run (so the lesson stays). */
+  private startingLive = false;
   private courseSize = 0;
 
   constructor(
@@ -121,6 +136,19 @@ export class LessonPlayer {
       url.searchParams.delete("lesson");
       window.history.replaceState(window.history.state, "", url);
     }
+  }
+
+  /** A live run starts: the challenge's (the lesson watches its goal), or another (the lesson steps aside). */
+  liveStarted(): void {
+    if (this.lesson === null) return;
+    if (this.startingLive) return;
+    this.opening({ kind: "scenario", name: "live", source: "", seed: null });
+  }
+
+  /** A live snapshot: once the student's branch has run to its end, its checks say whether the goal fired. */
+  liveShown(report: ScenarioReport | null): void {
+    if (this.showing.kind !== "live" || report === null) return;
+    this.judgeGoal("live", report);
   }
 
   /** The lesson's keys: PageDown or . for the next step, PageUp or , for the previous, 1–8 for a choice; true when taken. */
@@ -255,6 +283,7 @@ export class LessonPlayer {
         failed: result.report.checks.filter((c) => !c.holds),
         parts,
         partsUs: parts < 0 ? Number.NaN : (result.model.events.t[Math.min(parts, result.model.eventCount - 1)] ?? Number.NaN),
+        brokenUs: result.model.violations.find((v) => v.check === fork.expect || (fork.expect === "paxos-safety" && v.check.startsWith("paxos.")))?.atUs ?? Number.NaN,
       });
     }
     this.render();
@@ -299,13 +328,54 @@ export class LessonPlayer {
     if (this.showing.kind !== "solution") return;
     if (opened === null || opened.report === null) {
       this.challenge = { kind: "failed", message: "the solution's run did not finish" };
-    } else {
-      const failed = opened.report.checks.filter((c) => !c.holds).map((c) => c.name);
-      const reached = failed.includes(challenge.check);
-      this.challenge = { kind: "done", reached, failed };
-      if (reached) this.host.showCheck(challenge.check);
+      this.render();
+    } else if (this.judgeGoal("solution", opened.report)) {
+      this.host.showCheck(challenge.check);
     }
+  }
+
+  /** The challenge live: the lesson's scenario in the Live tab, where every intervention of live mode is allowed. */
+  private async tryLive(): Promise<void> {
+    const bundled = this.lesson;
+    if (bundled === null || bundled.parsed.lesson.challenge === undefined) return;
+    const { lesson } = bundled.parsed;
+    const sources = await scenarioSources([lesson.scenario]);
+    if (!sources.ok) return;
+    this.showing = { kind: "live" };
+    this.challenge = { kind: "live" };
+    this.host.setEmphasis(null);
     this.render();
+    this.startingLive = true;
+    try {
+      await this.host.startLive(lesson.scenario, sources.load(lesson.scenario), lesson.seed ?? null);
+    } finally {
+      this.startingLive = false;
+    }
+  }
+
+  /** Runs the student's live branch to its end here (the diagram keeps the live run) and judges the goal. */
+  private async checkBranch(): Promise<void> {
+    const branch = this.host.liveBranch();
+    const lesson = this.lesson?.parsed.lesson;
+    if (branch === null || lesson === undefined) return;
+    this.challenge = { kind: "running" };
+    this.render();
+    const result = await this.forkLoader.open({ kind: "scenario", name: lesson.scenario, source: branch.source, seed: branch.seed }, () => undefined);
+    if (this.showing.kind !== "live") return;
+    if (!result.ok || result.report === null) this.challenge = { kind: "failed", message: result.ok ? "the branch's run gave no report" : result.message };
+    else this.judgeGoal("live", result.report);
+    this.render();
+  }
+
+  /** Whether a run's checks show the goal reached: the goal's check fails there. */
+  private judgeGoal(by: "solution" | "live", report: ScenarioReport): boolean {
+    const challenge = this.lesson?.parsed.lesson.challenge;
+    if (challenge === undefined) return false;
+    const failed = report.checks.filter((c) => !c.holds).map((c) => c.name);
+    const reached = failed.includes(challenge.check);
+    this.challenge = { kind: "done", by, reached, failed };
+    this.render();
+    return reached;
   }
 
   /** Back from a fork or the solution to the lesson's run, at the step the student was on. */
@@ -419,7 +489,8 @@ export class LessonPlayer {
       h(
         "div",
         { class: "fork-result" },
-        h("div", {}, "Fork ", h("code", { class: "fork-digest" }, state.digest), state.parts < 0 ? " is the same run." : ` parts from the lesson's run at ${formatUs(state.partsUs)} (event #${state.parts}).`),
+        h("div", {}, "Fork ", h("code", { class: "fork-digest" }, state.digest), state.parts < 0 ? " is the same run." : ` parts from the lesson's run at ${formatUs(state.partsUs)} (event #${state.parts}; the first event that differs in kind, node or type).`),
+        Number.isNaN(state.brokenUs) ? null : h("div", { class: "fork-broken" }, `${fork.expect} is first broken at ${formatUs(state.brokenUs)}.`),
         state.failed.length === 0
           ? h("p", { class: "fork-none" }, "Every check holds in the fork.")
           : h(
@@ -445,22 +516,30 @@ export class LessonPlayer {
     const goal = state.kind === "done" ? (state.reached ? "reached" : "not-reached") : state.kind;
     const box = h(
       "section",
-      { class: "lesson-challenge", "data-goal": goal, "data-check": challenge.check },
+      { class: "lesson-challenge", "data-goal": goal, "data-by": state.kind === "done" ? state.by : "", "data-check": challenge.check },
       h("h3", {}, "Challenge"),
       h("div", { class: "markdown" }, renderMarkdown(challenge.goal)),
       h("p", { class: "muted" }, "The goal is reached when the check ", h("code", {}, challenge.check), " fails."),
       challenge.hint === undefined ? null : h("details", { class: "lesson-hint" }, h("summary", {}, "A hint"), h("div", { class: "markdown" }, renderMarkdown(challenge.hint))),
     );
+    const live = h("button", { type: "button", class: "try-live", disabled: state.kind === "running", title: "the lesson's scenario in the Live tab: crash, pause, cut links, drop messages" }, "Try it live");
+    live.addEventListener("click", () => void this.tryLive());
     const solution = h("button", { type: "button", class: "show-solution", disabled: state.kind === "running" }, "Show the solution");
     solution.addEventListener("click", () => void this.showSolution());
-    box.appendChild(h("div", { class: "lesson-buttons" }, solution));
-    if (state.kind === "running") box.appendChild(h("p", { class: "muted" }, "Running the solution…"));
+    const check = h("button", { type: "button", class: "check-branch", disabled: state.kind === "running", title: "run your live branch to its end here and judge its checks" }, "Check my branch");
+    check.addEventListener("click", () => void this.checkBranch());
+    box.appendChild(h("div", { class: "lesson-buttons" }, live, " ", solution, this.showing.kind === "live" ? " " : null, this.showing.kind === "live" ? check : null));
+    if (this.showing.kind === "live" && state.kind === "live") {
+      box.appendChild(h("p", { class: "muted" }, "Intervene in the Live tab (click a lane's name, drag between lanes, click a message in flight), play the run to its end, or check your branch: the page says when the goal's check fires."));
+    }
+    if (state.kind === "running") box.appendChild(h("p", { class: "muted" }, "Running to the end…"));
     if (state.kind === "failed") box.appendChild(h("p", { class: "error-text" }, state.message));
     if (state.kind === "done") {
+      const whose = state.by === "solution" ? "The solution" : "Your branch";
       box.appendChild(
         state.reached
-          ? h("p", { class: "goal-reached" }, `Goal reached: ${challenge.check} fails. The diagram shows where.`)
-          : h("p", { class: "error-text" }, `The goal was not reached: ${state.failed.length === 0 ? "every check holds" : `only ${state.failed.join(", ")} failed`}.`),
+          ? h("p", { class: "goal-reached" }, `Goal reached: ${challenge.check} fails. ${state.by === "solution" ? "The diagram shows where." : "Well done."}`)
+          : h("p", { class: "error-text" }, `${whose} does not reach the goal yet: ${state.failed.length === 0 ? "every check holds" : `only ${state.failed.join(", ")} failed`}.`),
       );
     }
     return box;
@@ -475,7 +554,7 @@ export class LessonPlayer {
   }
 
   private returnBar(): HTMLElement {
-    const what = this.showing.kind === "fork" ? `the fork of step ${this.showing.step + 1}` : "the challenge's solution";
+    const what = this.showing.kind === "fork" ? `the fork of step ${this.showing.step + 1}` : this.showing.kind === "live" ? "your live run (the Live tab)" : "the challenge's solution";
     const back = h("button", { type: "button", id: "lesson-return" }, "Back to the lesson");
     back.addEventListener("click", () => void this.returnToLesson());
     return h("div", { class: "lesson-return" }, `The diagram shows ${what}. `, back);
