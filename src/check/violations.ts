@@ -1,4 +1,4 @@
-import type { ZkHistoryOp } from "./zk-guarantees.ts";
+import type { ZkHistoryOp } from "./zk-history.ts";
 
 /**
  * Where and when a check was first broken: the virtual time, and the

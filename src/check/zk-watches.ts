@@ -1,5 +1,5 @@
 import { Found } from "./violations.ts";
-import type { ZkChange, ZkHistory, ZkHistoryOp, ZkNotification } from "./zk-guarantees.ts";
+import type { ZkChange, ZkHistory, ZkHistoryOp, ZkNotification } from "./zk-history.ts";
 
 /**
  * watches-fire-once: every one-shot watch a client set fires exactly once,

@@ -1,4 +1,4 @@
-import { assert, unreachable, type Context, type Node, type NodeId, type Rng } from "../sim/index.ts";
+import { assert, unreachable, type Context, type Node, type NodeId, type Rng, type TimerId } from "../sim/index.ts";
 import { consoleOp, consoleRequestSchema } from "./console.ts";
 import { clientNoteSchema, isClientNoteKind, writeNote, type ClientNote } from "./notes.ts";
 import type { StorageMsg } from "./storage.ts";
@@ -265,6 +265,12 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
   private xid = 0;
   private prevWriteXid = -1;
   private readonly inFlight = new Map<number, InFlight>();
+  /**
+   * The probe for lost messages, armed only while requests are in flight: an
+   * idle client has nothing to ask about (its session pings keep it alive),
+   * and a timer per client every 100 ms was most of a quiet run's events.
+   */
+  private probeTimer: TimerId | null = null;
   private readonly queued: { op: ZkOp | { op: "close" }; entry: InFlight }[] = [];
   private readonly auth: string[] = [];
   private hopsLeft = 0;
@@ -380,10 +386,12 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
         ctx.setTimer(Math.floor((this.timeoutMs * 1000) / 3), t);
         return;
       case "probe":
-        if (t.connection !== this.connection || this.isClosed()) return;
+        if (t.connection !== this.connection) return;
+        this.probeTimer = null;
+        if (this.isClosed()) return;
         // A request unanswered for a while: ask the server what it has, so that lost messages go again.
         if (this.state === "SyncConnected" && this.oldestInFlightUs() <= this.ctx.now() - PROBE_US) this.ping();
-        ctx.setTimer(PROBE_US, t);
+        if (this.inFlight.size > 0) this.probeTimer = ctx.setTimer(PROBE_US, t);
         return;
       case "read-timeout": {
         if (t.connection !== this.connection || this.isClosed()) return;
@@ -422,6 +430,7 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
     assert(this.consoleFailure === null, "a console request failed outside ZooKeeper's errors", { error: this.consoleFailure });
     assert(this.inFlight.size + this.queued.length <= IN_FLIGHT_MAX, "more requests outstanding than a client may have", { inFlight: this.inFlight.size, queued: this.queued.length });
     assert(this.state === "SyncConnected" || this.inFlight.size === 0, "requests in flight without a connection", { state: this.state, inFlight: this.inFlight.size });
+    assert(this.inFlight.size === 0 || this.probeTimer !== null, "requests in flight with no probe armed to learn of lost messages", { inFlight: this.inFlight.size });
     assert(!this.isClosed() || this.queued.length === 0, "requests queued on a closed session", { state: this.state });
     assert(this.stores.size <= IN_FLIGHT_MAX && this.sleeps.size <= IN_FLIGHT_MAX, "storage writes or sleeps beyond their bound");
   }
@@ -463,7 +472,7 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
   private connect(): void {
     this.connection++;
     this.stream = newStream();
-    this.ctx.setTimer(PROBE_US, { owner: "client", kind: "probe", connection: this.connection } satisfies ClientTimer);
+    this.stopProbe();
     this.lastHeardUs = this.ctx.now();
     this.prevWriteXid = -1; // the leader need not wait for writes of an earlier connection
     this.ctx.send(this.server(), {
@@ -521,6 +530,7 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
         const entry = this.inFlight.get(msg.xid);
         if (entry === undefined) return;
         this.inFlight.delete(msg.xid);
+        if (this.inFlight.size === 0) this.stopProbe();
         // As ZooKeeper's client does, exists turns the server's NoNode into a null Stat.
         const reply: ZkReply =
           entry.record.op.op === "exists" && !msg.reply.ok && msg.reply.err === "NoNode" ? { ok: true, result: { op: "exists", stat: null } } : msg.reply;
@@ -550,6 +560,11 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
   private send(msg: ClientToServer & { seq: number }): void {
     if (!this.stream.stamp(msg)) return this.disconnect();
     this.ctx.send(this.server(), msg);
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer !== null) this.ctx.cancelTimer(this.probeTimer);
+    this.probeTimer = null;
   }
 
   /** When the longest-waiting request went out (Infinity when none waits). */
@@ -602,6 +617,7 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
     const xid = entry.record.xid;
     entry.sentUs = this.ctx.now();
     this.inFlight.set(xid, entry);
+    if (this.probeTimer === null) this.probeTimer = this.ctx.setTimer(PROBE_US, { owner: "client", kind: "probe", connection: this.connection } satisfies ClientTimer);
     const isWrite = isWriteOp(op);
     const prevWriteXid = this.prevWriteXid;
     if (isWrite) this.prevWriteXid = xid;
@@ -612,6 +628,7 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
   private failInFlight(err: ZkErrorCode): void {
     const entries = [...this.inFlight.values()].sort((a, b) => a.record.xid - b.record.xid);
     this.inFlight.clear();
+    this.stopProbe();
     for (const entry of entries) this.finish(entry, { ok: false, err }, null);
     if (err === "ConnectionLoss") {
       for (const { entry } of this.queued.splice(0)) this.finish(entry, { ok: false, err }, null);

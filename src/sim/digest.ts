@@ -26,6 +26,50 @@ export class Digest {
     this.length += text.length + 1;
   }
 
+  /**
+   * Feeds part of a line: a line fed as pieces and then `endLine()` digests
+   * as `updateLine` of the pieces joined, without building the joined text.
+   */
+  update(text: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    this.length += text.length;
+  }
+
+  /** Feeds the decimal digits of a safe integer, as `update(String(value))` would. */
+  updateInt(value: number): void {
+    if (value < 0 || value >= 1e9) return this.update(String(value));
+    let divisor = 1;
+    while (divisor * 10 <= value) divisor *= 10;
+    let h1 = this.h1;
+    let h2 = this.h2;
+    let rest = value;
+    for (; divisor >= 1; divisor /= 10) {
+      const digit = Math.floor(rest / divisor);
+      rest -= digit * divisor;
+      const c = 48 + digit;
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+      this.length++;
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+
+  /** Ends a line fed with `update`. */
+  endLine(): void {
+    this.h1 = Math.imul(this.h1 ^ 10, 2654435761);
+    this.h2 = Math.imul(this.h2 ^ 10, 1597334677);
+    this.length += 1;
+  }
+
   /** The digest so far, as 16 lowercase hex digits. Feeding may continue afterwards. */
   hex(): string {
     let h1 = this.h1 ^ this.length;

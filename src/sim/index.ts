@@ -31,6 +31,8 @@ export {
   MemorySink,
   parseTrace,
   eventLine,
+  digestEvent,
+  frozenJsonCache,
   traceEventSchema,
   traceHeaderSchema,
   traceSummarySchema,

@@ -162,6 +162,8 @@ export class TraceRecorder {
   private readonly digest = new Digest();
   private readonly listeners: TraceListener[] = [];
   private count = 0;
+  /** Payloads as JSON, each frozen one serialized once: a broadcast, or a timer tag set again and again. */
+  private readonly json = frozenJsonCache();
 
   constructor(
     readonly level: TraceLevel,
@@ -184,10 +186,12 @@ export class TraceRecorder {
 
   record(event: TraceEvent): void {
     event.i = this.count++;
-    if (this.digesting) {
-      const line = eventLine(event);
+    if (this.writing) {
+      const line = eventLine(event, this.json);
       this.digest.updateLine(line);
-      if (this.writing) this.sink?.write(line);
+      this.sink?.write(line);
+    } else if (this.digesting) {
+      digestEvent(this.digest, event, this.json);
     }
     for (let k = 0; k < this.listeners.length; k++) (this.listeners[k] as TraceListener)(event);
   }
@@ -274,26 +278,118 @@ export function parseTrace(text: string, source: string): ParsedTrace {
   return { header: headerResult.data, events, summary, digest: digest.hex() };
 }
 
+/** Serializes a payload (a message, a timer tag, a note's data) as JSON.stringify does. */
+export type PayloadJson = (value: unknown) => string;
+
+/**
+ * JSON.stringify that remembers the text of each frozen object it wrote: a
+ * frozen payload cannot change (messages are immutable once sent, and frozen
+ * when the engine checks it), and the same object goes out many times (a
+ * broadcast to every peer, a timer tag set again on every firing).
+ */
+export function frozenJsonCache(): PayloadJson {
+  const texts = new WeakMap<object, string>();
+  return (value) => {
+    if (typeof value !== "object" || value === null || !Object.isFrozen(value)) return JSON.stringify(value);
+    let text = texts.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      texts.set(value, text);
+    }
+    return text;
+  };
+}
+
 /**
  * One event as a JSON line, exactly as JSON.stringify would write it. The
  * frequent kinds are written directly: their fields are integers and node ids
  * (which the config schema limits to characters JSON never escapes), and this
  * is most of the cost of a full trace. Everything else goes to JSON.stringify.
  */
-export function eventLine(event: TraceEvent): string {
+export function eventLine(event: TraceEvent, json: PayloadJson = JSON.stringify): string {
   switch (event.type) {
     case "deliver":
       return `{"i":${event.i},"t":${event.t},"type":"deliver","id":${event.id},"from":"${event.from}","to":"${event.to}"}`;
     case "send":
       if (event.msg === undefined) break;
-      return `{"i":${event.i},"t":${event.t},"type":"send","id":${event.id},"from":"${event.from}","to":"${event.to}","msg":${JSON.stringify(event.msg)},"cause":${event.cause}}`;
+      return `{"i":${event.i},"t":${event.t},"type":"send","id":${event.id},"from":"${event.from}","to":"${event.to}","msg":${json(event.msg)},"cause":${event.cause}}`;
     case "drop":
       return `{"i":${event.i},"t":${event.t},"type":"drop","id":${event.id},"from":"${event.from}","to":"${event.to}","reason":"${event.reason}"}`;
     case "timer":
       if (event.tag === undefined) break;
-      return `{"i":${event.i},"t":${event.t},"type":"timer","node":"${event.node}","timer":${event.timer},"tag":${JSON.stringify(event.tag)}}`;
+      return `{"i":${event.i},"t":${event.t},"type":"timer","node":"${event.node}","timer":${event.timer},"tag":${json(event.tag)}}`;
+    case "sync":
+      return `{"i":${event.i},"t":${event.t},"type":"sync","node":"${event.node}","sync":${event.sync},"keys":${event.keys}}`;
+    case "note":
+      if (event.data === undefined) break;
+      return `{"i":${event.i},"t":${event.t},"type":"note","node":"${event.node}","kind":${JSON.stringify(event.kind)},"data":${json(event.data)}}`;
     default:
       break;
   }
   return JSON.stringify(event);
+}
+
+/**
+ * Folds one event into a digest exactly as `digest.updateLine(eventLine(event))`
+ * would, without building the line: the level "summary" digests every event
+ * and writes none. The frequent kinds are fed piece by piece.
+ */
+export function digestEvent(digest: Digest, event: TraceEvent, json: PayloadJson = JSON.stringify): void {
+  switch (event.type) {
+    case "deliver":
+      digestHead(digest, event.i, event.t, ',"type":"deliver","id":');
+      digest.updateInt(event.id);
+      digestLink(digest, event.from, event.to);
+      digest.update('"}');
+      return digest.endLine();
+    case "send":
+      if (event.msg === undefined) break;
+      digestHead(digest, event.i, event.t, ',"type":"send","id":');
+      digest.updateInt(event.id);
+      digestLink(digest, event.from, event.to);
+      digest.update('","msg":');
+      digest.update(json(event.msg));
+      digest.update(',"cause":');
+      digest.update(String(event.cause));
+      digest.update("}");
+      return digest.endLine();
+    case "timer":
+      if (event.tag === undefined) break;
+      digestHead(digest, event.i, event.t, ',"type":"timer","node":"');
+      digest.update(event.node);
+      digest.update('","timer":');
+      digest.updateInt(event.timer);
+      digest.update(',"tag":');
+      digest.update(json(event.tag));
+      digest.update("}");
+      return digest.endLine();
+    case "sync":
+      digestHead(digest, event.i, event.t, ',"type":"sync","node":"');
+      digest.update(event.node);
+      digest.update('","sync":');
+      digest.updateInt(event.sync);
+      digest.update(',"keys":');
+      digest.updateInt(event.keys);
+      digest.update("}");
+      return digest.endLine();
+    default:
+      break;
+  }
+  digest.updateLine(eventLine(event, json));
+}
+
+/** `{"i":I,"t":T` and then `rest`. */
+function digestHead(digest: Digest, i: number, t: number, rest: string): void {
+  digest.update('{"i":');
+  digest.updateInt(i);
+  digest.update(',"t":');
+  digest.updateInt(t);
+  digest.update(rest);
+}
+
+function digestLink(digest: Digest, from: string, to: string): void {
+  digest.update(',"from":"');
+  digest.update(from);
+  digest.update('","to":"');
+  digest.update(to);
 }

@@ -63,6 +63,12 @@ function messageInFlight(live: LiveRun): number {
   return messagesInFlight(live, 1)[0] as number;
 }
 
+/** The first message in flight after the current instant, stepping the run on until there is one. */
+async function nextInFlight(live: LiveRun): Promise<number> {
+  await untilInFlight(live, 1);
+  return messageInFlight(live);
+}
+
 /** Steps the run until `count` messages are in flight past the current instant. */
 async function untilInFlight(live: LiveRun, count: number): Promise<void> {
   while (live.simulation.messagesInFlight().filter((m) => m.arrivalUs > live.nowUs).length < count) {
@@ -106,9 +112,10 @@ const CASES: readonly { readonly kind: string; readonly act: (live: LiveRun) => 
   },
   { kind: "skew", act: (live) => live.intervene({ skew: { node: "c2", by: "-200ms", driftPpm: 1000 } }) },
   { kind: "network", act: (live) => live.intervene({ network: { loss: 0.05, latency: { kind: "constant", value: "3ms" } } }) },
-  { kind: "drop", act: (live) => live.intervene({ drop: messageInFlight(live) }) },
-  { kind: "duplicate", act: (live) => live.intervene({ duplicate: messageInFlight(live) }) },
-  { kind: "delay", act: (live) => live.intervene({ delay: { message: messageInFlight(live), by: "20ms" } }) },
+  // The run is stepped on to the first instant with a message in flight (at 1.5 s the cluster may be between messages).
+  { kind: "drop", act: async (live) => live.intervene({ drop: await nextInFlight(live) }) },
+  { kind: "duplicate", act: async (live) => live.intervene({ duplicate: await nextInFlight(live) }) },
+  { kind: "delay", act: async (live) => live.intervene({ delay: { message: await nextInFlight(live), by: "20ms" } }) },
   { kind: "request create", act: (live) => live.intervene({ request: { client: "c1", op: "create", path: "/console", data: "v", ephemeral: true } }) },
   { kind: "request setData", act: (live) => live.intervene({ request: { client: "c2", op: "setData", path: "/k1", data: "x", version: -1 } }) },
   { kind: "request getData with a watch", act: (live) => live.intervene({ request: { client: "c1", op: "getData", path: "/", watch: true } }) },
@@ -150,9 +157,9 @@ describe("a live run, intervened, and its exported scenario", () => {
     const live = LiveRun.build(SOURCE, FILE);
     await live.runTo(1_200_000);
     await live.intervene({ isolate: "c2" });
-    await live.intervene({ drop: messageInFlight(live) });
-    await live.intervene({ duplicate: messageInFlight(live) });
-    await live.intervene({ delay: { message: messageInFlight(live), by: "15ms" } });
+    await live.intervene({ drop: await nextInFlight(live) });
+    await live.intervene({ duplicate: await nextInFlight(live) });
+    await live.intervene({ delay: { message: await nextInFlight(live), by: "15ms" } });
     await live.intervene({ request: { client: "c1", op: "create", path: "/cli", data: null } });
     await live.runEvents(40);
     await live.intervene({ request: { client: "c1", op: "getData", path: "/cli", watch: true } });
