@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { parseScenario } from "../scenario/index.ts";
 import { traceHeaderSchema } from "../sim/index.ts";
 import { readInputFile, UsageError } from "./input.ts";
+import { lessonNamed } from "./lessons.ts";
 import { SCENARIO_DIR } from "./run.ts";
 
 /**
@@ -17,14 +18,16 @@ import { SCENARIO_DIR } from "./run.ts";
  * reason the CLI runs through tsx).
  */
 
-export const VIEW_HELP = `Usage: zksim view [TRACE | SCENARIO] [--seed N] [--port P] [--no-open]
+export const VIEW_HELP = `Usage: zksim view [TRACE | SCENARIO | --lesson NAME] [--seed N] [--port P] [--no-open]
 
 Serves the viewer on 127.0.0.1 and prints its address. Given a trace (a
 .jsonl file from zksim run), the page opens it; given a scenario (a file, or
 the name of a bundled one), the page runs it in the browser (with --seed N,
-that seed). With neither, the page waits for a trace to be dropped on it.
+that seed). Given --lesson NAME, the page opens that lesson (zksim lessons
+lists them). With none, the page waits for a trace to be dropped on it.
 
 Options:
+  --lesson NAME  open a bundled lesson (its scenario runs in the page)
   --seed N     run the scenario with this seed instead of its own
   --port P     the port (0 picks a free one; default 5173, or the next free one)
   --no-open    do not start a browser (without it, xdg-open or open is tried)
@@ -43,12 +46,13 @@ type Target =
   | { readonly kind: "none" }
   | { readonly kind: "trace"; readonly file: string }
   | { readonly kind: "bundled"; readonly name: string }
-  | { readonly kind: "scenario-file"; readonly file: string; readonly name: string };
+  | { readonly kind: "scenario-file"; readonly file: string; readonly name: string }
+  | { readonly kind: "lesson"; readonly name: string };
 
 export async function view(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { seed: { type: "string" }, port: { type: "string" }, "no-open": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: { seed: { type: "string" }, lesson: { type: "string" }, port: { type: "string" }, "no-open": { type: "boolean" }, help: { type: "boolean", short: "h" } },
     strict: true,
     allowPositionals: true,
   });
@@ -57,9 +61,11 @@ export async function view(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`view: expected at most one trace or scenario, got ${positionals.join(" ")}`);
-  const target = classify(positionals[0]);
+  if (values.lesson !== undefined && positionals.length > 0) throw new UsageError(`view: --lesson opens a lesson's own scenario; expected no trace or scenario beside it, got ${positionals.join(" ")}`);
+  const target: Target = values.lesson === undefined ? classify(positionals[0]) : { kind: "lesson", name: lessonNamed(values.lesson).lesson.name };
   const seed = values.seed === undefined ? null : parseWhole("--seed", values.seed, 999_999_999_999_999);
   if (seed !== null && (target.kind === "trace" || target.kind === "none")) throw new UsageError("view: --seed is for a scenario (a trace was made with its own seed)");
+  if (seed !== null && target.kind === "lesson") throw new UsageError("view: --seed is for a scenario (a lesson runs the seed its steps were written for)");
   const port = values.port === undefined ? null : parseWhole("--port", values.port, 65_535);
 
   const { createServer } = await import("vite");
@@ -137,6 +143,8 @@ function pagePath(target: Target, seed: number | null): string {
       return `/?trace=${encodeURIComponent(TRACE_PATH + basename(target.file))}`;
     case "bundled":
       return `/?scenario=${encodeURIComponent(target.name)}${seedPart}`;
+    case "lesson":
+      return `/?lesson=${encodeURIComponent(target.name)}`;
     case "scenario-file":
       return `/?scenarioUrl=${encodeURIComponent(SCENARIO_PATH + basename(target.file))}&name=${encodeURIComponent(target.name)}${seedPart}`;
     default: {

@@ -205,3 +205,14 @@ test("explore --workers 1000 uses at most the CPUs available, and says so", () =
   expect(r.stdout).toMatch(/^2 runs of the correct replica/);
   expect(r.status).toBe(0);
 });
+
+describe("zksim view --lesson", () => {
+  test("a lesson name that is not bundled is named, with the lessons there are", () => {
+    expectBadInput(run("view", "--lesson", "basic-paxo", "--no-open"), /^zksim: no lesson named 'basic-paxo'; expected one of: basic-paxos, dueling-proposers, .*cluster-membership \(see zksim lessons\)$/);
+  });
+
+  test("--lesson beside a trace or scenario, or with --seed", () => {
+    expectBadInput(run("view", "default", "--lesson", "basic-paxos", "--no-open"), /^zksim: view: --lesson opens a lesson's own scenario; expected no trace or scenario beside it, got default$/);
+    expectBadInput(run("view", "--lesson", "basic-paxos", "--seed", "3", "--no-open"), /^zksim: view: --seed is for a scenario/);
+  });
+});

@@ -18,6 +18,9 @@ import { Sharing, type ShareHost } from "./share/share.ts";
 import { Lenses } from "./lenses/lenses.ts";
 import type { ViewerHook } from "./hook.ts";
 import { InspectorClient, Resimulator, TraceLoader } from "./workers-client.ts";
+import { Lessons } from "./lessons/lessons.ts";
+import type { LessonHost } from "./lessons/player.ts";
+import type { LessonFactsResult } from "./lessons/facts.ts";
 import { LiveView, type LiveHost } from "./live/live-view.ts";
 
 /**
@@ -37,6 +40,8 @@ interface Loaded {
   resimDigest: string | null;
   resimState: "none" | "running" | "done" | "failed" | "unavailable";
   resimNote: string;
+  /** A lesson's steps and answers, found in this run by the trace worker (web/src/lessons/). */
+  lesson?: LessonFactsResult;
 }
 
 /** How long the cursor rests before the inspector is asked (ms): stepping fast does not queue re-runs. */
@@ -82,6 +87,8 @@ export class App {
   private playCoordinate = 0;
   private inspectTimer: ReturnType<typeof setTimeout> | null = null;
   private openGeneration = 0;
+  /** The lessons (web/src/lessons/): the menu, ?lesson=NAME and the player's pane. */
+  private readonly lessons: Lessons;
   /** Live runs, interventions and forks (web/src/live/). */
   private readonly live: LiveView;
 
@@ -118,12 +125,19 @@ export class App {
     this.wireDrop();
     this.wireKeys();
     this.wireTabs();
+    this.lessons = new Lessons(this.lessonHost(), byId("lesson-pane", HTMLElement), byId("lessons-menu", HTMLDetailsElement));
     this.live = new LiveView(this.liveHost());
   }
 
-  /** Opens what the page's address asks for: ?trace=URL, or ?scenario=NAME[&seed=N], or ?scenarioUrl=URL. */
+  /** Opens what the page's address asks for: ?trace=URL, or ?scenario=NAME[&seed=N], or ?scenarioUrl=URL, or ?lesson=NAME. */
   async openFromAddress(): Promise<void> {
     const params = new URLSearchParams(window.location.search);
+    // A lesson opens its own run (the address keeps lesson= through the link's rewrites).
+    const lesson = params.get("lesson");
+    if (lesson !== null) {
+      await this.lessons.open(lesson);
+      return;
+    }
     // A link with its own run (src=…) opens here; otherwise its cursor and view wait for what opens below.
     if (await this.sharing.openFromAddress(params)) return;
     const trace = params.get("trace");
@@ -152,7 +166,9 @@ export class App {
 
   // ------------------------------------------------------------ opening
 
-  async open(source: TraceSource): Promise<void> {
+  /** Opens a trace or runs a scenario; true once it is shown (false when it failed or another opening overtook it). */
+  async open(source: TraceSource): Promise<boolean> {
+    this.lessons.opening(source);
     this.live.stop();
     const generation = ++this.openGeneration;
     const openedAt = performance.now();
@@ -171,13 +187,13 @@ export class App {
     const result = await this.loader.open(source, (events, bytes, total) => {
       progress.textContent = `${what}: ${plural(events, "event")}${total === null ? "" : `, ${Math.round((100 * bytes) / total)}%`}`;
     });
-    if (generation !== this.openGeneration) return;
+    if (generation !== this.openGeneration) return false;
     progress.hidden = true;
     if (!result.ok) {
       this.showError(result.name, result.message, result.problems);
-      return;
+      return false;
     }
-    const loaded: Loaded = { model: result.model, read: result.read, sourceName: result.read.name, report: result.report, resimDigest: null, resimState: "none", resimNote: "" };
+    const loaded: Loaded = { model: result.model, read: result.read, sourceName: result.read.name, report: result.report, resimDigest: null, resimState: "none", resimNote: "", ...(result.lesson === undefined ? {} : { lesson: result.lesson }) };
     this.loaded = loaded;
     this.filters = defaultFilters();
     this.cursor = -1;
@@ -220,6 +236,7 @@ export class App {
     this.sharing.opened(source, result.model);
     this.updateRunPanel();
     this.updateBanners();
+    return true;
   }
 
   /** ?reruns=off: neither the re-run for the checks nor the inspector's (a huge trace on a small machine). */
@@ -853,6 +870,7 @@ export class App {
   /** One keyboard shortcut (see help.ts); true when the key was one. */
   key(key: string, shift: boolean): boolean {
     if (this.live.active && this.live.key(key, shift)) return true;
+    if (this.lessons.key(key)) return true;
     switch (key) {
       case " ":
         this.togglePlay();
@@ -928,6 +946,46 @@ export class App {
     if (!dialog.open) dialog.showModal();
   }
 
+  // ------------------------------------------------------------ lessons (web/src/lessons/)
+
+  /** What the lesson player may do to the page: run its scenarios, move the cursor, mark a step, show a check. */
+  private lessonHost(): LessonHost {
+    return {
+      run: async (source) => {
+        if (!(await this.open(source)) || this.loaded === null) return null;
+        return { model: this.loaded.model, report: this.loaded.report, lesson: this.loaded.lesson ?? null };
+      },
+      showError: (name, message, problems) => this.showError(name, message, problems),
+      setCursor: (ev) => this.setCursor(ev, true),
+      showEvents: (evs) => {
+        const coords = this.coords;
+        if (coords === null || evs.length === 0) return;
+        const ys = evs.map((ev) => coords.y(ev));
+        const [e0, e1] = coords.extent;
+        const low = Math.min(...ys);
+        const high = Math.max(...ys);
+        const span = Math.max(high - low, this.mode === "order" ? 30 : (e1 - e0) / 40);
+        const middle = (low + high) / 2;
+        this.diagram.showRange(Math.max(e0, middle - span * 0.65), Math.min(e1, middle + span * 0.65));
+      },
+      setEmphasis: (emphasis) => {
+        this.diagram.emphasis = emphasis;
+        this.redraw();
+      },
+      showCheck: (name) => {
+        const check = this.loaded?.report?.checks.find((c) => c.name === name && !c.holds);
+        if (check === undefined) return false;
+        this.showCheck(check);
+        return true;
+      },
+      startLive: async (name, source, seed) => {
+        this.showTab("live");
+        await this.live.startWith(name, source, seed);
+      },
+      liveBranch: () => (this.live.active ? this.live.currentBranchScenario() : null),
+    };
+  }
+
   // ------------------------------------------------------------ live runs (web/src/live/)
 
   /** The live run's current branch as a scenario file and its seed (for sharing and export); null when no live run is shown. */
@@ -941,6 +999,7 @@ export class App {
       diagram: this.diagram,
       diagramElement: this.diagramElement,
       started: () => {
+        this.lessons.liveStarted();
         ++this.openGeneration;
         this.stopPlaying();
         this.resimulator.stop();
@@ -999,6 +1058,7 @@ export class App {
     // The link and the exports follow the live branch shown.
     const branch = this.live.currentBranchScenario();
     if (branch !== null) this.sharing.showRun(info.name, branch.source, branch.seed);
+    this.lessons.liveShown(info.report);
   }
 
   // ------------------------------------------------------------ share (web/src/share/)
@@ -1006,7 +1066,9 @@ export class App {
   /** What the link and the exports read of the page, and how a link's view is applied. */
   private shareHost(): ShareHost {
     return {
-      open: (source) => this.open(source),
+      open: async (source) => {
+        await this.open(source);
+      },
       showError: (name, message, problems, hint) => this.showError(name, message, problems, hint),
       model: () => this.loaded?.model ?? null,
       digest: () => this.loaded?.model.summary?.digest ?? this.loaded?.resimDigest ?? null,

@@ -3,6 +3,7 @@ import type { LiveIntervention } from "./live/intervention.ts";
 import type { TraceLineProblem } from "../../src/sim/index.ts";
 import type { TraceModel } from "./model/trace-model.ts";
 import type { Inspection } from "./resim/inspect-nodes.ts";
+import type { LessonFactsResult, LessonRequest } from "./lessons/facts.ts";
 import type { PaxosFacts } from "./lenses/paxos-facts.ts";
 
 /**
@@ -16,7 +17,14 @@ import type { PaxosFacts } from "./lenses/paxos-facts.ts";
 export type TraceSource =
   | { readonly kind: "file"; readonly file: File }
   | { readonly kind: "url"; readonly url: string }
-  | { readonly kind: "scenario"; readonly name: string; readonly source: string; readonly seed: number | null };
+  | {
+      readonly kind: "scenario";
+      readonly name: string;
+      readonly source: string;
+      readonly seed: number | null;
+      /** A lesson to find in the run (web/src/lessons/): its steps' events and its questions' answers come back with the model. */
+      readonly lesson?: LessonRequest;
+    };
 
 export type TraceWorkerRequest =
   | { readonly kind: "open"; readonly source: TraceSource }
@@ -37,7 +45,7 @@ export interface ReadSummary {
 
 export type TraceWorkerResponse =
   | { readonly kind: "progress"; readonly events: number; readonly bytes: number; readonly bytesTotal: number | null }
-  | { readonly kind: "model"; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts }
+  | { readonly kind: "model"; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts; readonly lesson?: LessonFactsResult }
   | { readonly kind: "failed"; readonly name: string; readonly message: string; readonly problems: readonly TraceLineProblem[] }
   | { readonly kind: "line"; readonly requestId: number; readonly text: string | null }
   | { readonly kind: "whole"; readonly requestId: number; readonly blob: Blob | null };

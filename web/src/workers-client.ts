@@ -11,6 +11,7 @@ import type {
 import type { ScenarioReport } from "../../src/scenario/index.ts";
 import type { TraceLineProblem } from "../../src/sim/index.ts";
 import type { TraceModel } from "./model/trace-model.ts";
+import type { LessonFactsResult } from "./lessons/facts.ts";
 import type { PaxosFacts } from "./lenses/paxos-facts.ts";
 
 /**
@@ -20,7 +21,7 @@ import type { PaxosFacts } from "./lenses/paxos-facts.ts";
  */
 
 export type TraceLoad =
-  | { readonly ok: true; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts }
+  | { readonly ok: true; readonly model: TraceModel; readonly read: ReadSummary; readonly report: ScenarioReport | null; readonly paxos: PaxosFacts; readonly lesson?: LessonFactsResult }
   | { readonly ok: false; readonly name: string; readonly message: string; readonly problems: readonly TraceLineProblem[] };
 
 export class TraceLoader {
@@ -44,7 +45,7 @@ export class TraceLoader {
             progress(response.events, response.bytes, response.bytesTotal);
             return;
           case "model":
-            resolve({ ok: true, model: response.model, read: response.read, report: response.report, paxos: response.paxos });
+            resolve({ ok: true, model: response.model, read: response.read, report: response.report, paxos: response.paxos, ...(response.lesson === undefined ? {} : { lesson: response.lesson }) });
             return;
           case "failed":
             resolve({ ok: false, name: response.name, message: response.message, problems: response.problems });

@@ -167,6 +167,14 @@ export class LiveView {
     if (button !== null) button.disabled = !this.editor.validation.ok;
   }
 
+  /** Starts a live run of a given scenario (a lesson's challenge, web/src/lessons/), as if it were typed here and started. */
+  async startWith(name: string, source: string, seed: number | null): Promise<void> {
+    this.scenarioName = name;
+    this.editor.setText(source, `${name}.yaml`);
+    (document.getElementById("live-seed") as HTMLInputElement).value = seed === null ? "" : String(seed);
+    await this.start();
+  }
+
   /** Starts a live run of the editor's scenario with the seed typed (or the scenario's own). */
   async start(): Promise<void> {
     const validation = this.editor.validateNow();

@@ -37,6 +37,12 @@ export interface DiagramScene {
   readonly counterexample: CounterexampleInTrace | null;
 }
 
+/** What a lesson step points at (web/src/lessons/): lanes shaded and their names boxed, messages outlined. */
+export interface Emphasis {
+  readonly lanes: ReadonlySet<number>;
+  readonly messages: ReadonlySet<number>;
+}
+
 /** What an overlay (the protocol lenses) may draw with, once per frame, over the tiles (see Diagram.overlay). */
 export interface OverlayLayer {
   readonly ctx: CanvasRenderingContext2D;
@@ -126,6 +132,8 @@ export class Diagram {
   private labelY = new Float64Array(64);
   /** One cell per (lane pair, pixel row) of a tile: an arrow drawn there already. */
   private cells = new Uint8Array(0);
+  /** A lesson step's lanes and messages, drawn under the selection; null for none. */
+  emphasis: Emphasis | null = null;
   /** The in-flight dots of the last frame: message row, x, y (px), for hit tests. */
   private inflightDots: number[] = [];
   /** Drawn every frame after the counterexample and before the cursor: the protocol lenses' marks and quorums. */
@@ -266,6 +274,7 @@ export class Diagram {
     const complete = this.placeTiles(scene, y, c0, c1);
     this.context = ctx;
     this.drawLabels(scene, y, c0, c1);
+    this.drawEmphasis(scene, y);
     this.drawHighlights(scene, y);
     this.drawChain(scene, y);
     this.drawCounterexample(scene, y, c0, c1);
@@ -287,6 +296,8 @@ export class Diagram {
     data["inflight"] = String(this.stats.inflight);
     data["frames"] = String(this.stats.frames);
     data["tiles"] = String(this.stats.tiles);
+    data["emphasisLanes"] = this.emphasis === null ? "" : [...this.emphasis.lanes].map((lane) => scene.model.lanes[lane]?.id ?? "").join(" ");
+    data["emphasisMessages"] = String(this.emphasis?.messages.size ?? 0);
   }
 
   // ------------------------------------------------------------ tiles
@@ -941,6 +952,22 @@ export class Diagram {
     data["counterexampleOps"] = String(drawn);
   }
 
+  /** A lesson step's lanes (a band along each) and messages (outlined). */
+  private drawEmphasis(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
+    const emphasis = this.emphasis;
+    if (emphasis === null) return;
+    const ctx = this.context;
+    const gap = Math.min(this.laneGap(), 60);
+    ctx.fillStyle = COLORS.lesson;
+    ctx.globalAlpha = 0.12;
+    for (const lane of emphasis.lanes) {
+      const x = this.xs[lane] as number;
+      if (!Number.isNaN(x)) ctx.fillRect(x - gap / 3, MARGIN.top - 4, (2 * gap) / 3, this.height);
+    }
+    ctx.globalAlpha = 1;
+    if (emphasis.messages.size > 0) this.outlineMessages(scene, y, emphasis.messages, COLORS.lesson, 6);
+  }
+
   /** Search results and the selection. */
   private drawHighlights(scene: DiagramScene, y: d3.ScaleLinear<number, number>): void {
     const ctx = this.context;
@@ -1069,6 +1096,11 @@ export class Diagram {
     scene.model.lanes.forEach((lane, index) => {
       const x = this.xs[index] as number;
       if (Number.isNaN(x)) return;
+      if (this.emphasis?.lanes.has(index) === true) {
+        ctx.strokeStyle = COLORS.lesson;
+        ctx.lineWidth = 2;
+        ctx.strokeRect(x - 22, 2, 44, MARGIN.top - 11);
+      }
       ctx.font = "bold 12px system-ui, sans-serif";
       ctx.fillStyle = lane.kind === "server" ? "#0d47a1" : lane.kind === "client" ? "#4a148c" : COLORS.laneText;
       ctx.fillText(lane.id, x, 15);

@@ -74,4 +74,6 @@ export const COLORS = {
   selection: "#111",
   search: "#ffd600",
   violation: "#c62828",
+  /** What a lesson step points at. */
+  lesson: "#7b1fa2",
 } as const;

@@ -47,8 +47,8 @@ interface ShownRun {
 const ADDRESS_DEBOUNCE_MS = 250;
 /** The parameters of a link's cursor and view. */
 const VIEW_PARAMS: readonly string[] = LINK_PARAMS.filter((name) => name !== "src" && name !== "seed" && name !== "iv");
-/** Parameters of the page kept in the address as they are (not a run's or a view's). */
-const KEPT_PARAMS = ["reruns"];
+/** Parameters of the page kept in the address as they are (not a run's or a view's); a lesson's name too, so a reload opens the lesson. */
+const KEPT_PARAMS = ["reruns", "lesson"];
 /** How long a status message stays (ms). */
 const STATUS_MS = 6_000;
 

@@ -16,6 +16,8 @@ export const SHORTCUTS: readonly (readonly [string, string])[] = [
   ["/", "search (#id, /path, session:ID)"],
   ["Enter / Shift+Enter in search", "next / previous result"],
   ["Escape", "clear the selection and the traced causes"],
+  ["PageDown or . / PageUp or ,", "a lesson's next / previous step"],
+  ["1 … 8", "a lesson's question: pick that choice"],
   ["?", "this list"],
 ];
 

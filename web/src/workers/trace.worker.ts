@@ -1,10 +1,11 @@
 import type { ScenarioReport } from "../../../src/scenario/index.ts";
-import { TraceReader, type TraceReadResult } from "../../../src/sim/index.ts";
+import { TraceReader, type TraceEvent, type TraceReadResult } from "../../../src/sim/index.ts";
 import { Column } from "../model/growable.ts";
 import { modelTransferables, TraceModelBuilder } from "../model/trace-model.ts";
 import type { ReadSummary, TraceSource, TraceWorkerRequest, TraceWorkerResponse } from "../protocol.ts";
 import { PaxosFactsBuilder, paxosFactsTransferables } from "../lenses/paxos-facts.ts";
 import { ByteLines } from "./byte-lines.ts";
+import { lessonFacts } from "../lessons/facts.ts";
 import { readFileInSlices, readUrlStream } from "./sources.ts";
 
 /**
@@ -61,10 +62,13 @@ async function open(source: TraceSource): Promise<void> {
   const paxos = new PaxosFactsBuilder();
   const name = nameOf(source);
   let events = 0;
+  // A lesson's run keeps its events, to find the lesson's steps in them (lessons run small scenarios).
+  const lessonEvents: TraceEvent[] | null = source.kind === "scenario" && source.lesson !== undefined ? [] : null;
   const reader = new TraceReader({
     header: (header) => builder.header(header),
     event: (event) => {
       builder.event(event);
+      lessonEvents?.push(event);
       paxos.event(event);
       if (++events % PROGRESS_EVERY === 0) post({ kind: "progress", events, bytes: bytesRead, bytesTotal });
     },
@@ -151,7 +155,8 @@ async function open(source: TraceSource): Promise<void> {
     wallMs: performance.now() - started,
   };
   const facts = paxos.finish();
-  post({ kind: "model", model, read, report, paxos: facts }, [...modelTransferables(model), ...paxosFactsTransferables(facts)]);
+  const lesson = source.kind === "scenario" && source.lesson !== undefined && lessonEvents !== null ? lessonFacts(source.lesson, lessonEvents) : undefined;
+  post({ kind: "model", model, read, report, paxos: facts, ...(lesson === undefined ? {} : { lesson }) }, [...modelTransferables(model), ...paxosFactsTransferables(facts)]);
 }
 
 /**
