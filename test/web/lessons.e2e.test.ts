@@ -107,6 +107,34 @@ describeInBrowser("lessons in Chromium", () => {
     await page.close();
   });
 
+  test("a step's slots and znodes are marked in the protocol lenses (basic-paxos's slot 0, znodes-watches's /r1)", async () => {
+    const page = await browser.page();
+    for (const [name, tab, attribute, stepWith] of [
+      ["basic-paxos", "paxos", "emphasisSlots", (l: ParsedLesson) => l.lesson.steps.findIndex((st) => (st.highlight?.slots?.length ?? 0) > 0)],
+      ["znodes-watches", "zk", "emphasisZnodes", (l: ParsedLesson) => l.lesson.steps.findIndex((st) => (st.highlight?.znodes?.length ?? 0) > 0)],
+    ] as const) {
+      const parsed = lessons.find((l) => l.lesson.name === name) as ParsedLesson;
+      const k = stepWith(parsed);
+      expect(k, name).toBeGreaterThan(0);
+      // With the inspector on: the lenses show the state at the cursor.
+      await page.goto(`${base}?lesson=${name}`);
+      await page.waitForFunction(() => document.getElementById("lesson-pane")?.dataset["state"] === "ready", null, { timeout: 120_000 });
+      for (let step = 0; step < k; step++) {
+        await atStep(page, step);
+        await page.locator("#diagram canvas").focus();
+        // A question holds the next step back until it is answered (any choice will do here).
+        if (parsed.lesson.steps[step]?.question !== undefined) await page.keyboard.press("1");
+        await page.keyboard.press("PageDown");
+      }
+      await atStep(page, k);
+      await page.click(`#tabs button[data-tab="${tab}"]`);
+      await page.waitForFunction(([panel, attr]) => Number(document.getElementById(`panel-${panel}`)?.dataset[attr]) >= 1, [tab, attribute] as const, { timeout: 120_000 });
+      await screenshot(page, `lesson-${tab}-emphasis`);
+    }
+    expect(browser.errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
   test("a lesson that is not bundled is refused, naming the lessons there are", async () => {
     const page = await browser.page();
     await page.goto(`${base}?lesson=basic-paxo`);

@@ -972,6 +972,7 @@ export class App {
         this.diagram.emphasis = emphasis;
         this.redraw();
       },
+      setStateEmphasis: (emphasis) => this.lenses.setEmphasis(emphasis),
       showCheck: (name) => {
         const check = this.loaded?.report?.checks.find((c) => c.name === name && !c.holds);
         if (check === undefined) return false;

@@ -55,6 +55,7 @@ interface Loaded {
 }
 
 export class Lenses {
+  private emphasis: { readonly slots: readonly number[]; readonly znodes: readonly string[] } | null = null;
   private loaded: Loaded | null = null;
   private cursor = -1;
   private selectedLane = -1;
@@ -150,6 +151,22 @@ export class Lenses {
     if (!this.roots.paxos.hidden) this.renderPaxos(loaded);
     if (!this.roots.ring.hidden) this.ring.show(loaded.coords, this.cursor, this.selectedLane);
     if (!this.roots.zk.hidden) this.renderZk();
+    this.markEmphasis();
+  }
+
+  /** Slots and znodes a lesson's step points at: marked in the slot table and the znode trees (null: none). */
+  setEmphasis(emphasis: { readonly slots: readonly number[]; readonly znodes: readonly string[] } | null): void {
+    this.emphasis = emphasis;
+    this.markEmphasis();
+  }
+
+  private markEmphasis(): void {
+    const slots = new Set((this.emphasis?.slots ?? []).map(String));
+    const znodes = new Set(this.emphasis?.znodes ?? []);
+    for (const row of this.roots.paxos.querySelectorAll<HTMLElement>("[data-slot-row]")) row.classList.toggle("lesson-emphasis", slots.has(row.dataset["slotRow"] ?? ""));
+    for (const row of this.roots.zk.querySelectorAll<HTMLElement>("tr[data-path]")) row.classList.toggle("lesson-emphasis", znodes.has(row.dataset["path"] ?? ""));
+    this.roots.paxos.dataset["emphasisSlots"] = String(this.roots.paxos.querySelectorAll(".lesson-emphasis").length);
+    this.roots.zk.dataset["emphasisZnodes"] = String(this.roots.zk.querySelectorAll(".lesson-emphasis").length);
   }
 
   private renderPaxos(loaded: Loaded): void {

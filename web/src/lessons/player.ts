@@ -40,6 +40,8 @@ export interface LessonHost {
   /** Brings these events into view (zooming to them). */
   showEvents(evs: readonly number[]): void;
   setEmphasis(emphasis: Emphasis | null): void;
+  /** The step's slots and znodes, marked in the protocol lenses (Paxos slot table, ZooKeeper trees); null clears them. */
+  setStateEmphasis(emphasis: { readonly slots: readonly number[]; readonly znodes: readonly string[] } | null): void;
   /** Shows a failed check as the checks panel does (its violation, its causes); false when the run has no such check. */
   showCheck(name: string): boolean;
   /** Starts a live run of a scenario in the Live tab (web/src/live/), where the student intervenes. */
@@ -130,6 +132,7 @@ export class LessonPlayer {
     this.lesson = null;
     this.pane.hidden = true;
     this.host.setEmphasis(null);
+    this.host.setStateEmphasis(null);
     // The address no longer names the lesson: a reload opens what is shown.
     const url = new URL(window.location.href);
     if (url.searchParams.has("lesson")) {
@@ -238,6 +241,7 @@ export class LessonPlayer {
     if (located === undefined || current === undefined) return;
     const marks = stepMarks(model, current, facts.steps, this.step);
     this.host.setEmphasis({ lanes: marks.lanes, messages: marks.messages });
+    this.host.setStateEmphasis({ slots: current.highlight?.slots ?? [], znodes: current.highlight?.znodes ?? [] });
     this.host.showEvents(marks.events);
     this.host.setCursor(located.event);
     this.render();
@@ -299,6 +303,7 @@ export class LessonPlayer {
     this.showing = { kind: "fork", step };
     delete this.pane.dataset["jumped"];
     this.host.setEmphasis(null);
+    this.host.setStateEmphasis(null);
     this.render();
     const opened = await this.host.run(source);
     if (opened === null || this.showing.kind !== "fork") return;
@@ -323,6 +328,7 @@ export class LessonPlayer {
     this.showing = { kind: "solution" };
     this.challenge = { kind: "running" };
     this.host.setEmphasis(null);
+    this.host.setStateEmphasis(null);
     this.render();
     const opened = await this.host.run(source);
     if (this.showing.kind !== "solution") return;
@@ -344,6 +350,7 @@ export class LessonPlayer {
     this.showing = { kind: "live" };
     this.challenge = { kind: "live" };
     this.host.setEmphasis(null);
+    this.host.setStateEmphasis(null);
     this.render();
     this.startingLive = true;
     try {
@@ -435,8 +442,8 @@ export class LessonPlayer {
     const chips = [
       ...(highlight.nodes ?? []).map((n) => h("span", { class: "chip chip-node", "data-node": n, title: "a node: its lane is marked" }, n)),
       ...(highlight.messages ?? []).map((m) => h("span", { class: "chip chip-message", "data-message": m, title: "a message type: its arrows around this step are outlined" }, m)),
-      ...(highlight.slots ?? []).map((s) => h("span", { class: "chip chip-slot", "data-slot": s, title: "a slot of the Paxos log (see the inspector)" }, `slot ${s}`)),
-      ...(highlight.znodes ?? []).map((z) => h("span", { class: "chip chip-znode", "data-znode": z, title: "a znode (see the inspector)" }, z)),
+      ...(highlight.slots ?? []).map((s) => h("span", { class: "chip chip-slot", "data-slot": s, title: "a slot of the Paxos log (marked in the Paxos tab's slot table)" }, `slot ${s}`)),
+      ...(highlight.znodes ?? []).map((z) => h("span", { class: "chip chip-znode", "data-znode": z, title: "a znode (marked in the ZK tab's trees)" }, z)),
     ];
     return chips.length === 0 ? null : h("div", { class: "lesson-marks" }, ...chips);
   }
