@@ -241,17 +241,34 @@ describeInBrowser("live runs in Chromium", () => {
     expect(second.digest).not.toBe(first.digest);
     await screenshot(page, "live-fork");
 
+    // The tree, drawn: branch 1 hangs from a node on branch 0's line at the fork's instant, its edge labelled with its crash, and it is the current one.
+    const drawn = await page.evaluate(() =>
+      [...document.querySelectorAll<SVGGElement>("#live-tree-svg g.live-branch")].map((g) => ({
+        id: Number(g.dataset["branch"]),
+        parent: g.dataset["parent"],
+        forkUs: Number(g.dataset["forkUs"]),
+        label: g.dataset["label"],
+        current: g.classList.contains("current"),
+        forkNode: g.querySelector(".live-fork-node") !== null,
+      })),
+    );
+    expect(drawn.sort((a, b) => a.id - b.id)).toEqual([
+      { id: 0, parent: "", forkUs: 0, label: "the scenario", current: false, forkNode: false },
+      { id: 1, parent: "0", forkUs: back.sendUs, label: `crash ${follower}`, current: true, forkNode: true },
+    ]);
+
     // The first branch again, by clicking it in the tree: the first digest.
-    await page.click('#live-tree-list li[data-branch="0"]');
+    await page.click('#live-tree-svg g.live-branch[data-branch="0"] .live-branch-id');
     await idle(page);
     await noLiveError(page);
     const again = await status(page);
     expect(again.branch).toBe(0);
     expect(again.finished).toBe(true);
     expect(again.digest).toBe(first.digest);
+    expect(await page.getAttribute("#live-tree-svg", "data-current")).toBe("0");
 
     // Compared side by side: they part at the follower's crash on branch 1.
-    await page.click('#live-tree-list li[data-branch="1"] .live-compare-button');
+    await page.click('#live-tree-svg g.live-branch[data-branch="1"] .live-compare-button');
     await idle(page);
     await page.waitForSelector("#live-compare:not([hidden])");
     expect(await page.textContent("#live-parting")).toContain("They part at event #");

@@ -8,7 +8,8 @@ import { h, replaceChildren } from "../ui/dom.ts";
 import { CompareView } from "./compare-view.ts";
 import { differences, type Differences } from "./compare.ts";
 import { ForkTree, type Branch } from "./fork-tree.ts";
-import { CONSOLE_OPS, consoleRequest, describeIntervention, describeRecorded, type LiveIntervention } from "./intervention.ts";
+import { ForkTreeView } from "./fork-tree-view.ts";
+import { CONSOLE_OPS, consoleRequest, describeRecorded, type LiveIntervention } from "./intervention.ts";
 import { LaneButtons } from "./lane-buttons.ts";
 import { LiveClient, LiveFailure } from "./live-client.ts";
 import type { LiveHook } from "./live-hook.ts";
@@ -62,6 +63,7 @@ export class LiveView {
   private readonly editor: ScenarioEditor;
   private readonly lanes: LaneButtons;
   private readonly compare: CompareView;
+  private readonly treeView = new ForkTreeView({ switchTo: (id) => void this.switchTo(id), compare: (id) => void this.compareWith(id) });
   private readonly sections = {
     run: h("section", { class: "live-section", id: "live-run", hidden: true }),
     interventions: h("section", { class: "live-section", id: "live-interventions", hidden: true }),
@@ -640,37 +642,8 @@ export class LiveView {
   }
 
   private renderTree(): void {
-    const rows = this.tree.rows();
-    replaceChildren(
-      this.sections.tree,
-      h("h3", {}, "Branches"),
-      h(
-        "ul",
-        { class: "live-tree", id: "live-tree-list" },
-        ...rows.map(({ branch, depth }) => {
-          const own = this.tree.own(branch.id);
-          const state = this.states.get(branch.id);
-          const head = branch.parent === null ? "the scenario" : `from ${branch.parent} at #${branch.forkEv} (${formatUs(branch.forkUs)})`;
-          const label = own.length === 0 ? "no intervention yet" : own.map((r) => describeIntervention(r.entry)).join(", ");
-          const compare = h("button", { type: "button", class: "live-compare-button", "data-branch": branch.id, title: "compare with the current branch, side by side", disabled: branch.id === this.branch }, "compare");
-          compare.addEventListener("click", (e) => {
-            e.stopPropagation();
-            void this.compareWith(branch.id);
-          });
-          const item = h(
-            "li",
-            { class: `live-branch${branch.id === this.branch ? " current" : ""}`, "data-branch": branch.id, style: `padding-left: ${depth * 16 + 4}px`, title: "switch to this branch" },
-            h("span", { class: "live-branch-dot" }, depth === 0 ? "●" : "└●"),
-            h("strong", {}, ` ${branch.id} `),
-            h("span", { class: "muted" }, head),
-            h("div", { class: "live-branch-label" }, label, state === undefined ? "" : ` · ${formatUs(state.nowUs)}${state.finished ? ", finished" : ""}`, state?.digest === undefined || state.digest === null ? "" : h("code", { class: "live-branch-digest" }, state.digest)),
-            compare,
-          );
-          item.addEventListener("click", () => void this.switchTo(branch.id));
-          return item;
-        }),
-      ),
-    );
+    if (this.sections.tree.childElementCount === 0) replaceChildren(this.sections.tree, h("h3", {}, "Branches"), this.treeView.element);
+    this.treeView.render(this.tree, this.branch, this.states, this.status?.durationUs ?? 1);
   }
 
   private renderCompare(a: TraceModel, b: TraceModel, first: { index: number; a: string | null; b: string | null } | null, diff: Differences, other: number): void {
