@@ -119,7 +119,8 @@ export interface LiveStatus {
 }
 
 export type LiveResponse =
-  | { readonly kind: "snapshot"; readonly model: TraceModel; readonly status: LiveStatus; readonly cursor: number }
+  /** The model so far, and what the Paxos lenses read from the same lines (as the trace worker gives with a model). */
+  | { readonly kind: "snapshot"; readonly model: TraceModel; readonly paxos: PaxosFacts; readonly status: LiveStatus; readonly cursor: number }
   | { readonly kind: "done"; readonly requestId: number }
   | { readonly kind: "intervened"; readonly requestId: number; readonly entry: FaultEntry; readonly firstEv: number }
   | { readonly kind: "compared"; readonly requestId: number; readonly a: TraceModel; readonly b: TraceModel; readonly first: LiveFirstDifference | null }

@@ -1,4 +1,5 @@
 import type { FaultEntry } from "../../../src/scenario/index.ts";
+import type { PaxosFacts } from "../lenses/paxos-facts.ts";
 import type { TraceModel } from "../model/trace-model.ts";
 import type { LiveBranchSpec, LiveFirstDifference, LiveRequest, LiveResponse, LiveStatus, LiveStepMatch } from "../protocol.ts";
 import type { LiveIntervention } from "./intervention.ts";
@@ -10,7 +11,7 @@ import type { LiveIntervention } from "./intervention.ts";
  */
 
 export interface LiveCallbacks {
-  snapshot(model: TraceModel, status: LiveStatus, cursor: number): void;
+  snapshot(model: TraceModel, paxos: PaxosFacts, status: LiveStatus, cursor: number): void;
   /** A failure not tied to a request (a slice of play that threw). */
   failed(message: string, problems: readonly { line: number; path: string; message: string }[]): void;
 }
@@ -111,7 +112,7 @@ export class LiveClient {
   private receive(response: LiveResponse): void {
     switch (response.kind) {
       case "snapshot":
-        this.callbacks.snapshot(response.model, response.status, response.cursor);
+        this.callbacks.snapshot(response.model, response.paxos, response.status, response.cursor);
         return;
       case "failed": {
         const waiting = response.requestId === null ? undefined : this.waiting.get(response.requestId);

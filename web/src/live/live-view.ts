@@ -1,4 +1,5 @@
 import type { FaultEntry, ScenarioReport } from "../../../src/scenario/index.ts";
+import type { PaxosFacts } from "../lenses/paxos-facts.ts";
 import { describeEvent, formatUs } from "../model/describe.ts";
 import { EV, EVENT_KIND_NAMES, MSG_DROPPED, type TraceModel } from "../model/trace-model.ts";
 import type { LiveBranchSpec, LiveStatus, LiveStepMatch } from "../protocol.ts";
@@ -14,7 +15,7 @@ import { LaneButtons } from "./lane-buttons.ts";
 import { LiveClient, LiveFailure } from "./live-client.ts";
 import type { LiveHook } from "./live-hook.ts";
 import "./live.css";
-import { closeMenu, showMenu } from "./menu.ts";
+import { closeMenu, showMenu, type MenuItem } from "./menu.ts";
 import { ScenarioEditor } from "./scenario-editor.ts";
 import { controls, follows, placement, SPEED_DEFAULT_US_PER_S, SPEEDS } from "./session.ts";
 
@@ -33,7 +34,7 @@ export interface LiveHost {
   readonly diagramElement: HTMLElement;
   /** A live run starts: whatever else the page was showing or running stops. */
   started(): void;
-  show(model: TraceModel, info: { readonly name: string; readonly report: ScenarioReport | null; readonly digest: string | null; readonly cursor: number; readonly fresh: boolean; readonly reveal: boolean }): void;
+  show(model: TraceModel, info: { readonly paxos: PaxosFacts; readonly name: string; readonly report: ScenarioReport | null; readonly digest: string | null; readonly cursor: number; readonly fresh: boolean; readonly reveal: boolean }): void;
   failed(name: string, message: string, problems: readonly { line: number; path: string; message: string }[]): void;
   model(): TraceModel | null;
   cursor(): number;
@@ -88,7 +89,7 @@ export class LiveView {
 
   constructor(private readonly host: LiveHost) {
     this.client = new LiveClient({
-      snapshot: (model, status, cursor) => this.snapshot(model, status, cursor),
+      snapshot: (model, paxos, status, cursor) => this.snapshot(model, paxos, status, cursor),
       failed: (message, problems) => this.failure(message, problems),
     });
     this.panel = document.getElementById("panel-live") as HTMLDivElement;
@@ -96,6 +97,7 @@ export class LiveView {
     this.lanes = new LaneButtons(host.diagram, {
       click: (node, x, y) => this.nodeMenu(node, x, y),
       drag: (from, to, x, y) => this.cutMenu(from, to, x, y),
+      pick: (picked, x, y) => this.pickMenu(picked, x, y),
     });
     this.compare = new CompareView(host.diagramElement.parentElement as HTMLElement, host.diagram);
     this.buildPanel();
@@ -197,7 +199,7 @@ export class LiveView {
 
   // ------------------------------------------------------------ the run
 
-  private snapshot(model: TraceModel, status: LiveStatus, cursor: number): void {
+  private snapshot(model: TraceModel, paxos: PaxosFacts, status: LiveStatus, cursor: number): void {
     const previous = this.model?.eventCount ?? 0;
     const fresh = this.freshNext;
     const follow = fresh || this.forceCursor || follows(this.host.cursor(), previous);
@@ -207,6 +209,7 @@ export class LiveView {
     this.status = status;
     this.states.set(status.branch, { nowUs: status.nowUs, events: status.events, finished: status.finished, digest: status.digest });
     this.host.show(model, {
+      paxos,
       name: `live ${status.name} · branch ${status.branch}`,
       report: status.report,
       digest: status.digest,
@@ -390,9 +393,37 @@ export class LiveView {
         { label: `resume ${node}`, action: "resume", run: () => void this.intervene({ resume: node }) },
         { label: "clock + the amount", action: "skew-forward", run: () => void this.intervene({ skew: { node, by: `${ms()}ms` } }) },
         { label: "clock − the amount", action: "skew-back", run: () => void this.intervene({ skew: { node, by: `-${ms()}ms` } }) },
+        this.partitionItem(this.lanes.picked),
       ],
       h("label", { class: "live-menu-extra" }, "clock step ", amount, " ms"),
     );
+  }
+
+  /** After a shift-click: partition the servers picked from the rest, or clear the pick. */
+  private pickMenu(picked: readonly string[], x: number, y: number): void {
+    if (picked.length === 0) {
+      closeMenu();
+      return;
+    }
+    showMenu(x, y, `picked ${picked.join(", ")} ${this.whereLabel()}`, [this.partitionItem(picked), { label: "clear the pick", action: "clear-pick", run: () => this.lanes.clearPick() }]);
+  }
+
+  /**
+   * One partition: the servers picked in one group, everyone else (the other
+   * servers and the clients) in the other, as a scenario's `partition` entry
+   * with one group says it.
+   */
+  private partitionItem(picked: readonly string[]): MenuItem {
+    const group = picked.slice();
+    if (group.length === 0) return { label: "partition: shift-click servers' names to pick a group first", action: "partition", disabled: true, run: () => {} };
+    return {
+      label: `partition ${group.join(", ")} from the rest`,
+      action: "partition",
+      run: () => {
+        this.lanes.clearPick();
+        void this.intervene({ partition: [group] });
+      },
+    };
   }
 
   private cutMenu(from: string, to: string, x: number, y: number): void {

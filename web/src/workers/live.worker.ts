@@ -3,6 +3,7 @@ import { TraceReader, type TraceEvent } from "../../../src/sim/index.ts";
 import { firstDifference } from "../live/compare.ts";
 import { eventMatches, MessageTypes } from "../live/step-match.ts";
 import { modelTransferables, TraceModelBuilder, type TraceModel } from "../model/trace-model.ts";
+import { PaxosFactsBuilder, paxosFactsTransferables } from "../lenses/paxos-facts.ts";
 import type { LiveBranchSpec, LiveRequest, LiveResponse, LiveStatus, LiveStepMatch } from "../protocol.ts";
 
 /**
@@ -38,6 +39,8 @@ interface Live {
   readonly source: string;
   readonly run: LiveRun;
   readonly builder: TraceModelBuilder;
+  /** What the Paxos lenses read from the payloads (chosen marks, quorums), as the trace worker builds it. */
+  readonly paxos: PaxosFactsBuilder;
   readonly reader: TraceReader;
   /** The event lines, by event index. */
   readonly lines: string[];
@@ -184,6 +187,7 @@ function park(live: Live): void {
 function build(spec: LiveBranchSpec): Live {
   if (scenario === null) throw new Error("no scenario: start a live run first");
   const builder = new TraceModelBuilder();
+  const paxos = new PaxosFactsBuilder();
   const types = new MessageTypes();
   const lines: string[] = [];
   let events = 0;
@@ -197,6 +201,7 @@ function build(spec: LiveBranchSpec): Live {
     header: (header) => builder.header(header),
     event: (event) => {
       builder.event(event);
+      paxos.event(event);
       seen(event);
       events++;
     },
@@ -217,7 +222,7 @@ function build(spec: LiveBranchSpec): Live {
       },
     },
   });
-  live = { branch: spec.branch, name: scenario.name, source: scenario.source, run, builder, reader, lines, types, interventions: spec.interventions.slice(), report: null, matching: null };
+  live = { branch: spec.branch, name: scenario.name, source: scenario.source, run, builder, paxos, reader, lines, types, interventions: spec.interventions.slice(), report: null, matching: null };
   return live;
 }
 
@@ -285,7 +290,8 @@ function snapshot(cursor?: number): void {
   if (live === null) return;
   lastSnapshotMs = performance.now();
   const model: TraceModel = live.builder.finish();
-  post({ kind: "snapshot", model, status: status(live), cursor: cursor ?? model.eventCount - 1 }, modelTransferables(model));
+  const paxos = live.paxos.finish();
+  post({ kind: "snapshot", model, paxos, status: status(live), cursor: cursor ?? model.eventCount - 1 }, [...modelTransferables(model), ...paxosFactsTransferables(paxos)]);
 }
 
 function errorText(error: unknown): string {
