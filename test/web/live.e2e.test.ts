@@ -56,11 +56,12 @@ describeInBrowser("live runs in Chromium", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startLive(page: Page, seed?: number): Promise<void> {
+  async function startLive(page: Page, seed?: number, checkpoints: number | null = null): Promise<void> {
     await page.goto(server.url);
     await page.click('#tabs button[data-tab="live"]');
     await page.waitForFunction(() => document.querySelector(".live-editor")?.getAttribute("data-valid") === "true", null, { timeout: 60_000 });
     if (seed !== undefined) await page.fill("#live-seed", String(seed));
+    await page.evaluate((max) => window.zksimLive?.setCheckpoints(max), checkpoints);
     await page.click("#live-start");
     await idle(page);
     expect(await page.getAttribute("#diagram", "data-state")).toBe("ready");
@@ -331,6 +332,50 @@ describeInBrowser("live runs in Chromium", () => {
     expect(await page.textContent("#live-parting")).toContain(`crash`);
     expect(Number(await page.getAttribute(".live-compare-diagram", "data-compare-only"))).toBeGreaterThan(0);
     await screenshot(page, "live-compare");
+    expect(browser.errors).toEqual([]);
+  }, 300_000);
+
+  test("a fork at the end of the default scenario starts from a checkpoint of the branch: sooner than from the seed, and to the same digest", async () => {
+    /** Runs the default scenario to its end, waits for its checkpoints, forks 0.2 s before the end, crashes s1 there, and runs the fork to its end. */
+    async function forkAtTheEnd(checkpoints: number | null) {
+      const page = await browser.page();
+      await startLive(page, undefined, checkpoints);
+      await page.click("#live-finish");
+      await idle(page);
+      const end = await status(page);
+      expect(end.finished).toBe(true);
+      if (checkpoints !== 0) await page.waitForFunction(() => (window.zksimLive?.status()?.checkpoints ?? 0) >= 8, null, { timeout: 120_000 });
+      const ev = await page.evaluate((us) => window.zksimLive?.sends("heartbeat").find((s) => s.sendUs >= us)?.ev ?? -1, end.durationUs - 200_000);
+      expect(ev).toBeGreaterThan(0);
+      await page.evaluate((e) => window.zksimViewer?.setCursor(e), ev);
+      await page.waitForFunction(() => document.getElementById("live-fork")?.hidden === false);
+      await page.click("#live-fork");
+      await idle(page);
+      await noLiveError(page);
+      const forked = await status(page);
+      await serverMenu(page, "s1", "crash");
+      await page.click("#live-finish");
+      await idle(page);
+      const done = await status(page);
+      await page.close();
+      return { forked, done, first: end };
+    }
+    const fromCheckpoint = await forkAtTheEnd(null);
+    const fromSeed = await forkAtTheEnd(0);
+    expect(fromCheckpoint.forked.branch).toBe(1);
+    expect(fromCheckpoint.forked.built?.from.kind).toBe("checkpoint");
+    expect(fromSeed.forked.built?.from.kind).toBe("seed");
+    expect(fromCheckpoint.forked.built?.untilUs).toBe(fromSeed.forked.built?.untilUs);
+    // A checkpoint late in the run (eight of them, evenly spaced in its events), and not past the fork.
+    expect(fromCheckpoint.forked.built?.from.atUs).toBeGreaterThan(fromCheckpoint.first.durationUs / 2);
+    expect(fromCheckpoint.forked.built?.from.atUs).toBeLessThanOrEqual(fromCheckpoint.forked.built?.untilUs ?? 0);
+    expect(fromCheckpoint.forked.events).toBe(fromSeed.forked.events);
+    expect(fromCheckpoint.forked.digest).toBe(fromSeed.forked.digest);
+    expect(fromCheckpoint.done.digest).toBe(fromSeed.done.digest);
+    expect(fromCheckpoint.done.digest).not.toBe(fromCheckpoint.first.digest);
+    expect(fromCheckpoint.done.source).toBe(fromSeed.done.source);
+    expect(fromCheckpoint.forked.built?.wallMs).toBeLessThan(fromSeed.forked.built?.wallMs ?? 0);
+    console.log(`fork at ${fromSeed.forked.built?.untilUs} µs: from the seed ${fromSeed.forked.built?.wallMs} ms; from a checkpoint at ${fromCheckpoint.forked.built?.from.atUs} µs ${fromCheckpoint.forked.built?.wallMs} ms`);
     expect(browser.errors).toEqual([]);
   }, 300_000);
 

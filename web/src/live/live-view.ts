@@ -86,11 +86,18 @@ export class LiveView {
   private inspected = "";
   private comparing: { other: number; diff: Differences } | null = null;
   private scenarioName = "edited";
+  /** Checkpoint runs the worker keeps for forks; null: its default (tests and the README's figure set 0 to fork from the seed). */
+  private checkpointsMax: number | null = null;
 
   constructor(private readonly host: LiveHost) {
     this.client = new LiveClient({
       snapshot: (model, paxos, status, cursor) => this.snapshot(model, paxos, status, cursor),
       failed: (message, problems) => this.failure(message, problems),
+      checkpoints: (branch, held) => {
+        if (this.status === null || this.status.branch !== branch) return;
+        this.status = { ...this.status, checkpoints: held };
+        this.renderRun(this.status);
+      },
     });
     this.panel = document.getElementById("panel-live") as HTMLDivElement;
     this.editor = new ScenarioEditor(() => this.renderStart());
@@ -194,7 +201,7 @@ export class LiveView {
     this.inspected = "";
     this.say("", false);
     const name = this.editor.text === "" ? this.scenarioName : validation.scenario.name;
-    await this.request(() => this.client.start(name, this.editor.text, seed));
+    await this.request(() => this.client.start(name, this.editor.text, seed, this.checkpointsMax));
   }
 
   // ------------------------------------------------------------ the run
@@ -554,6 +561,7 @@ export class LiveView {
       events: h("td", { id: "live-events" }),
       digestLabel: h("td", { class: "muted" }),
       digest: h("td", { id: "live-digest" }),
+      built: h("td", { id: "live-built" }),
       where: h("p", { id: "live-where" }),
       whereText: h("span", {}),
       exportHolder: h("div", {}),
@@ -577,6 +585,7 @@ export class LiveView {
           h("tr", {}, h("td", { class: "muted" }, "virtual time"), c.now),
           h("tr", {}, h("td", { class: "muted" }, "events"), c.events),
           h("tr", {}, c.digestLabel, c.digest),
+          h("tr", { title: "how this branch's run was reached: simulated from the seed, or from a run parked at a checkpoint of the branch it left" }, h("td", { class: "muted" }, "reached"), c.built),
         ),
         c.where,
         h("div", {}, exportButton, c.exportHolder),
@@ -599,6 +608,9 @@ export class LiveView {
     c.events.textContent = status.events.toLocaleString("en-US");
     c.digestLabel.textContent = status.finished ? "digest" : "digest so far";
     c.digest.textContent = status.digest ?? "—";
+    const built = status.built;
+    c.built.textContent =
+      (built === null ? "from the start" : `${formatUs(built.untilUs)} ${built.from.kind === "seed" ? "from the seed" : `from a checkpoint at ${formatUs(built.from.atUs)}`}, in ${built.wallMs} ms`) + ` · ${status.checkpoints} checkpoint${status.checkpoints === 1 ? "" : "s"}`;
     const model = this.model;
     const place = model === null ? null : placement(this.host.cursor(), model.events.t, model.eventCount);
     const past = place !== null && place.kind === "fork";
@@ -752,6 +764,9 @@ export class LiveView {
       intervene: (entry) => this.intervene(entry),
       scenario: () => this.currentBranchScenario(),
       closeMenu: () => closeMenu(),
+      setCheckpoints: (max) => {
+        this.checkpointsMax = max;
+      },
     };
   }
 }
