@@ -310,9 +310,12 @@ describeInBrowser("live runs in Chromium", () => {
       })),
     );
     expect(drawn.sort((a, b) => a.id - b.id)).toEqual([
-      { id: 0, parent: "", forkUs: 0, label: "the scenario", current: false, forkNode: false },
+      { id: 0, parent: "", forkUs: 0, label: `the scenario; crash ${leader}`, current: false, forkNode: false },
       { id: 1, parent: "0", forkUs: back.sendUs, label: `crash ${follower}`, current: true, forkNode: true },
     ]);
+
+    await page.locator("#live-tree").scrollIntoViewIfNeeded();
+    await screenshot(page, "live-fork-tree");
 
     // The first branch again, by clicking it in the tree: the first digest.
     await page.click('#live-tree-svg g.live-branch[data-branch="0"] .live-branch-id');

@@ -60,7 +60,7 @@ export class ForkTreeView {
       .append("g")
       .attr("class", "live-tree-axis")
       .attr("transform", `translate(0,${TOP_PX - 6})`)
-      .call(d3.axisTop(x).ticks(4).tickSizeOuter(0).tickFormat((us) => formatUs(Number(us))));
+      .call(d3.axisTop(x).ticks(4).tickSizeOuter(0).tickFormat((us) => `${Number(us) / 1_000_000} s`));
     // The current branch last, so that it is drawn over the others.
     const order = placed.slice().sort((a, b) => Number(a.branch.id === current) - Number(b.branch.id === current) || a.row - b.row);
     for (const p of order) this.drawBranch(svg, tree, p, p.branch.id === current, ends.get(p.branch.id), x, y);
@@ -77,7 +77,8 @@ export class ForkTreeView {
   ): void {
     const { branch } = p;
     const own = tree.own(branch.id);
-    const label = branch.parent === null ? "the scenario" : own.length === 0 ? "no intervention yet" : own.map((r) => describeIntervention(r.entry)).join(", ");
+    const did = own.map((r) => describeIntervention(r.entry)).join(", ");
+    const label = branch.parent === null ? (own.length === 0 ? "the scenario" : `the scenario; ${did}`) : own.length === 0 ? "no intervention yet" : did;
     const x0 = x(p.startUs);
     const x1 = Math.max(x0 + 2, x(p.endUs));
     const yy = y(p.row);
