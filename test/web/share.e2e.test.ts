@@ -6,6 +6,7 @@ import { extname, join, normalize, sep } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { parseTrace } from "../../src/sim/index.ts";
+import type {} from "../../web/src/live/live-hook.ts";
 import { packText } from "../../web/src/share/codec.ts";
 import { defaultLinkView, encodeLink, type Intervention } from "../../web/src/share/link.ts";
 import { describeInBrowser, diagramNumber, launchBrowser, screenshot, startView, waitOpened, type Browser, type ViewServer } from "./browser.ts";
@@ -157,6 +158,69 @@ describeInBrowser("sharing and exporting in Chromium", () => {
     await second.waitForFunction((n) => Number(document.getElementById("diagram")?.dataset["arrowsInView"]) === n, before.arrowsInView);
     expect(await diagramNumber(second, "shown-events")).toBe(before.shown);
     await screenshot(second, "share-link-opened");
+    expect(browser.errors).toEqual([]);
+    await first.close();
+    await second.close();
+  });
+
+  test("a live branch with interventions, shared by Copy link, opens in a fresh page at the digest the branch reached", async () => {
+    const first = await browser.page();
+    await first.goto(server.url);
+    await first.click('#tabs button[data-tab="live"]');
+    await first.waitForFunction(() => document.querySelector(".live-editor")?.getAttribute("data-valid") === "true", null, { timeout: 60_000 });
+    await first.fill("#live-seed", String(SEED));
+    await first.click("#live-start");
+    const idle = () =>
+      first.waitForFunction(() => {
+        const live = window.zksimLive;
+        const status = live?.status();
+        return status !== null && status !== undefined && live?.busy() === false && !status.playing;
+      }, null, { timeout: 120_000 });
+    await idle();
+    /** Steps the run on to an instant (fast enough at 1 s of virtual time per second), then pauses. */
+    const playTo = async (us: number) => {
+      await first.selectOption("#live-speed", "1000000");
+      await first.click("#live-play");
+      await first.waitForFunction((target) => (window.zksimLive?.status()?.nowUs ?? 0) >= target, us, { timeout: 120_000 });
+      await first.click("#live-play");
+      await idle();
+    };
+    // Interventions through the page, as a person makes them: a crash from s2's menu, later a restart and a client's write.
+    await playTo(800_000);
+    await first.click('.live-lane[data-node="s2"]');
+    await first.click('.live-menu [data-action="crash"]');
+    await idle();
+    await playTo(1_300_000);
+    await first.click('.live-lane[data-node="s2"]');
+    await first.click('.live-menu [data-action="restart"]');
+    await idle();
+    await first.selectOption("#live-client", "c2");
+    await first.selectOption("#live-op", "create");
+    await first.fill("#live-path", "/shared");
+    await first.click("#live-submit");
+    await idle();
+    expect(await first.getAttribute("#live-message", "data-error")).toBeFalsy();
+    const branch = await first.evaluate(() => window.zksimLive?.branches()[0]?.interventions ?? []);
+    expect(branch.map((entry) => Object.keys(entry).filter((k) => k !== "at" && k !== "live")[0])).toEqual(["crash", "restart", "request"]);
+    await first.click("#live-finish");
+    await idle();
+    const reached = await first.evaluate(() => window.zksimLive?.status() ?? null);
+    expect(reached?.finished).toBe(true);
+    expect(reached?.digest).toMatch(/^[0-9a-f]{16}$/);
+    // The plain scenario with this seed reaches another digest: the link must carry the interventions.
+    writeFileSync(join(dir, "plain-live.yaml"), scenarioSource("default"));
+    expect(nodeDigest(join(dir, "plain-live.yaml"), ["--seed", String(SEED)])).not.toBe(reached?.digest);
+    await first.click("#copy-link");
+    await first.waitForFunction(() => document.getElementById("share-status")?.textContent?.startsWith("Link copied") === true);
+    const link = await first.evaluate(() => navigator.clipboard.readText());
+    expect(new URL(link).searchParams.get("seed")).toBe(String(SEED));
+
+    const second = await browser.page();
+    await second.goto(link);
+    expect(await waitOpened(second)).toBe("ready");
+    expect(await digestOf(second)).toBe(reached?.digest);
+    expect(await second.locator('[data-banner="link"]').textContent()).toContain(reached?.digest ?? "?");
+    await screenshot(second, "share-live-branch-opened");
     expect(browser.errors).toEqual([]);
     await first.close();
     await second.close();

@@ -1052,6 +1052,8 @@ export class App {
     this.diagramElement.dataset["messages"] = String(model.messages.count);
     this.diagramElement.dataset["digestResim"] = info.digest ?? "";
     if (fresh) this.filtersPanel.show(model, this.filters);
+    // The lenses follow the live run (chosen marks, quorums, the ring) as they follow a trace.
+    this.lenses.load(model, info.paxos, this.coords as Coordinates, { keep: !fresh });
     if (info.report !== null) this.checks.show(info.report, 0);
     else this.checks.clear("A live run: its checks are judged when it has run to its end (Run to end).");
     this.setCursor(info.cursor, info.reveal);

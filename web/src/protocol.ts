@@ -99,7 +99,8 @@ export interface LiveStepMatch {
 }
 
 export type LiveRequest =
-  | { readonly kind: "start"; readonly requestId: number; readonly name: string; readonly source: string; readonly seed: number }
+  /** checkpointsMax: runs kept parked at checkpoints of the current branch, for forks (absent: the worker's default; 0: none, every fork from the seed). */
+  | { readonly kind: "start"; readonly requestId: number; readonly name: string; readonly source: string; readonly seed: number; readonly checkpointsMax?: number }
   | ({ readonly kind: "open"; readonly requestId: number } & LiveBranchSpec)
   | { readonly kind: "play"; readonly speedUsPerS: number }
   | { readonly kind: "pause" }
@@ -124,11 +125,25 @@ export interface LiveStatus {
   readonly source: string;
   /** The checks' report, once the branch has run to its end. */
   readonly report: ScenarioReport | null;
+  /** How the run of this branch was brought to the instant first asked of it; null for the first branch, run from the start. */
+  readonly built: LiveBuilt | null;
+  /** Runs parked at checkpoints that serve this branch (its instants, its interventions up to there). */
+  readonly checkpoints: number;
+}
+
+/** Where a branch's run came from: a new run from the seed, or a checkpoint's run moved on; and the wall time it took to reach `untilUs`. */
+export interface LiveBuilt {
+  readonly from: { readonly kind: "seed" | "checkpoint"; readonly atUs: number };
+  readonly untilUs: number;
+  readonly wallMs: number;
 }
 
 export type LiveResponse =
-  | { readonly kind: "snapshot"; readonly model: TraceModel; readonly status: LiveStatus; readonly cursor: number }
+  /** The model so far, and what the Paxos lenses read from the same lines (as the trace worker gives with a model). */
+  | { readonly kind: "snapshot"; readonly model: TraceModel; readonly paxos: PaxosFacts; readonly status: LiveStatus; readonly cursor: number }
   | { readonly kind: "done"; readonly requestId: number }
+  /** A checkpoint was parked (in idle time): how many now serve the current branch. */
+  | { readonly kind: "checkpoints"; readonly branch: number; readonly held: number }
   | { readonly kind: "intervened"; readonly requestId: number; readonly entry: FaultEntry; readonly firstEv: number }
   | { readonly kind: "compared"; readonly requestId: number; readonly a: TraceModel; readonly b: TraceModel; readonly first: LiveFirstDifference | null }
   | { readonly kind: "failed"; readonly requestId: number | null; readonly message: string; readonly problems: readonly { line: number; path: string; message: string }[] }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { BRANCHES_MAX, ForkTree, ForkTreeError } from "../../../web/src/live/fork-tree.ts";
+import { BRANCHES_MAX, ForkTree, ForkTreeError, placeBranches } from "../../../web/src/live/fork-tree.ts";
 
 type Entry = { readonly at: number; readonly what: string };
 
@@ -64,5 +64,23 @@ describe("the fork tree of a live run", () => {
     expect(() => tree.fork(0, 1, 1)).toThrow(`at most ${BRANCHES_MAX} branches`);
     expect(() => tree.branch(BRANCHES_MAX)).toThrow(`no branch ${BRANCHES_MAX}`);
     expect(() => new ForkTree<Entry>().fork(0, -2, 0)).toThrow(/after an event/);
+  });
+
+  test("laid out for drawing, each branch has its own row below its parent's and its line starts at its fork's instant on the parent's row", () => {
+    const tree = new ForkTree<Entry>();
+    tree.record(0, { entry: entry(1_000, "crash s1"), firstEv: 10 });
+    const late = tree.fork(0, 40, 4_000);
+    const early = tree.fork(0, 20, 2_000);
+    const grandchild = tree.fork(early.id, 30, 3_000);
+    const placed = placeBranches(tree, new Map([[0, 9_000], [early.id, 5_000], [grandchild.id, 2_500]]));
+    const byId = new Map(placed.map((p) => [p.branch.id, p]));
+    // Depth first, children by fork point: 0, early, its child, then late.
+    expect(placed.map((p) => p.branch.id)).toEqual([0, early.id, grandchild.id, late.id]);
+    expect(placed.map((p) => p.row)).toEqual([0, 1, 2, 3]);
+    expect(byId.get(0)).toMatchObject({ parentRow: -1, startUs: 0, endUs: 9_000 });
+    expect(byId.get(early.id)).toMatchObject({ parentRow: 0, startUs: 2_000, endUs: 5_000 });
+    expect(byId.get(grandchild.id)).toMatchObject({ parentRow: 1, startUs: 3_000, endUs: 3_000 });
+    // Not run yet: its line is its fork point.
+    expect(byId.get(late.id)).toMatchObject({ parentRow: 0, startUs: 4_000, endUs: 4_000 });
   });
 });

@@ -16,6 +16,8 @@ const status = (over: Partial<LiveStatus>): LiveStatus => ({
   digest: null,
   source: "",
   report: null,
+  built: null,
+  checkpoints: 0,
   ...over,
 });
 

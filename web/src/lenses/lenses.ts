@@ -93,13 +93,19 @@ export class Lenses {
     this.zk.clear(message);
   }
 
-  load(model: TraceModel, facts: PaxosFacts, coords: Coordinates): void {
+  /**
+   * A model to read. `keep`: the same run, grown (a live run's next
+   * snapshot): the cursor, the lane picked and the inspection shown stay.
+   */
+  load(model: TraceModel, facts: PaxosFacts, coords: Coordinates, options: { readonly keep: boolean } = { keep: false }): void {
     const replicas = replicasOf(model);
     const marks = chosenMarks(facts, replicas);
     this.loaded = { model, facts, marks, quorums: new QuorumIndex(model, facts, replicas), coords };
-    this.cursor = -1;
-    this.selectedLane = -1;
-    this.shown = null;
+    if (!options.keep) {
+      this.cursor = -1;
+      this.selectedLane = -1;
+      this.shown = null;
+    }
     this.inspectorNote = model.scenarioSource === null ? "This trace records no scenario to re-run, so there is no inspection to read the slots from." : "Waiting for the inspector's re-run to reach the cursor…";
     const data = this.roots.paxos.ownerDocument.getElementById("diagram")?.dataset;
     if (data !== undefined) data["chosenMarks"] = String(marks.length);

@@ -129,3 +129,33 @@ export class ForkTree<E extends { readonly at: number }> {
 function byForkPoint<E extends { readonly at: number }>(a: Branch<E>, b: Branch<E>): number {
   return a.forkEv - b.forkEv || a.id - b.id;
 }
+
+/** Where a branch is drawn in the tree picture: its row, its line's span in virtual time, and the row of the line it leaves. */
+export interface PlacedBranch<E extends { readonly at: number }> {
+  readonly branch: Branch<E>;
+  readonly row: number;
+  /** The row of the parent's line (the fork node sits on it); -1 for the first branch. */
+  readonly parentRow: number;
+  /** Where its line starts: the fork point's virtual time, µs (0 for the first branch). */
+  readonly startUs: number;
+  /** Where its line ends: how far the branch has run, µs (at least its start). */
+  readonly endUs: number;
+}
+
+/**
+ * The tree laid out for drawing, DSLabs's way: one row per branch in
+ * depth-first order (so a child is below its parent and above its parent's
+ * later children), each branch a line along virtual time from its fork point
+ * to where it has run, and its fork node on the parent's line at that time.
+ * `reachedUs` says how far each branch has run (absent: not run yet, so its
+ * line is its fork point alone).
+ */
+export function placeBranches<E extends { readonly at: number }>(tree: ForkTree<E>, reachedUs: ReadonlyMap<number, number>): PlacedBranch<E>[] {
+  const rows = tree.rows();
+  const rowOf = new Map<number, number>();
+  rows.forEach((r, k) => rowOf.set(r.branch.id, k));
+  return rows.map(({ branch }, row) => {
+    const startUs = branch.parent === null ? 0 : branch.forkUs;
+    return { branch, row, parentRow: branch.parent === null ? -1 : (rowOf.get(branch.parent) as number), startUs, endUs: Math.max(startUs, reachedUs.get(branch.id) ?? startUs) };
+  });
+}

@@ -6,13 +6,16 @@ import { h, replaceChildren } from "../ui/dom.ts";
 /**
  * Buttons over the server lanes' names at the top of the diagram, for a live
  * run: a click on one opens that server's menu; a drag from one to another
- * asks to cut the link between them. They sit over the canvas, placed at the
- * lanes' x, and follow it when it is resized or lanes are hidden.
+ * asks to cut the link between them; a shift-click picks it into a group
+ * (for a partition) or takes it out again. They sit over the canvas, placed
+ * at the lanes' x, and follow it when it is resized or lanes are hidden.
  */
 
 export interface LaneButtonActions {
   click(node: string, clientX: number, clientY: number): void;
   drag(from: string, to: string, clientX: number, clientY: number): void;
+  /** A shift-click changed the group picked (servers in lane order; empty: none). */
+  pick(picked: readonly string[], clientX: number, clientY: number): void;
 }
 
 export class LaneButtons {
@@ -20,6 +23,7 @@ export class LaneButtons {
   private servers: string[] = [];
   private lanesOf: number[] = [];
   private dragFrom: string | null = null;
+  private readonly pickedSet = new Set<string>();
 
   constructor(
     private readonly diagram: Diagram,
@@ -43,12 +47,18 @@ export class LaneButtons {
     this.element.hidden = false;
     if (servers.join(",") !== this.servers.join(",")) {
       this.servers = servers;
+      this.pickedSet.clear();
       replaceChildren(
         this.element,
         ...servers.map((id) => {
           const button = h("div", { class: "live-lane", "data-node": id, title: `${id}: click for crash, restart, pause, resume, clock; drag to another server to cut the link` });
           button.addEventListener("pointerdown", (e) => {
             e.preventDefault();
+            if (e.shiftKey) {
+              this.toggle(id);
+              this.actions.pick(this.picked, e.clientX, e.clientY);
+              return;
+            }
             this.dragFrom = id;
             button.classList.add("dragging");
           });
@@ -62,6 +72,23 @@ export class LaneButtons {
 
   hide(): void {
     this.element.hidden = true;
+    this.clearPick();
+  }
+
+  /** The servers picked with shift-clicks, in lane order. */
+  get picked(): string[] {
+    return this.servers.filter((id) => this.pickedSet.has(id));
+  }
+
+  clearPick(): void {
+    this.pickedSet.clear();
+    for (const button of this.element.querySelectorAll(".picked")) button.classList.remove("picked");
+  }
+
+  private toggle(id: string): void {
+    if (this.pickedSet.has(id)) this.pickedSet.delete(id);
+    else this.pickedSet.add(id);
+    for (const button of this.element.querySelectorAll<HTMLElement>(".live-lane")) button.classList.toggle("picked", this.pickedSet.has(button.dataset["node"] ?? ""));
   }
 
   /** Puts each button over its lane's name (hidden lanes have none). */

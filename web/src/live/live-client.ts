@@ -1,4 +1,5 @@
 import type { FaultEntry } from "../../../src/scenario/index.ts";
+import type { PaxosFacts } from "../lenses/paxos-facts.ts";
 import type { TraceModel } from "../model/trace-model.ts";
 import type { LiveBranchSpec, LiveFirstDifference, LiveRequest, LiveResponse, LiveStatus, LiveStepMatch } from "../protocol.ts";
 import type { LiveIntervention } from "./intervention.ts";
@@ -10,9 +11,11 @@ import type { LiveIntervention } from "./intervention.ts";
  */
 
 export interface LiveCallbacks {
-  snapshot(model: TraceModel, status: LiveStatus, cursor: number): void;
+  snapshot(model: TraceModel, paxos: PaxosFacts, status: LiveStatus, cursor: number): void;
   /** A failure not tied to a request (a slice of play that threw). */
   failed(message: string, problems: readonly { line: number; path: string; message: string }[]): void;
+  /** Checkpoints parked in the background: how many serve the branch now. */
+  checkpoints(branch: number, held: number): void;
 }
 
 export class LiveFailure extends Error {
@@ -39,13 +42,13 @@ export class LiveClient {
   }
 
   /** A fresh worker with the scenario's first branch built at time 0. */
-  async start(name: string, source: string, seed: number): Promise<void> {
+  async start(name: string, source: string, seed: number, checkpointsMax: number | null = null): Promise<void> {
     this.stop();
     const worker = new Worker(new URL("../workers/live.worker.ts", import.meta.url), { type: "module", name: "zksim-live" });
     this.worker = worker;
     worker.onerror = (event) => this.callbacks.failed(`the live worker failed: ${event.message || "it could not start"}`, []);
     worker.onmessage = (event: MessageEvent<LiveResponse>) => this.receive(event.data);
-    await this.ask({ kind: "start", requestId: 0, name, source, seed });
+    await this.ask({ kind: "start", requestId: 0, name, source, seed, ...(checkpointsMax === null ? {} : { checkpointsMax }) });
   }
 
   stop(): void {
@@ -111,7 +114,10 @@ export class LiveClient {
   private receive(response: LiveResponse): void {
     switch (response.kind) {
       case "snapshot":
-        this.callbacks.snapshot(response.model, response.status, response.cursor);
+        this.callbacks.snapshot(response.model, response.paxos, response.status, response.cursor);
+        return;
+      case "checkpoints":
+        this.callbacks.checkpoints(response.branch, response.held);
         return;
       case "failed": {
         const waiting = response.requestId === null ? undefined : this.waiting.get(response.requestId);

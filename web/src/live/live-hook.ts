@@ -19,6 +19,8 @@ export interface LiveHook {
   intervene(entry: LiveIntervention): Promise<void>;
   scenario(): { source: string; seed: number } | null;
   closeMenu(): void;
+  /** Checkpoint runs for the next start's worker (0: none, forks from the seed; null: the worker's default). */
+  setCheckpoints(max: number | null): void;
 }
 
 declare global {

@@ -1,4 +1,5 @@
 import type { FaultEntry, ScenarioReport } from "../../../src/scenario/index.ts";
+import type { PaxosFacts } from "../lenses/paxos-facts.ts";
 import { describeEvent, formatUs } from "../model/describe.ts";
 import { EV, EVENT_KIND_NAMES, MSG_DROPPED, type TraceModel } from "../model/trace-model.ts";
 import type { LiveBranchSpec, LiveStatus, LiveStepMatch } from "../protocol.ts";
@@ -8,12 +9,13 @@ import { h, replaceChildren } from "../ui/dom.ts";
 import { CompareView } from "./compare-view.ts";
 import { differences, type Differences } from "./compare.ts";
 import { ForkTree, type Branch } from "./fork-tree.ts";
-import { CONSOLE_OPS, consoleRequest, describeIntervention, describeRecorded, type LiveIntervention } from "./intervention.ts";
+import { ForkTreeView } from "./fork-tree-view.ts";
+import { CONSOLE_OPS, consoleRequest, describeRecorded, type LiveIntervention } from "./intervention.ts";
 import { LaneButtons } from "./lane-buttons.ts";
 import { LiveClient, LiveFailure } from "./live-client.ts";
 import type { LiveHook } from "./live-hook.ts";
 import "./live.css";
-import { closeMenu, showMenu } from "./menu.ts";
+import { closeMenu, showMenu, type MenuItem } from "./menu.ts";
 import { ScenarioEditor } from "./scenario-editor.ts";
 import { controls, follows, placement, SPEED_DEFAULT_US_PER_S, SPEEDS } from "./session.ts";
 
@@ -32,7 +34,7 @@ export interface LiveHost {
   readonly diagramElement: HTMLElement;
   /** A live run starts: whatever else the page was showing or running stops. */
   started(): void;
-  show(model: TraceModel, info: { readonly name: string; readonly report: ScenarioReport | null; readonly digest: string | null; readonly cursor: number; readonly fresh: boolean; readonly reveal: boolean }): void;
+  show(model: TraceModel, info: { readonly paxos: PaxosFacts; readonly name: string; readonly report: ScenarioReport | null; readonly digest: string | null; readonly cursor: number; readonly fresh: boolean; readonly reveal: boolean }): void;
   failed(name: string, message: string, problems: readonly { line: number; path: string; message: string }[]): void;
   model(): TraceModel | null;
   cursor(): number;
@@ -62,6 +64,7 @@ export class LiveView {
   private readonly editor: ScenarioEditor;
   private readonly lanes: LaneButtons;
   private readonly compare: CompareView;
+  private readonly treeView = new ForkTreeView({ switchTo: (id) => void this.switchTo(id), compare: (id) => void this.compareWith(id) });
   private readonly sections = {
     run: h("section", { class: "live-section", id: "live-run", hidden: true }),
     interventions: h("section", { class: "live-section", id: "live-interventions", hidden: true }),
@@ -83,17 +86,25 @@ export class LiveView {
   private inspected = "";
   private comparing: { other: number; diff: Differences } | null = null;
   private scenarioName = "edited";
+  /** Checkpoint runs the worker keeps for forks; null: its default (tests and the README's figure set 0 to fork from the seed). */
+  private checkpointsMax: number | null = null;
 
   constructor(private readonly host: LiveHost) {
     this.client = new LiveClient({
-      snapshot: (model, status, cursor) => this.snapshot(model, status, cursor),
+      snapshot: (model, paxos, status, cursor) => this.snapshot(model, paxos, status, cursor),
       failed: (message, problems) => this.failure(message, problems),
+      checkpoints: (branch, held) => {
+        if (this.status === null || this.status.branch !== branch) return;
+        this.status = { ...this.status, checkpoints: held };
+        this.renderRun(this.status);
+      },
     });
     this.panel = document.getElementById("panel-live") as HTMLDivElement;
     this.editor = new ScenarioEditor(() => this.renderStart());
     this.lanes = new LaneButtons(host.diagram, {
       click: (node, x, y) => this.nodeMenu(node, x, y),
       drag: (from, to, x, y) => this.cutMenu(from, to, x, y),
+      pick: (picked, x, y) => this.pickMenu(picked, x, y),
     });
     this.compare = new CompareView(host.diagramElement.parentElement as HTMLElement, host.diagram);
     this.buildPanel();
@@ -198,12 +209,12 @@ export class LiveView {
     this.inspected = "";
     this.say("", false);
     const name = this.editor.text === "" ? this.scenarioName : validation.scenario.name;
-    await this.request(() => this.client.start(name, this.editor.text, seed));
+    await this.request(() => this.client.start(name, this.editor.text, seed, this.checkpointsMax));
   }
 
   // ------------------------------------------------------------ the run
 
-  private snapshot(model: TraceModel, status: LiveStatus, cursor: number): void {
+  private snapshot(model: TraceModel, paxos: PaxosFacts, status: LiveStatus, cursor: number): void {
     const previous = this.model?.eventCount ?? 0;
     const fresh = this.freshNext;
     const follow = fresh || this.forceCursor || follows(this.host.cursor(), previous);
@@ -213,6 +224,7 @@ export class LiveView {
     this.status = status;
     this.states.set(status.branch, { nowUs: status.nowUs, events: status.events, finished: status.finished, digest: status.digest });
     this.host.show(model, {
+      paxos,
       name: `live ${status.name} · branch ${status.branch}`,
       report: status.report,
       digest: status.digest,
@@ -396,9 +408,37 @@ export class LiveView {
         { label: `resume ${node}`, action: "resume", run: () => void this.intervene({ resume: node }) },
         { label: "clock + the amount", action: "skew-forward", run: () => void this.intervene({ skew: { node, by: `${ms()}ms` } }) },
         { label: "clock − the amount", action: "skew-back", run: () => void this.intervene({ skew: { node, by: `-${ms()}ms` } }) },
+        this.partitionItem(this.lanes.picked),
       ],
       h("label", { class: "live-menu-extra" }, "clock step ", amount, " ms"),
     );
+  }
+
+  /** After a shift-click: partition the servers picked from the rest, or clear the pick. */
+  private pickMenu(picked: readonly string[], x: number, y: number): void {
+    if (picked.length === 0) {
+      closeMenu();
+      return;
+    }
+    showMenu(x, y, `picked ${picked.join(", ")} ${this.whereLabel()}`, [this.partitionItem(picked), { label: "clear the pick", action: "clear-pick", run: () => this.lanes.clearPick() }]);
+  }
+
+  /**
+   * One partition: the servers picked in one group, everyone else (the other
+   * servers and the clients) in the other, as a scenario's `partition` entry
+   * with one group says it.
+   */
+  private partitionItem(picked: readonly string[]): MenuItem {
+    const group = picked.slice();
+    if (group.length === 0) return { label: "partition: shift-click servers' names to pick a group first", action: "partition", disabled: true, run: () => {} };
+    return {
+      label: `partition ${group.join(", ")} from the rest`,
+      action: "partition",
+      run: () => {
+        this.lanes.clearPick();
+        void this.intervene({ partition: [group] });
+      },
+    };
   }
 
   private cutMenu(from: string, to: string, x: number, y: number): void {
@@ -529,6 +569,7 @@ export class LiveView {
       events: h("td", { id: "live-events" }),
       digestLabel: h("td", { class: "muted" }),
       digest: h("td", { id: "live-digest" }),
+      built: h("td", { id: "live-built" }),
       where: h("p", { id: "live-where" }),
       whereText: h("span", {}),
       exportHolder: h("div", {}),
@@ -552,6 +593,7 @@ export class LiveView {
           h("tr", {}, h("td", { class: "muted" }, "virtual time"), c.now),
           h("tr", {}, h("td", { class: "muted" }, "events"), c.events),
           h("tr", {}, c.digestLabel, c.digest),
+          h("tr", { title: "how this branch's run was reached: simulated from the seed, or from a run parked at a checkpoint of the branch it left" }, h("td", { class: "muted" }, "reached"), c.built),
         ),
         c.where,
         h("div", {}, exportButton, c.exportHolder),
@@ -574,6 +616,9 @@ export class LiveView {
     c.events.textContent = status.events.toLocaleString("en-US");
     c.digestLabel.textContent = status.finished ? "digest" : "digest so far";
     c.digest.textContent = status.digest ?? "—";
+    const built = status.built;
+    c.built.textContent =
+      (built === null ? "from the start" : `${formatUs(built.untilUs)} ${built.from.kind === "seed" ? "from the seed" : `from a checkpoint at ${formatUs(built.from.atUs)}`}, in ${built.wallMs} ms`) + ` · ${status.checkpoints} checkpoint${status.checkpoints === 1 ? "" : "s"}`;
     const model = this.model;
     const place = model === null ? null : placement(this.host.cursor(), model.events.t, model.eventCount);
     const past = place !== null && place.kind === "fork";
@@ -648,37 +693,8 @@ export class LiveView {
   }
 
   private renderTree(): void {
-    const rows = this.tree.rows();
-    replaceChildren(
-      this.sections.tree,
-      h("h3", {}, "Branches"),
-      h(
-        "ul",
-        { class: "live-tree", id: "live-tree-list" },
-        ...rows.map(({ branch, depth }) => {
-          const own = this.tree.own(branch.id);
-          const state = this.states.get(branch.id);
-          const head = branch.parent === null ? "the scenario" : `from ${branch.parent} at #${branch.forkEv} (${formatUs(branch.forkUs)})`;
-          const label = own.length === 0 ? "no intervention yet" : own.map((r) => describeIntervention(r.entry)).join(", ");
-          const compare = h("button", { type: "button", class: "live-compare-button", "data-branch": branch.id, title: "compare with the current branch, side by side", disabled: branch.id === this.branch }, "compare");
-          compare.addEventListener("click", (e) => {
-            e.stopPropagation();
-            void this.compareWith(branch.id);
-          });
-          const item = h(
-            "li",
-            { class: `live-branch${branch.id === this.branch ? " current" : ""}`, "data-branch": branch.id, style: `padding-left: ${depth * 16 + 4}px`, title: "switch to this branch" },
-            h("span", { class: "live-branch-dot" }, depth === 0 ? "●" : "└●"),
-            h("strong", {}, ` ${branch.id} `),
-            h("span", { class: "muted" }, head),
-            h("div", { class: "live-branch-label" }, label, state === undefined ? "" : ` · ${formatUs(state.nowUs)}${state.finished ? ", finished" : ""}`, state?.digest === undefined || state.digest === null ? "" : h("code", { class: "live-branch-digest" }, state.digest)),
-            compare,
-          );
-          item.addEventListener("click", () => void this.switchTo(branch.id));
-          return item;
-        }),
-      ),
-    );
+    if (this.sections.tree.childElementCount === 0) replaceChildren(this.sections.tree, h("h3", {}, "Branches"), this.treeView.element);
+    this.treeView.render(this.tree, this.branch, this.states, this.status?.durationUs ?? 1);
   }
 
   private renderCompare(a: TraceModel, b: TraceModel, first: { index: number; a: string | null; b: string | null } | null, diff: Differences, other: number): void {
@@ -756,6 +772,9 @@ export class LiveView {
       intervene: (entry) => this.intervene(entry),
       scenario: () => this.currentBranchScenario(),
       closeMenu: () => closeMenu(),
+      setCheckpoints: (max) => {
+        this.checkpointsMax = max;
+      },
     };
   }
 }
