@@ -3,17 +3,13 @@ import { PaxosChecker } from "../../src/paxos/index.ts";
 import type { TraceEvent } from "../../src/sim/index.ts";
 import { chosenBy, chosenMarks, replicasOf } from "../../web/src/lenses/chosen.ts";
 import { paxosFactsOf } from "../../web/src/lenses/paxos-facts.ts";
-import { modelOf, traceOf } from "./fixtures.ts";
+import { eventsOf, modelOf, traceOf } from "./fixtures.ts";
 
 /**
  * The omniscient "chosen" marker: computed from the trace's own accept
  * notes, it must name the very events at which the Paxos checker (the one
  * that judges every run) first saw each slot chosen.
  */
-
-function eventsOf(lines: readonly string[]): TraceEvent[] {
-  return lines.slice(1, -1).map((line) => JSON.parse(line) as TraceEvent);
-}
 
 const ballot = (round: number, node: string) => ({ round, node });
 let i = 0;

@@ -13,22 +13,9 @@ import { Coordinates } from "../../web/src/model/layout.ts";
 import { MSG_DELIVERED, type TraceModel } from "../../web/src/model/trace-model.ts";
 import { inspectNodes, type Inspection } from "../../web/src/resim/inspect-nodes.ts";
 import { PausableRun } from "../../web/src/resim/pausable-run.ts";
-import { modelOf, scenarioSource, traceOf } from "./fixtures.ts";
+import { eventsOf, inflightAt, lastDeliveryBefore, modelOf, scenarioSource, traceOf } from "./fixtures.ts";
 
 /** The lenses' pure parts on real runs: quorums, the slot table, the ZooKeeper lens and the ring. */
-
-function eventsOf(lines: readonly string[]): TraceEvent[] {
-  return lines.slice(1, -1).map((line) => JSON.parse(line) as TraceEvent);
-}
-
-/** The last delivery to `node` before event `ev` (an acceptor takes a value when the accept is delivered). */
-function lastDeliveryBefore(events: readonly TraceEvent[], ev: number, node: string): number {
-  for (let k = ev - 1; k >= 0; k--) {
-    const e = events[k] as TraceEvent;
-    if (e.type === "deliver" && e.to === node) return k;
-  }
-  return -1;
-}
 
 async function inspectionAt(name: string, ev: number): Promise<Inspection> {
   const scenario = parseScenario(scenarioSource(name), `${name}.yaml`);
@@ -189,20 +176,7 @@ describe("the ring", () => {
     const { model, events } = await loaded("default");
     const coords = coordsOf(model);
     for (const cursor of [500, 5_000, 20_000]) {
-      const t = (events[cursor] as TraceEvent).t;
-      const sent = new Map<number, { t: number; type: string }>();
-      const ended = new Map<number, number>();
-      for (const e of events) {
-        if (e.type === "send") sent.set(e.id, { t: e.t, type: (e.msg as { type: string }).type });
-        if (e.type === "duplicate") sent.set(e.id, { t: e.t, type: sent.get(e.of)?.type ?? "?" });
-        if (e.type === "deliver" || e.type === "drop") ended.set(e.id, e.t);
-      }
-      let expected = 0;
-      for (const [id, s] of sent) {
-        if (["heartbeat", "heartbeat-ack", "zk-ping", "zk-pong"].includes(s.type)) continue;
-        const end = ended.get(id) ?? model.endUs;
-        if (s.t <= t && t < end) expected++;
-      }
+      const expected = inflightAt(events, cursor, model.endUs);
       const flights = flightsAt(model, coords, cursor);
       expect(flights.length).toBe(expected);
       for (const f of flights) expect(f.along).toBeGreaterThanOrEqual(0);

@@ -8,7 +8,7 @@ import { zkServerOf } from "../../web/src/lenses/zk-lens.ts";
 import { inspectNodes, type Inspection } from "../../web/src/resim/inspect-nodes.ts";
 import { PausableRun } from "../../web/src/resim/pausable-run.ts";
 import { describeInBrowser, diagramNumber, launchBrowser, screenshot, startView, waitOpened, type Browser, type ViewServer } from "./browser.ts";
-import { scenarioSource, traceOf } from "./fixtures.ts";
+import { eventsOf, HEARTBEATS, inflightAt, lastDeliveryBefore, scenarioSource, traceOf } from "./fixtures.ts";
 
 /**
  * The protocol lenses end to end, each held to data computed here without
@@ -17,7 +17,6 @@ import { scenarioSource, traceOf } from "./fixtures.ts";
  * from the trace, the ZooKeeper lens to the servers' zxids.
  */
 
-const HEARTBEATS = new Set(["heartbeat", "heartbeat-ack", "zk-ping", "zk-pong"]);
 
 /** Some events after the second leader of a run took over: the log then holds slots accepted at two ballots. */
 function afterSecondLeader(events: readonly TraceEvent[]): number {
@@ -45,19 +44,6 @@ async function knowsMoreThanApplied(name: string, events: readonly TraceEvent[])
   throw new Error(`no replica of ${name} ever knows of slots beyond what it applied`);
 }
 
-function eventsOf(lines: readonly string[]): TraceEvent[] {
-  return lines.slice(1, -1).map((line) => JSON.parse(line) as TraceEvent);
-}
-
-/** The last delivery to `node` before event `ev` (an acceptor takes a value when the accept is delivered). */
-function lastDeliveryBefore(events: readonly TraceEvent[], ev: number, node: string): number {
-  for (let k = ev - 1; k >= 0; k--) {
-    const e = events[k] as TraceEvent;
-    if (e.type === "deliver" && e.to === node) return k;
-  }
-  return -1;
-}
-
 /** The checker's chosen slots for a scenario's run, as "slot:event" in order. */
 async function checkerChosen(name: string): Promise<string[]> {
   const trace = await traceOf(name);
@@ -72,21 +58,6 @@ async function inspectionAt(name: string, ev: number): Promise<Inspection> {
   const run = new PausableRun(scenario, scenario.seed, ev);
   await run.advanceTo(ev);
   return inspectNodes(run.simulation);
-}
-
-/** Messages sent at or before the cursor's instant and not yet delivered or dropped, heartbeats left out (as the diagram shows them). */
-function inflightAt(events: readonly TraceEvent[], cursor: number, endUs: number): number {
-  const t = (events[cursor] as TraceEvent).t;
-  const sent = new Map<number, { t: number; type: string }>();
-  const ended = new Map<number, number>();
-  for (const e of events) {
-    if (e.type === "send") sent.set(e.id, { t: e.t, type: (e.msg as { type: string }).type });
-    if (e.type === "duplicate") sent.set(e.id, { t: e.t, type: sent.get(e.of)?.type ?? "?" });
-    if (e.type === "deliver" || e.type === "drop") ended.set(e.id, e.t);
-  }
-  let count = 0;
-  for (const [id, s] of sent) if (!HEARTBEATS.has(s.type) && s.t <= t && t < (ended.get(id) ?? endUs)) count++;
-  return count;
 }
 
 describeInBrowser("the protocol lenses in Chromium", () => {

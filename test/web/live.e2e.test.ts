@@ -8,7 +8,7 @@ import type {} from "../../web/src/live/live-hook.ts";
 import { describeInBrowser, launchBrowser, screenshot, startView, type Browser, type ViewServer } from "./browser.ts";
 import { PaxosChecker } from "../../src/paxos/index.ts";
 import type { TraceEvent } from "../../src/sim/index.ts";
-import { ROOT, traceOf } from "./fixtures.ts";
+import { inflightAt, ROOT, traceOf } from "./fixtures.ts";
 
 /**
  * Live runs end to end, as a person uses them: start the default scenario in
@@ -22,22 +22,6 @@ import { ROOT, traceOf } from "./fixtures.ts";
 const ELECTION_TIMEOUT_US_MAX = 600_000;
 const ELECTION_SLACK_US = 100_000;
 const SERVERS = ["s1", "s2", "s3", "s4", "s5"];
-const HEARTBEATS = new Set(["heartbeat", "heartbeat-ack", "zk-ping", "zk-pong"]);
-
-/** Messages sent at or before the cursor's instant and not yet delivered or dropped, heartbeats left out (as the ring shows them; as in lenses.e2e). */
-function inflightAt(events: readonly TraceEvent[], cursor: number, endUs: number): number {
-  const t = (events[cursor] as TraceEvent).t;
-  const sent = new Map<number, { t: number; type: string }>();
-  const ended = new Map<number, number>();
-  for (const e of events) {
-    if (e.type === "send") sent.set(e.id, { t: e.t, type: (e.msg as { type: string }).type });
-    if (e.type === "duplicate") sent.set(e.id, { t: e.t, type: sent.get(e.of)?.type ?? "?" });
-    if (e.type === "deliver" || e.type === "drop") ended.set(e.id, e.t);
-  }
-  let count = 0;
-  for (const [id, s] of sent) if (!HEARTBEATS.has(s.type) && s.t <= t && t < (ended.get(id) ?? endUs)) count++;
-  return count;
-}
 
 describeInBrowser("live runs in Chromium", () => {
   let browser: Browser;
