@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { faultSchema, InputError, problemsFromZod, type InputProblem } from "./config.ts";
-import { Digest } from "./digest.ts";
+import { ByteDigest, Digest } from "./digest.ts";
 
 /** The trace format's name and version, written in every header. */
 export const TRACE_FORMAT = "zksim-trace";
@@ -10,10 +10,25 @@ export const TRACE_FORMAT = "zksim-trace";
  * requests handed to a node from outside (request), and the drop reason
  * "intervention". A version 2 trace is a version 3 trace without them, so
  * both are read.
+ * 4: the digest is computed over the UTF-8 bytes of the event lines, 32-bit
+ * words at a time (`ByteDigest`), not over their UTF-16 code units: the same
+ * lines, another digest. The lines are as in version 3; a trace of version 2
+ * or 3 is read with the digest of its version.
  */
-export const TRACE_VERSION = 3;
+export const TRACE_VERSION = 4;
 /** The versions this reader reads. */
-export const TRACE_VERSIONS_READ = [2, 3] as const;
+export const TRACE_VERSIONS_READ = [2, 3, 4] as const;
+
+/** What digests a trace's event lines, one at a time. */
+export interface LineDigest {
+  updateLine(text: string): void;
+  hex(): string;
+}
+
+/** The digest a trace of `version` was written with: its bytes from version 4 on, its text before. */
+export function traceDigest(version: number): LineDigest {
+  return version >= 4 ? new ByteDigest() : new Digest();
+}
 
 /**
  * How much of a run is recorded.
@@ -159,7 +174,7 @@ export class TraceRecorder {
   readonly recording: boolean;
   private readonly digesting: boolean;
   private readonly writing: boolean;
-  private readonly digest = new Digest();
+  private readonly digest = new ByteDigest();
   private readonly listeners: TraceListener[] = [];
   private count = 0;
   /** Payloads as JSON, each frozen one serialized once: a broadcast, or a timer tag set again and again. */
@@ -191,7 +206,7 @@ export class TraceRecorder {
       this.digest.updateLine(line);
       this.sink?.write(line);
     } else if (this.digesting) {
-      digestEvent(this.digest, event, this.json);
+      this.digest.updateLine(eventLine(event, this.json));
     }
     for (let k = 0; k < this.listeners.length; k++) (this.listeners[k] as TraceListener)(event);
   }
@@ -253,7 +268,7 @@ export function parseTrace(text: string, source: string): ParsedTrace {
   }
 
   const events: TraceEvent[] = [];
-  const digest = new Digest();
+  const digest = traceDigest(headerResult.data.version);
   let summary: TraceSummary | undefined;
   for (let lineIndex = 1; lineIndex < lines.length && problems.length < 20; lineIndex++) {
     const value = parseLine(lineIndex);
@@ -327,69 +342,4 @@ export function eventLine(event: TraceEvent, json: PayloadJson = JSON.stringify)
       break;
   }
   return JSON.stringify(event);
-}
-
-/**
- * Folds one event into a digest exactly as `digest.updateLine(eventLine(event))`
- * would, without building the line: the level "summary" digests every event
- * and writes none. The frequent kinds are fed piece by piece.
- */
-export function digestEvent(digest: Digest, event: TraceEvent, json: PayloadJson = JSON.stringify): void {
-  switch (event.type) {
-    case "deliver":
-      digestHead(digest, event.i, event.t, ',"type":"deliver","id":');
-      digest.updateInt(event.id);
-      digestLink(digest, event.from, event.to);
-      digest.update('"}');
-      return digest.endLine();
-    case "send":
-      if (event.msg === undefined) break;
-      digestHead(digest, event.i, event.t, ',"type":"send","id":');
-      digest.updateInt(event.id);
-      digestLink(digest, event.from, event.to);
-      digest.update('","msg":');
-      digest.update(json(event.msg));
-      digest.update(',"cause":');
-      digest.update(String(event.cause));
-      digest.update("}");
-      return digest.endLine();
-    case "timer":
-      if (event.tag === undefined) break;
-      digestHead(digest, event.i, event.t, ',"type":"timer","node":"');
-      digest.update(event.node);
-      digest.update('","timer":');
-      digest.updateInt(event.timer);
-      digest.update(',"tag":');
-      digest.update(json(event.tag));
-      digest.update("}");
-      return digest.endLine();
-    case "sync":
-      digestHead(digest, event.i, event.t, ',"type":"sync","node":"');
-      digest.update(event.node);
-      digest.update('","sync":');
-      digest.updateInt(event.sync);
-      digest.update(',"keys":');
-      digest.updateInt(event.keys);
-      digest.update("}");
-      return digest.endLine();
-    default:
-      break;
-  }
-  digest.updateLine(eventLine(event, json));
-}
-
-/** `{"i":I,"t":T` and then `rest`. */
-function digestHead(digest: Digest, i: number, t: number, rest: string): void {
-  digest.update('{"i":');
-  digest.updateInt(i);
-  digest.update(',"t":');
-  digest.updateInt(t);
-  digest.update(rest);
-}
-
-function digestLink(digest: Digest, from: string, to: string): void {
-  digest.update(',"from":"');
-  digest.update(from);
-  digest.update('","to":"');
-  digest.update(to);
 }
