@@ -55,6 +55,7 @@ const P3 = 0xc2b2ae3d | 0;
 const P4 = 0x27d4eb2f | 0;
 const P5 = 0x165667b1 | 0;
 const STRIPE_BYTES = 16;
+const STRETCH_BYTES = 1024;
 
 /**
  * The digest of trace version 4: a streaming 64-bit digest of a byte stream
@@ -99,7 +100,11 @@ export class ByteDigest {
     const stripesEnd = p + ((end - p) & ~(STRIPE_BYTES - 1));
     if (stripesEnd > p) {
       if (this.view.buffer !== bytes.buffer) this.view = new DataView(bytes.buffer);
-      this.stripes(this.view, bytes.byteOffset + p, bytes.byteOffset + stripesEnd);
+      // A bounded stretch per call: a first call over a whole chunk would be compiled mid-loop, before its end
+      // had run, and V8 then throws that code away at every return.
+      for (let from = p; from < stripesEnd; from += STRETCH_BYTES) {
+        this.stripes(this.view, bytes.byteOffset + from, bytes.byteOffset + Math.min(stripesEnd, from + STRETCH_BYTES));
+      }
       p = stripesEnd;
     }
     while (p < end) this.carry[this.carryLength++] = bytes[p++] as number;
