@@ -10,9 +10,8 @@ import { encodeUtf8 } from "./utf8.ts";
  * config schema limits to ASCII letters, digits, "-" and "_", and enums),
  * exactly as JSON.stringify would write them; `test/sim/trace-line.test.ts`
  * holds every kind to JSON.stringify. Payloads (messages, timer tags, note
- * data) are JSON.stringify's text, and a frozen payload's bytes are made
- * once: it cannot change, and the same object goes out many times (a
- * broadcast to every peer, a timer tag set again).
+ * data) are JSON.stringify's text, made once for a frozen payload written
+ * several times in a row (it cannot change: a broadcast to every peer).
  *
  * This is the hot path of a traced run, and a store costs about as much for
  * four bytes as for one, so everything is stored four bytes at a time: the
@@ -28,10 +27,11 @@ export class TraceLineBytes {
   bytes: Uint8Array;
   length = 0;
   private view: DataView;
-  private readonly payloads = new WeakMap<object, Words>();
-  /** The payload written last, and its bytes: a broadcast writes the same object to every peer in a row. */
+  /** The frozen payload written last, its text, and its bytes once it is written again. */
   private lastPayload: object | null = null;
-  private lastPayloadWords: Words = pieceOf("");
+  private lastPayloadText = "";
+  private lastPayloadWords: Words | null = null;
+  private lastPayloadUses = 0;
   /** Note kinds as JSON strings, bounded: kinds are a small fixed set, a long run writes them millions of times. */
   private readonly kinds = new Map<string, Words>();
   /** The last event number written, in decimal, ending at DIGITS_MAX in `indexDigits` (4 bytes after it are read by the last word). */
@@ -64,14 +64,14 @@ export class TraceLineBytes {
       }
       case "send": {
         if (event.msg === undefined) break;
-        const msg = this.payloadWords(event.msg);
-        this.room(LINE_FIXED_MAX + msg.length);
+        const msg = this.payload(event.msg);
+        this.room(LINE_FIXED_MAX + payloadLength(msg));
         const view = this.view;
         let p = this.head(view, event.i, event.t, SEND);
         p = putInt(view, p, event.id);
         p = this.link(view, p, event.from, event.to);
         p = putWords(view, p, MSG);
-        p = putWords(view, p, msg);
+        p = this.putPayload(view, p, msg);
         p = putWords(view, p, CAUSE);
         p = putInt(view, p, event.cause);
         this.length = putWords(view, p, CLOSE_END);
@@ -90,15 +90,15 @@ export class TraceLineBytes {
       }
       case "timer": {
         if (event.tag === undefined) break;
-        const tag = this.payloadWords(event.tag);
-        this.room(LINE_FIXED_MAX + tag.length);
+        const tag = this.payload(event.tag);
+        this.room(LINE_FIXED_MAX + payloadLength(tag));
         const view = this.view;
         let p = this.head(view, event.i, event.t, TIMER);
         p = putAscii(this.bytes, p, event.node);
         p = putWords(view, p, TIMER_ID);
         p = putInt(view, p, event.timer);
         p = putWords(view, p, TAG);
-        p = putWords(view, p, tag);
+        p = this.putPayload(view, p, tag);
         this.length = putWords(view, p, CLOSE_END);
         return;
       }
@@ -117,15 +117,15 @@ export class TraceLineBytes {
       case "note": {
         if (event.data === undefined) break;
         const kind = this.kindWords(event.kind);
-        const data = this.payloadWords(event.data);
-        this.room(LINE_FIXED_MAX + kind.length + data.length);
+        const data = this.payload(event.data);
+        this.room(LINE_FIXED_MAX + kind.length + payloadLength(data));
         const view = this.view;
         let p = this.head(view, event.i, event.t, NOTE);
         p = putAscii(this.bytes, p, event.node);
         p = putWords(view, p, KIND);
         p = putWords(view, p, kind);
         p = putWords(view, p, DATA);
-        p = putWords(view, p, data);
+        p = this.putPayload(view, p, data);
         this.length = putWords(view, p, CLOSE_END);
         return;
       }
@@ -191,18 +191,29 @@ export class TraceLineBytes {
     return putAscii(this.bytes, p, to);
   }
 
-  private payloadWords(value: unknown): Words {
-    if (typeof value !== "object" || value === null || !Object.isFrozen(value)) return pieceOf(JSON.stringify(value));
+  /**
+   * A payload as JSON text, which goes straight into the line as UTF-8; or,
+   * for a frozen object written again right after (a broadcast to every
+   * peer, a message sent again and again), its bytes as words, made on its
+   * third use. Most payloads are written once (a fresh note, a new
+   * proposal): for those a cache would cost more than it saves.
+   */
+  private payload(value: unknown): Words | string {
+    if (typeof value !== "object" || value === null || !Object.isFrozen(value)) return JSON.stringify(value);
     if (value !== this.lastPayload) {
-      let words = this.payloads.get(value);
-      if (words === undefined) {
-        words = pieceOf(JSON.stringify(value));
-        this.payloads.set(value, words);
-      }
       this.lastPayload = value;
-      this.lastPayloadWords = words;
+      this.lastPayloadText = JSON.stringify(value);
+      this.lastPayloadWords = null;
+      this.lastPayloadUses = 1;
+      return this.lastPayloadText;
     }
-    return this.lastPayloadWords;
+    // Making the words costs about two encodings of the text: worth it from the third use on.
+    if (this.lastPayloadWords === null && ++this.lastPayloadUses >= 3) this.lastPayloadWords = pieceOf(this.lastPayloadText);
+    return this.lastPayloadWords ?? this.lastPayloadText;
+  }
+
+  private putPayload(view: DataView, p: number, payload: Words | string): number {
+    return typeof payload === "string" ? encodeUtf8(payload, this.bytes, p) : putWords(view, p, payload);
   }
 
   private kindWords(kind: string): Words {
@@ -227,6 +238,11 @@ export class TraceLineBytes {
 /** Decimal digits of a safe integer, and then some. */
 const DIGITS_MAX = 24;
 const KINDS_CACHED_MAX = 1024;
+
+/** The most bytes a payload takes: a text's UTF-8 takes at most 3 bytes per code unit. */
+function payloadLength(payload: Words | string): number {
+  return typeof payload === "string" ? 3 * payload.length : payload.length;
+}
 
 /** Bytes as little-endian 32-bit words, the last padded with zeros, and how many bytes they are. */
 interface Words {
