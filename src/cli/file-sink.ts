@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TraceSink } from "../sim/index.ts";
 import { fsReason, UsageError } from "./input.ts";
@@ -6,6 +6,7 @@ import { fsReason, UsageError } from "./input.ts";
 /**
  * Streams lines (a trace, a history) to a file, batching writes so that a
  * long run keeps bounded memory (at most `bufferCharsMax` characters waiting).
+ * A trace comes as bytes, in chunks the recorder gathered (`writeBytes`).
  *
  * The file is created when the sink is made, before any run starts, so a path
  * that cannot be written (a directory, a missing or read-only directory, a
@@ -41,13 +42,27 @@ export class FileSink implements TraceSink {
     if (this.bufferedChars >= this.bufferCharsMax) this.flush();
   }
 
+  /**
+   * Writes lines given as UTF-8 bytes, each ended by "\n" (the trace
+   * recorder hands over 64 KiB at a time), after any lines waiting as strings.
+   */
+  writeBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.flush();
+    this.writeAll(bytes, start, end);
+  }
+
   flush(): void {
     if (this.failure !== null || this.buffer.length === 0) return;
     const bytes = Buffer.from(this.buffer.join("\n") + "\n", "utf8");
     this.buffer = [];
     this.bufferedChars = 0;
+    this.writeAll(bytes, 0, bytes.length);
+  }
+
+  private writeAll(bytes: Uint8Array, start: number, end: number): void {
+    if (this.failure !== null) return;
     try {
-      for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset);
+      for (let offset = start; offset < end; ) offset += writeSync(this.fd, bytes, offset, end - offset);
     } catch (error) {
       this.failure = new UsageError(`${this.what} ${this.path}: cannot write the file: ${fsReason(error)}`);
     }
@@ -66,8 +81,13 @@ export class FileSink implements TraceSink {
 }
 
 /**
- * Creates (or truncates) an output file and its directory; a UsageError
+ * Creates (or replaces) an output file and its directory; a UsageError
  * naming the flag, the path and why when that cannot be done.
+ *
+ * An existing regular file is removed and written anew, not truncated: ext4
+ * writes a truncated and rewritten file out to disk when it is closed (its
+ * guard for programs that replace files that way), and closing a rewritten
+ * trace of a few hundred megabytes took as long as writing it.
  */
 export function openOutput(path: string, what: string): number {
   if (path === "") throw new UsageError(`${what}: expected a file name, got an empty one`);
@@ -76,9 +96,19 @@ export function openOutput(path: string, what: string): number {
   const problem = makeDirectories(dir);
   if (problem !== null) throw new UsageError(`${what} ${path}: cannot create the directory ${problem}; ${expected}`);
   try {
+    removeFile(path);
     return openSync(path, "w");
   } catch (error) {
     throw new UsageError(`${what} ${path}: cannot create the file: ${fsReason(error)}; ${expected}`);
+  }
+}
+
+/** Removes a regular file if it can; where it cannot (a directory that is not writable), the open truncates it instead. */
+function removeFile(path: string): void {
+  try {
+    if (lstatSync(path).isFile()) unlinkSync(path);
+  } catch {
+    // Absent, or not removable: openSync says what is wrong, if anything.
   }
 }
 

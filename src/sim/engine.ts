@@ -340,6 +340,11 @@ export class Simulation<Msg> {
     return this.finished;
   }
 
+  /** Hands the trace lines gathered so far to the sink (a full trace to a file gathers 64 KiB of lines per write). */
+  flushTrace(): void {
+    this.recorder.flush();
+  }
+
   /** The digest of the trace so far (null when the trace is off). */
   digest(): string | null {
     return this.recorder.digestHex();
@@ -1009,6 +1014,8 @@ export class Simulation<Msg> {
   }
 
   private failure(error: unknown): unknown {
+    // The trace up to the failure is what explains it: what was gathered goes to the sink now.
+    this.recorder.flush();
     if (error instanceof SimulationFailure || error instanceof InputError) return error;
     const node = this.currentNode >= 0 ? this.hosts[this.currentNode]?.id : undefined;
     return new SimulationFailure(this.seed, this.nowUsValue, node, error);

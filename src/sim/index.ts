@@ -25,13 +25,13 @@ export {
   NODE_COUNT_MAX,
 } from "./config.ts";
 export type { EngineConfig, EngineConfigInput, Fault, FaultInput, ScheduledFault, NemesisConfig, InputProblem } from "./config.ts";
-export { Digest, digestLines } from "./digest.ts";
+export { ByteDigest, Digest, digestLines } from "./digest.ts";
 export {
   TraceRecorder,
   MemorySink,
   parseTrace,
   eventLine,
-  digestEvent,
+  traceDigest,
   frozenJsonCache,
   traceEventSchema,
   traceHeaderSchema,
@@ -49,6 +49,7 @@ export type {
   TraceLevel,
   TraceSink,
   TraceListener,
+  LineDigest,
   ParsedTrace,
   RunStats,
   DropReason,

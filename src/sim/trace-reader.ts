@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { problemsFromZod } from "./config.ts";
-import { Digest } from "./digest.ts";
-import { traceEventSchema, traceHeaderSchema, traceSummarySchema, type TraceEvent, type TraceHeader, type TraceSummary } from "./trace.ts";
+import { TRACE_VERSION, traceDigest, traceEventSchema, traceHeaderSchema, traceSummarySchema, type LineDigest, type TraceEvent, type TraceHeader, type TraceSummary } from "./trace.ts";
 
 /**
  * An incremental reader of JSON Lines traces. Text arrives in pieces of any
@@ -57,7 +56,7 @@ export interface TraceReadResult {
   readonly foreignTypes: ReadonlyMap<string, number>;
   /** Lines read, the header and summary included. */
   readonly lines: number;
-  /** The digest of every event line as read, to compare with the summary's. */
+  /** The digest of every event line as read, with the digest of the header's version, to compare with the summary's. */
   readonly digest: string;
   readonly problems: readonly TraceLineProblem[];
   /** The reader gave up before the end: no valid header, too many problems, or a line past the bound. */
@@ -76,7 +75,8 @@ const eventPlaceSchema = z.looseObject({ i: z.int().min(0), t: z.int().min(0), t
 export class TraceReader {
   private readonly problemsMax: number;
   private readonly lineCharsMax: number;
-  private readonly digest = new Digest();
+  /** The digest of the header's version (the current one until a header is read). */
+  private digest: LineDigest = traceDigest(TRACE_VERSION);
   private readonly problemList: TraceLineProblem[] = [];
   private readonly foreign = new Map<string, number>();
   private tail = "";
@@ -195,6 +195,7 @@ export class TraceReader {
       return;
     }
     this.headerValue = result.data;
+    this.digest = traceDigest(result.data.version);
     this.handlers.header?.(result.data, 1);
   }
 

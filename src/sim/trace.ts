@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { faultSchema, InputError, problemsFromZod, type InputProblem } from "./config.ts";
-import { Digest } from "./digest.ts";
+import { ByteDigest, Digest } from "./digest.ts";
+import { TraceLineBytes } from "./trace-bytes.ts";
 
 /** The trace format's name and version, written in every header. */
 export const TRACE_FORMAT = "zksim-trace";
@@ -10,10 +11,25 @@ export const TRACE_FORMAT = "zksim-trace";
  * requests handed to a node from outside (request), and the drop reason
  * "intervention". A version 2 trace is a version 3 trace without them, so
  * both are read.
+ * 4: the digest is computed over the UTF-8 bytes of the event lines, 32-bit
+ * words at a time (`ByteDigest`), not over their UTF-16 code units: the same
+ * lines, another digest. The lines are as in version 3; a trace of version 2
+ * or 3 is read with the digest of its version.
  */
-export const TRACE_VERSION = 3;
+export const TRACE_VERSION = 4;
 /** The versions this reader reads. */
-export const TRACE_VERSIONS_READ = [2, 3] as const;
+export const TRACE_VERSIONS_READ = [2, 3, 4] as const;
+
+/** What digests a trace's event lines, one at a time. */
+export interface LineDigest {
+  updateLine(text: string): void;
+  hex(): string;
+}
+
+/** The digest a trace of `version` was written with: its bytes from version 4 on, its text before. */
+export function traceDigest(version: number): LineDigest {
+  return version >= 4 ? new ByteDigest() : new Digest();
+}
 
 /**
  * How much of a run is recorded.
@@ -130,6 +146,13 @@ export type TraceSummary = z.infer<typeof traceSummarySchema>;
 /** Where trace lines go. The CLI streams to a file; tests and the viewer keep them in memory. */
 export interface TraceSink {
   write(line: string): void;
+  /**
+   * Optional: takes whole lines as UTF-8 bytes, each ended by "\n", many at
+   * a time (bytes[start, end), valid only during the call). A full trace to
+   * a sink that has it is written this way only, header and summary
+   * included, and no line is ever a string: a file.
+   */
+  writeBytes?(bytes: Uint8Array, start: number, end: number): void;
 }
 
 /** Keeps trace lines in memory, up to a bound (past it the run fails: stream to a file instead). */
@@ -150,16 +173,33 @@ export class MemorySink implements TraceSink {
 /** Receives every recorded event object (when the level is not off): checkers and the viewer. */
 export type TraceListener = (event: TraceEvent) => void;
 
+/** Bytes of event lines gathered before they are digested and, in a full trace to a file, written: large writes, few calls. */
+const CHUNK_BYTES = 64 * 1024;
+
 /**
  * Numbers, serializes, digests and writes trace events. The engine asks
  * `recording` before it builds an event, so with the trace off no event object
  * is ever made.
+ *
+ * At level summary, and for a full trace to a sink that takes bytes (a
+ * file), each event is serialized once, as bytes into one reused buffer
+ * (`TraceLineBytes`); every 64 KiB the buffer is digested in one pass and,
+ * for the file, handed over in one write. A sink that takes strings (memory,
+ * a replay's comparison, the viewer) gets each line as a string and the
+ * digest its bytes.
  */
 export class TraceRecorder {
   readonly recording: boolean;
   private readonly digesting: boolean;
-  private readonly writing: boolean;
-  private readonly digest = new Digest();
+  /** Events become bytes in `lines`: level summary, or a full trace to a byte sink. */
+  private readonly serializing: boolean;
+  /** Events become strings for a sink that takes strings. */
+  private readonly writingStrings: boolean;
+  private readonly byteSink: Required<TraceSink> | null;
+  private readonly digest = new ByteDigest();
+  private readonly lines = new TraceLineBytes(CHUNK_BYTES + 4096);
+  /** lines[0, digestedLength) are digested, or are the header (which the digest does not cover). */
+  private digestedLength = 0;
   private readonly listeners: TraceListener[] = [];
   private count = 0;
   /** Payloads as JSON, each frozen one serialized once: a broadcast, or a timer tag set again and again. */
@@ -171,11 +211,17 @@ export class TraceRecorder {
   ) {
     this.recording = level !== "off";
     this.digesting = level === "summary" || level === "full";
-    this.writing = level === "full" && sink !== undefined;
+    const full = level === "full" && sink !== undefined;
+    this.byteSink = full && sink.writeBytes !== undefined ? (sink as Required<TraceSink>) : null;
+    this.writingStrings = full && this.byteSink === null;
+    this.serializing = this.digesting && !this.writingStrings;
   }
 
   header(header: Omit<TraceHeader, "type" | "format" | "version" | "level">): void {
-    this.sink?.write(JSON.stringify({ type: "header", format: TRACE_FORMAT, version: TRACE_VERSION, level: this.level, ...header }));
+    const text = JSON.stringify({ type: "header", format: TRACE_FORMAT, version: TRACE_VERSION, level: this.level, ...header });
+    if (this.byteSink === null) return this.sink?.write(text);
+    this.lines.line(text);
+    this.digestedLength = this.lines.length;
   }
 
   /** Records one event; `event.i` is assigned here. */
@@ -186,14 +232,24 @@ export class TraceRecorder {
 
   record(event: TraceEvent): void {
     event.i = this.count++;
-    if (this.writing) {
+    if (this.serializing) {
+      this.lines.event(event);
+      if (this.lines.length >= CHUNK_BYTES) this.flush();
+    } else if (this.writingStrings) {
       const line = eventLine(event, this.json);
       this.digest.updateLine(line);
-      this.sink?.write(line);
-    } else if (this.digesting) {
-      digestEvent(this.digest, event, this.json);
+      (this.sink as TraceSink).write(line);
     }
     for (let k = 0; k < this.listeners.length; k++) (this.listeners[k] as TraceListener)(event);
+  }
+
+  /** Digests the lines gathered and hands them to the byte sink, if there is one (also when a run fails, to keep its trace so far). */
+  flush(): void {
+    const lines = this.lines;
+    if (lines.length > this.digestedLength) this.digest.updateBytes(lines.bytes, this.digestedLength, lines.length);
+    if (this.byteSink !== null && lines.length > 0) this.byteSink.writeBytes(lines.bytes, 0, lines.length);
+    lines.clear();
+    this.digestedLength = 0;
   }
 
   subscribe(listener: TraceListener): () => void {
@@ -205,12 +261,26 @@ export class TraceRecorder {
   }
 
   digestHex(): string | null {
-    return this.digesting ? this.digest.hex() : null;
+    if (!this.digesting) return null;
+    const lines = this.lines;
+    if (lines.length > this.digestedLength) {
+      this.digest.updateBytes(lines.bytes, this.digestedLength, lines.length);
+      this.digestedLength = lines.length;
+    }
+    return this.digest.hex();
   }
 
   summary(endUs: number, stats: RunStats): TraceSummary {
     const summary: TraceSummary = { type: "summary", events: this.count, endUs, digest: this.digestHex(), stats };
-    this.sink?.write(JSON.stringify(summary));
+    const text = JSON.stringify(summary);
+    if (this.byteSink === null) {
+      this.sink?.write(text);
+      return summary;
+    }
+    // Every event is digested (above); the summary line is not.
+    this.lines.line(text);
+    this.digestedLength = this.lines.length;
+    this.flush();
     return summary;
   }
 }
@@ -253,7 +323,7 @@ export function parseTrace(text: string, source: string): ParsedTrace {
   }
 
   const events: TraceEvent[] = [];
-  const digest = new Digest();
+  const digest = traceDigest(headerResult.data.version);
   let summary: TraceSummary | undefined;
   for (let lineIndex = 1; lineIndex < lines.length && problems.length < 20; lineIndex++) {
     const value = parseLine(lineIndex);
@@ -327,69 +397,4 @@ export function eventLine(event: TraceEvent, json: PayloadJson = JSON.stringify)
       break;
   }
   return JSON.stringify(event);
-}
-
-/**
- * Folds one event into a digest exactly as `digest.updateLine(eventLine(event))`
- * would, without building the line: the level "summary" digests every event
- * and writes none. The frequent kinds are fed piece by piece.
- */
-export function digestEvent(digest: Digest, event: TraceEvent, json: PayloadJson = JSON.stringify): void {
-  switch (event.type) {
-    case "deliver":
-      digestHead(digest, event.i, event.t, ',"type":"deliver","id":');
-      digest.updateInt(event.id);
-      digestLink(digest, event.from, event.to);
-      digest.update('"}');
-      return digest.endLine();
-    case "send":
-      if (event.msg === undefined) break;
-      digestHead(digest, event.i, event.t, ',"type":"send","id":');
-      digest.updateInt(event.id);
-      digestLink(digest, event.from, event.to);
-      digest.update('","msg":');
-      digest.update(json(event.msg));
-      digest.update(',"cause":');
-      digest.update(String(event.cause));
-      digest.update("}");
-      return digest.endLine();
-    case "timer":
-      if (event.tag === undefined) break;
-      digestHead(digest, event.i, event.t, ',"type":"timer","node":"');
-      digest.update(event.node);
-      digest.update('","timer":');
-      digest.updateInt(event.timer);
-      digest.update(',"tag":');
-      digest.update(json(event.tag));
-      digest.update("}");
-      return digest.endLine();
-    case "sync":
-      digestHead(digest, event.i, event.t, ',"type":"sync","node":"');
-      digest.update(event.node);
-      digest.update('","sync":');
-      digest.updateInt(event.sync);
-      digest.update(',"keys":');
-      digest.updateInt(event.keys);
-      digest.update("}");
-      return digest.endLine();
-    default:
-      break;
-  }
-  digest.updateLine(eventLine(event, json));
-}
-
-/** `{"i":I,"t":T` and then `rest`. */
-function digestHead(digest: Digest, i: number, t: number, rest: string): void {
-  digest.update('{"i":');
-  digest.updateInt(i);
-  digest.update(',"t":');
-  digest.updateInt(t);
-  digest.update(rest);
-}
-
-function digestLink(digest: Digest, from: string, to: string): void {
-  digest.update(',"from":"');
-  digest.update(from);
-  digest.update('","to":"');
-  digest.update(to);
 }
