@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
 import { parseScenario, runScenario, type ScenarioReport } from "../scenario/index.ts";
+import { NOT_REPEATED } from "./paxos-search.ts";
 
 /**
  * Random fault schedules against the whole ZooKeeper service, with every
@@ -15,6 +16,13 @@ export const ZK_SEARCH_TIMING = {
   faultsEndMs: 3_000,
   durationMs: 7_000,
 } as const;
+
+/** Fault kinds a case may switch on. */
+export const ZK_FAULT_KINDS = ["crash", "restart", "pause", "isolate-server", "isolate-client", "skew", "loss", "slow-disk"] as const;
+export type ZkFaultKind = (typeof ZK_FAULT_KINDS)[number];
+
+/** How the runs of a search draw their faults and workload: one fixed mix, or each run its own (swarm testing). */
+export type ZkMix = "fixed" | "swarm";
 
 export interface ZkCaseFault {
   readonly atMs: number;
@@ -36,19 +44,27 @@ export interface ZkCase {
   /** Disk sync latency: long syncs widen the window in which a crash loses an acceptor's unsynced writes. */
   readonly syncUs: number;
   readonly schedule: readonly ZkCaseFault[];
+  /** The fault kinds the case was drawn with. */
+  readonly kinds: readonly ZkFaultKind[];
 }
 
 export interface ZkSearchOptions {
+  /** The first run's fast-check seed: run k uses seed + k. */
   readonly seed: number;
   readonly numRuns: number;
   /** Bugs of the zoo to turn on in the servers' Paxos. */
   readonly bugs?: readonly PaxosBug[];
+  /** How runs draw their faults and workload (default: fixed). */
+  readonly mix?: ZkMix;
 }
 
 export interface ZkSearchResult {
   readonly failed: boolean;
+  /** Runs until the first failure (or all of them). */
   readonly numRuns: number;
   readonly numShrinks: number;
+  /** The failing run's fast-check seed (the first run's when none failed). */
+  readonly seed: number;
   readonly counterexample: ZkCase | null;
   /** The failing checks of the shrunk case, in words. */
   readonly failure: string | null;
@@ -58,7 +74,22 @@ export interface ZkSearchResult {
   readonly internal: boolean;
 }
 
-export function zkCaseArbitrary(): fc.Arbitrary<ZkCase> {
+/** A run that failed: the case as drawn, shrunk, and what the shrunk case breaks. */
+export interface ZkRunFailure {
+  readonly drawn: ZkCase;
+  readonly counterexample: ZkCase;
+  readonly failure: string;
+  readonly internal: boolean;
+  readonly numShrinks: number;
+}
+
+/** Cases of a search: one fixed mix of faults and workloads, or (swarm) each case its own. */
+export function zkCaseArbitrary(mix: ZkMix = "fixed"): fc.Arbitrary<ZkCase> {
+  return fixedCaseArbitrary();
+}
+
+/** Every case draws from every fault kind, with the same weights, and from every workload. */
+function fixedCaseArbitrary(): fc.Arbitrary<ZkCase> {
   return fc
     .record({
       seed: fc.nat(2 ** 31 - 1),
@@ -87,7 +118,9 @@ export function zkCaseArbitrary(): fc.Arbitrary<ZkCase> {
         { weight: 1, arbitrary: fc.tuple(server, fc.integer({ min: -2_000, max: 2_000 })).map(([node, ms]) => ({ skew: { node, by: `${ms}ms` } })) },
       );
       const scheduled = fc.record({ atMs: fc.integer({ min: 100, max: ZK_SEARCH_TIMING.faultsEndMs - 1 }), fault });
-      return fc.array(scheduled, { maxLength: 10 }).map((schedule) => ({ ...base, schedule: [...schedule].sort((a, b) => a.atMs - b.atMs) }));
+      return fc
+        .array(scheduled, { maxLength: 10 })
+        .map((schedule): ZkCase => ({ ...base, schedule: [...schedule].sort((a, b) => a.atMs - b.atMs), kinds: ZK_FAULT_KINDS }));
     });
 }
 
@@ -133,27 +166,42 @@ export async function runZkCase(c: ZkCase, bugs: readonly PaxosBug[] = []): Prom
 
 /**
  * Searches fault schedules for a run of the service that breaks one of its
- * checks, and shrinks the first one it finds.
+ * checks (the runs with seeds seed, seed+1, … until the first failure), and
+ * shrinks the one it finds.
  */
 export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult> {
   const bugs = options.bugs ?? [];
   for (const bug of bugs) if (!(PAXOS_BUGS as readonly string[]).includes(bug)) throw new Error(`unknown bug ${bug}`);
-  const property = fc.asyncProperty(zkCaseArbitrary(), async (c) => (await runZkCase(c, bugs)).failure === null);
-  const details = await fc.check(property, { seed: options.seed, numRuns: options.numRuns });
-  const counterexample = details.counterexample?.[0] ?? null;
-  const { failure, internal } = counterexample === null ? { failure: null, internal: false } : await failureOf(counterexample, bugs);
-  return {
-    failed: details.failed,
-    numRuns: details.numRuns,
-    numShrinks: details.numShrinks,
-    counterexample,
-    failure,
-    yaml: counterexample === null ? null : zkCaseYaml(counterexample, bugs),
-    internal,
-  };
+  for (let k = 0; k < options.numRuns; k++) {
+    const found = await checkZkRun(options.seed + k, bugs, options.mix ?? "fixed");
+    if (found === null) continue;
+    const { counterexample, failure, internal, numShrinks } = found;
+    return { failed: true, numRuns: k + 1, numShrinks, seed: options.seed + k, counterexample, failure, yaml: zkCaseYaml(counterexample, bugs), internal };
+  }
+  return { failed: false, numRuns: options.numRuns, numShrinks: 0, seed: options.seed, counterexample: null, failure: null, yaml: null, internal: false };
 }
 
-/** What a case breaks, in words; a run that throws is an internal failure, reported as such instead of ending the search. */
+/**
+ * One run of a search: the case fast-check draws from `seed` (its first
+ * draw, so the run depends on its seed alone), run, and shrunk when it
+ * fails. Null when every check held.
+ */
+export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: ZkMix): Promise<ZkRunFailure | null> {
+  let drawn: ZkCase | null = null;
+  const property = fc.asyncProperty(zkCaseArbitrary(mix), async (c) => {
+    // The predicate's first call is the run as drawn; later ones are shrinking steps.
+    drawn ??= c;
+    return (await failureOf(c, bugs)).failure === null;
+  });
+  const details = await fc.check(property, { seed, numRuns: 1 });
+  const counterexample = details.counterexample?.[0];
+  if (!details.failed || counterexample === undefined || drawn === null) return null;
+  const { failure, internal } = await failureOf(counterexample, bugs);
+  if (failure === null) return { drawn, counterexample, failure: NOT_REPEATED, internal: true, numShrinks: details.numShrinks };
+  return { drawn, counterexample, failure, internal, numShrinks: details.numShrinks };
+}
+
+/** What a case breaks, in words; a run that throws is an internal failure, which the search shrinks like any other. */
 async function failureOf(c: ZkCase, bugs: readonly PaxosBug[]): Promise<{ failure: string | null; internal: boolean }> {
   try {
     return { failure: (await runZkCase(c, bugs)).failure, internal: false };
