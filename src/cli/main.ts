@@ -208,7 +208,9 @@ async function explore(args: string[]): Promise<number> {
   const config: SweepRecordConfig = { target, bugs, seed, mix: ZK_MIX_DEFAULT, runs, shardCount: shard.count, failuresMax: parseCount("--failures", values.failures ?? "1") };
   const plan = { config, shard, timeMs, workers: capWorkers(parseCount("--workers", values.workers ?? String(defaultWorkers()))) };
   const json = values.json === true;
-  const record = await runSweep(plan, progressLine(process.stderr.isTTY === true && !json));
+  const progress = progressLine(process.stderr.isTTY === true && !json);
+  const record = await runSweep(plan, progress.show);
+  progress.clear();
   const out = values.out ?? null;
   const source = out === null ? "this sweep" : join(out, sweepRecordName(shard));
   if (out !== null) writeOutputFile(source, `${JSON.stringify(record, null, 2)}\n`, "--out: the shard's record");
@@ -271,16 +273,18 @@ function sweepJson(report: MergedSweep, fileOf: (failure: MergedFailure) => stri
   };
 }
 
-/** Progress on stderr, at most five times a second, when it is a terminal; cleared at the end. */
-function progressLine(enabled: boolean): (p: SweepProgress) => void {
-  if (!enabled) return () => {};
+/** Progress on stderr, at most five times a second, when it is a terminal; cleared before the report. */
+function progressLine(enabled: boolean): { show: (p: SweepProgress) => void; clear: () => void } {
+  if (!enabled) return { show: () => {}, clear: () => {} };
   let shownMs = 0;
-  return (p) => {
-    const now = Date.now();
-    if (now - shownMs < 200 && p.runs !== p.runsTotal) return;
-    shownMs = now;
-    process.stderr.write(`\r  ${formatProgress(p)}\u001b[K`);
-    if (p.runs === p.runsTotal) process.stderr.write("\r\u001b[K");
+  return {
+    show: (p) => {
+      const now = Date.now();
+      if (now - shownMs < 200) return;
+      shownMs = now;
+      process.stderr.write(`\r  ${formatProgress(p)}\u001b[K`);
+    },
+    clear: () => process.stderr.write("\r\u001b[K"),
   };
 }
 

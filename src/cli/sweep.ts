@@ -38,6 +38,7 @@ export interface SweepProgress {
   /** Runs the shard has in all, when bounded by a run count. */
   readonly runsTotal: number | null;
   readonly timeMs: number | null;
+  readonly shard: Shard;
 }
 
 /** Runs one shard of a sweep. `progress` is called after each run. */
@@ -61,7 +62,7 @@ export async function runSweep(plan: SweepPlan, progress: (p: SweepProgress) => 
   const finished = (failure: RunFailure | null): void => {
     done++;
     if (failure !== null) failures.push(failure);
-    progress({ runs: done, failures: failures.length, elapsedMs: Date.now() - startedMs, runsTotal, timeMs });
+    progress({ runs: done, failures: failures.length, elapsedMs: Date.now() - startedMs, runsTotal, timeMs, shard });
   };
 
   const workers = runsTotal === null ? plan.workers : Math.max(1, Math.min(plan.workers, runsTotal));
@@ -185,7 +186,8 @@ export function formatProgress(p: SweepProgress): string {
   const byRuns = p.runsTotal === null || rate === 0 ? null : ((p.runsTotal - p.runs) / rate) * 1000;
   const remainingMs = byTime === null ? byRuns : byRuns === null ? byTime : Math.min(byTime, byRuns);
   const runs = p.runsTotal === null ? `${p.runs} runs` : `${p.runs}/${p.runsTotal} runs`;
-  return `${runs}, ${rate.toFixed(1)} runs/s, ${p.failures} failure${p.failures === 1 ? "" : "s"}, ${formatWall(p.elapsedMs)} elapsed, ${remainingMs === null ? "?" : formatWall(remainingMs)} remaining`;
+  const shard = p.shard.count === 1 ? "" : `shard ${p.shard.index}/${p.shard.count}: `;
+  return `${shard}${runs}, ${rate.toFixed(1)} runs/s, ${p.failures} failure${p.failures === 1 ? "" : "s"}, ${formatWall(p.elapsedMs)} elapsed, ${remainingMs === null ? "?" : formatWall(remainingMs)} remaining`;
 }
 
 /** Wall time as a person reads it: 950ms, 14s, 3m05s, 2h10m. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { mergeSweepRecords, sweepRecordName, type SweepRecord, type SweepRecordConfig } from "../../src/explore/index.ts";
-import { parseShard, runSweep } from "../../src/cli/sweep.ts";
+import { formatProgress, parseShard, runSweep } from "../../src/cli/sweep.ts";
 
 /**
  * Sweeps cut into shards: n shards merged are the unsharded sweep of the same
@@ -146,5 +146,29 @@ describe("--shard", () => {
     const bad = zksim(["explore", "paxos", "--shard", "auto", "--runs", "1"], { ZKSIM_SHARD_INDEX: "2", ZKSIM_SHARD_COUNT: "2" });
     expect(bad.stderr).toBe("zksim: --shard auto: ZKSIM_SHARD_INDEX=2, ZKSIM_SHARD_COUNT=2 (a CI matrix): expected a shard index from 0 to 1, got 2\n");
     expect(bad.status).toBe(2);
+  });
+});
+
+describe("progress", () => {
+  test("one line: runs, runs per second, failures, time elapsed and remaining (the sooner of the run count and the time budget)", () => {
+    const shard = { index: 0, count: 1 };
+    expect(formatProgress({ runs: 30, failures: 1, elapsedMs: 15_000, runsTotal: 120, timeMs: null, shard })).toBe("30/120 runs, 2.0 runs/s, 1 failure, 15s elapsed, 45s remaining");
+    expect(formatProgress({ runs: 30, failures: 0, elapsedMs: 15_000, runsTotal: 120, timeMs: 20_000, shard })).toBe("30/120 runs, 2.0 runs/s, 0 failures, 15s elapsed, 5s remaining");
+    expect(formatProgress({ runs: 7200, failures: 2, elapsedMs: 3_600_000, runsTotal: null, timeMs: 7_200_000, shard: { index: 3, count: 8 } })).toBe(
+      "shard 3/8: 7200 runs, 2.0 runs/s, 2 failures, 1h00m elapsed, 1h00m remaining",
+    );
+  });
+
+  test("goes to stderr on a terminal and is cleared before the report; never with --json or off a terminal", () => {
+    // `script` gives the command a terminal (stderr on it, stdout to a file).
+    const out = join(dir, "progress-out.txt");
+    const tty = spawnSync("script", ["-qec", `${process.execPath} ${BIN} explore paxos --runs 6 --workers 1 > ${out}`, "/dev/null"], { encoding: "utf8", cwd: dir, timeout: 120_000 });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/^\r {2}1\/6 runs, \d+\.\d runs\/s, 0 failures, \S+ elapsed, \S+ remaining\u001b\[K/);
+    expect(tty.stdout).toMatch(/\r\u001b\[K$/);
+    expect(readFileSync(out, "utf8")).toMatch(/^explore paxos \(the correct replica, seed 1\): 6 runs in /);
+    const json = spawnSync("script", ["-qec", `${process.execPath} ${BIN} explore paxos --runs 2 --workers 1 --json > ${out}`, "/dev/null"], { encoding: "utf8", cwd: dir, timeout: 120_000 });
+    expect(json.stdout).toBe("");
+    expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ runs: 2, failures: [], config: { target: "paxos", runs: 2 } });
   });
 });
