@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { GOSSIP_DEMO_DESCRIPTION, runGossipDemo } from "../examples/index.ts";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
-import { mergeSweepRecords, parseSweepRecord, RUN_SEED_MAX, shardReport, sweepRecordName, WHOLE_SWEEP, type MergedFailure, type MergedSweep, type RunFailure, type SweepRecordConfig } from "../explore/index.ts";
+import { mergeSweepRecords, parseSweepRecord, RUN_SEED_MAX, shardReport, sweepRecordName, WHOLE_SWEEP, type MergedFailure, type MergedSweep, type RunFailure, type SweepRecordConfig, type ZkMix } from "../explore/index.ts";
 import { defaultWorkers, parseBug } from "./explore.ts";
 import { formatProgress, formatSweepReport, parseShard, parseTimeBudget, runSweep, ZK_MIX_DEFAULT, type SweepProgress } from "./sweep.ts";
 import { badInputOf, describeInternal, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, InternalFailure, shellWord } from "./failure.ts";
@@ -64,7 +64,8 @@ const EXPLORE_HELP = `Usage: zksim explore paxos|zookeeper [--runs N] [--time T]
 explore zookeeper generates random fault schedules (crashes, restarts,
 pauses, isolation of servers, the leader and clients, clock steps, loss)
 against the whole service with clients (register, znode, lock and
-pipelined ones), and checks Paxos safety, replica agreement and every
+pipelined ones: many requests in flight at once), each run with its own
+subset of the fault kinds (swarm testing; --mix fixed for one mix), and checks Paxos safety, replica agreement and every
 ZooKeeper guarantee. A failure is shrunk and written as a scenario file that
 zksim run replays (traces/found-by-explore-SEED.yaml, or in --out DIR).
 
@@ -99,6 +100,11 @@ Options:
                   failures, runs per second) and each failure's shrunk case;
                   zksim merge DIR... combines the shards
   --failures N    a shard stops after N failures, each shrunk (default 1)
+  --mix swarm|fixed
+                  explore zookeeper: swarm (the default) switches on a random
+                  subset of the fault kinds in each run and draws their rates,
+                  the clients' numbers, think time, pipelining and operation
+                  mixes; fixed draws every run from one mix of everything
   --json          print a JSON summary on stdout instead of the report
   -h, --help      this text
 
@@ -172,6 +178,7 @@ async function explore(args: string[]): Promise<number> {
       shard: { type: "string" },
       out: { type: "string" },
       failures: { type: "string" },
+      mix: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -185,7 +192,7 @@ async function explore(args: string[]): Promise<number> {
   const target = positionals[0];
   if (target === "scenario") {
     if (positionals.length !== 2) throw new UsageError("explore scenario: expected one scenario (a file or a bundled name)");
-    for (const flag of ["bug", "workers", "time", "shard", "out", "failures", "json"] as const) {
+    for (const flag of ["bug", "workers", "time", "shard", "out", "failures", "mix", "json"] as const) {
       if (values[flag] !== undefined) throw new UsageError(`explore scenario: --${flag} is for explore paxos and explore zookeeper (a scenario names its bugs)`);
     }
     return exploreScenario(positionals[1] as string, parseCount("--runs", values.runs ?? "100"), parseSeed(values.seed ?? "1"));
@@ -205,7 +212,7 @@ async function explore(args: string[]): Promise<number> {
   const seed = parseSeed(values.seed ?? "1");
   if (seed > RUN_SEED_MAX) throw new UsageError(`--seed: expected at most ${RUN_SEED_MAX} for explore ${target}, got ${seed}`);
   const shard = values.shard === undefined ? WHOLE_SWEEP : parseShard(values.shard, process.env);
-  const config: SweepRecordConfig = { target, bugs, seed, mix: ZK_MIX_DEFAULT, runs, shardCount: shard.count, failuresMax: parseCount("--failures", values.failures ?? "1") };
+  const config: SweepRecordConfig = { target, bugs, seed, mix: parseMix(target, values.mix), runs, shardCount: shard.count, failuresMax: parseCount("--failures", values.failures ?? "1") };
   const plan = { config, shard, timeMs, workers: capWorkers(parseCount("--workers", values.workers ?? String(defaultWorkers()))) };
   const json = values.json === true;
   const progress = progressLine(process.stderr.isTTY === true && !json);
@@ -224,6 +231,17 @@ async function explore(args: string[]): Promise<number> {
   const report = shardReport(record, source);
   process.stdout.write(json ? `${JSON.stringify(sweepJson(report, fileOf))}\n` : `${formatSweepReport(report, fileOf)}\n`);
   return sweepStatus(report);
+}
+
+/** --mix: swarm (explore zookeeper's default) or fixed; explore paxos has one mix. */
+function parseMix(target: "paxos" | "zookeeper", text: string | undefined): ZkMix {
+  if (target === "paxos") {
+    if (text !== undefined) throw new UsageError("--mix: explore paxos has one mix of faults; --mix is for explore zookeeper");
+    return "fixed";
+  }
+  if (text === undefined) return ZK_MIX_DEFAULT;
+  if (text !== "swarm" && text !== "fixed") throw new UsageError(`--mix: expected swarm or fixed, got '${text}'`);
+  return text;
 }
 
 /** Combines the shard records of a sweep into one report. */

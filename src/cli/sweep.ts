@@ -177,7 +177,7 @@ export function parseTimeBudget(text: string): number {
 }
 
 /** The mix of explore zookeeper when --mix is not given. */
-export const ZK_MIX_DEFAULT: ZkMix = "fixed";
+export const ZK_MIX_DEFAULT: ZkMix = "swarm";
 
 /** One progress line: runs, runs per second, failures, time elapsed and left. */
 export function formatProgress(p: SweepProgress): string {

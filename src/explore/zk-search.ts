@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
-import { parseScenario, runScenario, type ScenarioReport } from "../scenario/index.ts";
+import { MIX_OPERATIONS, parseScenario, runScenario, type ScenarioReport } from "../scenario/index.ts";
 import { NOT_REPEATED } from "./paxos-search.ts";
 
 /**
@@ -46,6 +46,16 @@ export interface ZkCase {
   readonly schedule: readonly ZkCaseFault[];
   /** The fault kinds the case was drawn with. */
   readonly kinds: readonly ZkFaultKind[];
+  /** Swarm cases: the clients' think time and operation mixes (null: the fixed workload, 15 ms and the workloads' own mixes). */
+  readonly workload: ZkSwarmWorkload | null;
+}
+
+/** What a swarm case draws about its clients besides their number. */
+export interface ZkSwarmWorkload {
+  /** Think time between a client's operations: short times make many requests concurrent. */
+  readonly everyMs: number;
+  /** Percent weights of the operations, by workload kind (a kind left out keeps its own mix). */
+  readonly mixes: Readonly<Partial<Record<"register" | "znode" | "pipeline", Readonly<Record<string, number>>>>>;
 }
 
 export interface ZkSearchOptions {
@@ -54,7 +64,7 @@ export interface ZkSearchOptions {
   readonly numRuns: number;
   /** Bugs of the zoo to turn on in the servers' Paxos. */
   readonly bugs?: readonly PaxosBug[];
-  /** How runs draw their faults and workload (default: fixed). */
+  /** How runs draw their faults and workload (default: swarm). */
   readonly mix?: ZkMix;
 }
 
@@ -65,6 +75,8 @@ export interface ZkSearchResult {
   readonly numShrinks: number;
   /** The failing run's fast-check seed (the first run's when none failed). */
   readonly seed: number;
+  /** The failing run's case as drawn, and shrunk. */
+  readonly drawn: ZkCase | null;
   readonly counterexample: ZkCase | null;
   /** The failing checks of the shrunk case, in words. */
   readonly failure: string | null;
@@ -85,7 +97,82 @@ export interface ZkRunFailure {
 
 /** Cases of a search: one fixed mix of faults and workloads, or (swarm) each case its own. */
 export function zkCaseArbitrary(mix: ZkMix = "fixed"): fc.Arbitrary<ZkCase> {
-  return fixedCaseArbitrary();
+  return mix === "fixed" ? fixedCaseArbitrary() : swarmCaseArbitrary();
+}
+
+/**
+ * Swarm testing (Groce et al., as FoundationDB and TigerBeetle use it): each
+ * case switches on a random subset of the fault kinds and draws each one's
+ * weight, the number of faults, the loss and disk latency, and the clients'
+ * numbers, think time, pipelining depth and operation mixes. A run with few
+ * kinds goes deep into what they do together, where one fixed mix would
+ * dilute each kind with all the others.
+ */
+function swarmCaseArbitrary(): fc.Arbitrary<ZkCase> {
+  return fc
+    .record({
+      kinds: fc.subarray([...ZK_FAULT_KINDS]),
+      weights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: ZK_FAULT_KINDS.length, maxLength: ZK_FAULT_KINDS.length }),
+      faultCount: fc.integer({ min: 1, max: 16 }),
+      seed: fc.nat(2 ** 31 - 1),
+      serverCount: fc.constantFrom(3, 5),
+      registerClients: fc.integer({ min: 0, max: 3 }),
+      znodeClients: fc.integer({ min: 0, max: 3 }),
+      lockClients: fc.integer({ min: 0, max: 3 }),
+      pipelineClients: fc.integer({ min: 0, max: 3 }),
+      pipelineInflight: fc.integer({ min: 1, max: 32 }),
+      snapshotEvery: fc.constantFrom(2_000, 50, 15),
+      lossPercent: fc.integer({ min: 1, max: 10 }),
+      syncUs: fc.integer({ min: 1_000, max: 30_000 }),
+      everyMs: fc.constantFrom(3, 8, 15, 40),
+      mixes: fc.record(
+        { register: mixArbitrary(MIX_OPERATIONS["register"] ?? []), znode: mixArbitrary(MIX_OPERATIONS["znode"] ?? []), pipeline: mixArbitrary(MIX_OPERATIONS["pipeline"] ?? []) },
+        { requiredKeys: [] },
+      ),
+    })
+    .chain(({ kinds, weights, faultCount, everyMs, mixes, ...base }) => {
+      // At least one client: a case without any judges nothing about the service.
+      const registerClients = base.registerClients + base.znodeClients + base.lockClients + base.pipelineClients === 0 ? 1 : base.registerClients;
+      const clientCount = registerClients + base.znodeClients + base.lockClients + base.pipelineClients;
+      const on = (kind: ZkFaultKind) => kinds.includes(kind);
+      const faults = faultArbitraries(base.serverCount, clientCount).filter((f) => on(f.kind));
+      const weighted = faults.map((f) => ({ weight: weights[ZK_FAULT_KINDS.indexOf(f.kind)] ?? 1, arbitrary: f.arbitrary }));
+      const scheduled = weighted.length === 0 ? null : fc.record({ atMs: fc.integer({ min: 100, max: ZK_SEARCH_TIMING.faultsEndMs - 1 }), fault: fc.oneof(...weighted) });
+      const schedule = scheduled === null ? fc.constant([]) : fc.array(scheduled, { maxLength: faultCount });
+      return schedule.map(
+        (list): ZkCase => ({
+          ...base,
+          registerClients,
+          lossPercent: on("loss") ? base.lossPercent : 0,
+          syncUs: on("slow-disk") ? base.syncUs : 100,
+          schedule: [...list].sort((a, b) => a.atMs - b.atMs),
+          kinds,
+          workload: { everyMs, mixes },
+        }),
+      );
+    });
+}
+
+/** The scheduled faults of each kind (loss and slow-disk are not scheduled: they are the case's network and disk). */
+function faultArbitraries(serverCount: number, clientCount: number): { kind: ZkFaultKind; arbitrary: fc.Arbitrary<Record<string, unknown>> }[] {
+  const server = fc.integer({ min: 1, max: serverCount }).map((i) => `s${i}`);
+  const client = fc.integer({ min: 1, max: clientCount }).map((i) => `c${i}`);
+  const serverOrLeader = fc.oneof(server, fc.constant("leader"));
+  return [
+    { kind: "crash", arbitrary: serverOrLeader.map((node) => ({ crash: node })) },
+    { kind: "restart", arbitrary: server.map((node) => ({ restart: node })) },
+    { kind: "pause", arbitrary: fc.oneof(server.map((node) => ({ pause: node })), server.map((node) => ({ resume: node }))) },
+    { kind: "isolate-server", arbitrary: fc.oneof(serverOrLeader.map((node) => ({ isolate: node })), fc.constant({ heal: true })) },
+    { kind: "isolate-client", arbitrary: fc.oneof(client.map((node) => ({ isolate: node })), fc.constant({ heal: true })) },
+    { kind: "skew", arbitrary: fc.tuple(server, fc.integer({ min: -2_000, max: 2_000 })).map(([node, ms]) => ({ skew: { node, by: `${ms}ms` } })) },
+  ];
+}
+
+/** An operation mix: a percent weight for each operation, at least one above zero. */
+function mixArbitrary(operations: readonly string[]): fc.Arbitrary<Record<string, number>> {
+  return fc
+    .array(fc.integer({ min: 0, max: 100 }), { minLength: operations.length, maxLength: operations.length })
+    .map((weights) => Object.fromEntries(operations.map((op, i) => [op, i === 0 && weights.every((w) => w === 0) ? 1 : (weights[i] ?? 0)])));
 }
 
 /** Every case draws from every fault kind, with the same weights, and from every workload. */
@@ -120,7 +207,7 @@ function fixedCaseArbitrary(): fc.Arbitrary<ZkCase> {
       const scheduled = fc.record({ atMs: fc.integer({ min: 100, max: ZK_SEARCH_TIMING.faultsEndMs - 1 }), fault });
       return fc
         .array(scheduled, { maxLength: 10 })
-        .map((schedule): ZkCase => ({ ...base, schedule: [...schedule].sort((a, b) => a.atMs - b.atMs), kinds: ZK_FAULT_KINDS }));
+        .map((schedule): ZkCase => ({ ...base, schedule: [...schedule].sort((a, b) => a.atMs - b.atMs), kinds: ZK_FAULT_KINDS, workload: null }));
     });
 }
 
@@ -143,17 +230,28 @@ export function zkCaseYaml(c: ZkCase, bugs: readonly PaxosBug[] = []): string {
     servers: { count: c.serverCount, tick: "200ms", snapshotEvery: c.snapshotEvery, snapshotChunkChars: 1_024, ...(bugs.length > 0 ? { bugs: [...bugs] } : {}) },
     network: { latency: { kind: "uniform", min: "200us", max: "3ms" }, loss: c.lossPercent / 100 },
     disk: { sync: `${c.syncUs}us` },
-    clients: [
-      { count: c.registerClients, sessionTimeout: "1200ms", workload: { kind: "register", keys: 2, ops: 80, every: "15ms" } },
-      ...(c.znodeClients > 0 ? [{ count: c.znodeClients, sessionTimeout: "1200ms", workload: { kind: "znode", keys: 3, ops: 80, every: "15ms" } }] : []),
-      ...(c.lockClients > 0 ? [{ count: c.lockClients, sessionTimeout: "1200ms", workload: { kind: "lock", ops: 10, hold: "20ms", every: "20ms" } }] : []),
-      ...(c.pipelineClients > 0 ? [{ count: c.pipelineClients, sessionTimeout: "1200ms", workload: { kind: "pipeline", keys: 3, ops: 300, inflight: c.pipelineInflight, every: "10ms" } }] : []),
-    ],
+    clients: clientGroups(c),
     faults: [...c.schedule.map(({ atMs, fault }) => ({ at: `${atMs}ms`, ...fault })), ...calm, ...restart.map((s) => ({ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, restart: s }))],
     checks: ["paxos-safety", "replica-agreement", "zk-guarantees", "recipes", "zk-liveness"],
     expect: "pass",
   };
   return stringify(scenario, { lineWidth: 0 });
+}
+
+/** The case's client groups: the fixed workload, or the swarm case's think time and mixes. */
+function clientGroups(c: ZkCase): Record<string, unknown>[] {
+  const everyMs = c.workload?.everyMs ?? 15;
+  const mix = (kind: "register" | "znode" | "pipeline") => {
+    const weights = c.workload?.mixes[kind];
+    return weights === undefined ? {} : { mix: { ...weights } };
+  };
+  const group = (count: number, workload: Record<string, unknown>) => (count > 0 ? [{ count, sessionTimeout: "1200ms", workload }] : []);
+  return [
+    ...group(c.registerClients, { kind: "register", keys: 2, ops: 80, every: `${everyMs}ms`, ...mix("register") }),
+    ...group(c.znodeClients, { kind: "znode", keys: 3, ops: 80, every: `${everyMs}ms`, ...mix("znode") }),
+    ...group(c.lockClients, { kind: "lock", ops: 10, hold: "20ms", every: `${c.workload === null ? 20 : everyMs}ms` }),
+    ...group(c.pipelineClients, { kind: "pipeline", keys: 3, ops: 300, inflight: c.pipelineInflight, every: `${c.workload === null ? 10 : everyMs}ms`, ...mix("pipeline") }),
+  ];
 }
 
 /** Runs one case; null when every check held, else the failures in words. */
@@ -173,12 +271,12 @@ export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult
   const bugs = options.bugs ?? [];
   for (const bug of bugs) if (!(PAXOS_BUGS as readonly string[]).includes(bug)) throw new Error(`unknown bug ${bug}`);
   for (let k = 0; k < options.numRuns; k++) {
-    const found = await checkZkRun(options.seed + k, bugs, options.mix ?? "fixed");
+    const found = await checkZkRun(options.seed + k, bugs, options.mix ?? "swarm");
     if (found === null) continue;
-    const { counterexample, failure, internal, numShrinks } = found;
-    return { failed: true, numRuns: k + 1, numShrinks, seed: options.seed + k, counterexample, failure, yaml: zkCaseYaml(counterexample, bugs), internal };
+    const { drawn, counterexample, failure, internal, numShrinks } = found;
+    return { failed: true, numRuns: k + 1, numShrinks, seed: options.seed + k, drawn, counterexample, failure, yaml: zkCaseYaml(counterexample, bugs), internal };
   }
-  return { failed: false, numRuns: options.numRuns, numShrinks: 0, seed: options.seed, counterexample: null, failure: null, yaml: null, internal: false };
+  return { failed: false, numRuns: options.numRuns, numShrinks: 0, seed: options.seed, drawn: null, counterexample: null, failure: null, yaml: null, internal: false };
 }
 
 /**
