@@ -59,10 +59,22 @@ describe("the fault-schedule search over the ZooKeeper service", () => {
     expect(result.numRuns).toBe(20);
   }, 0);
 
-  for (const bug of ["minority-quorum", "commit-before-quorum", "forget-promise", "ignore-accepted", "accept-lower-ballot", "reply-before-sync"] as const) {
-    // Seeds from 1000: from seed 1, swarm run 2 finds a watch fired twice on the correct service (an open finding, see the README).
-    test(`finds ${bug} within 150 swarm runs, shrinks it, and writes it as a scenario that passes without the bug (seeds from 1000)`, async () => {
-      const result = await searchZk({ seed: 1000, numRuns: 150, bugs: [bug] });
+  // Swarm runs from seed 1000 find these four bugs first. From the same seeds, the first swarm
+  // failures with ignore-accepted and reply-before-sync are not those bugs' own: the shrunk cases
+  // fail on the correct service too (a missed exist watch under loss; histories too hard for the
+  // linearizability checker's budget), open findings named in the README. Those two are held to
+  // the fixed mix, which finds each from seed 1.
+  const searches = [
+    { bug: "minority-quorum", mix: "swarm", seed: 1000 },
+    { bug: "commit-before-quorum", mix: "swarm", seed: 1000 },
+    { bug: "forget-promise", mix: "swarm", seed: 1000 },
+    { bug: "accept-lower-ballot", mix: "swarm", seed: 1000 },
+    { bug: "ignore-accepted", mix: "fixed", seed: 1 },
+    { bug: "reply-before-sync", mix: "fixed", seed: 1 },
+  ] as const;
+  for (const { bug, mix, seed } of searches) {
+    test(`finds ${bug} within 150 ${mix} runs, shrinks it, and writes it as a scenario that passes without the bug (seeds from ${seed})`, async () => {
+      const result = await searchZk({ seed, numRuns: 150, bugs: [bug], mix });
       expect(result.failed).toBe(true);
       expect(result.internal).toBe(false);
       console.log(`${bug}: found at run ${result.numRuns} (seed ${result.seed}) with ${result.drawn?.kinds.join(", ")}, shrunk in ${result.numShrinks} steps: ${result.failure}`);
