@@ -246,7 +246,7 @@ async function explore(): Promise<void> {
 }
 
 async function exploreWorker(share: ExploreShare): Promise<void> {
-  const result = await searchZk({ seed: share.seed, numRuns: share.numRuns });
+  const result = await searchZk({ seed: share.seed, numRuns: share.numRuns, mix: "fixed" });
   if (result.failed) throw new Error(`explore found a failure at seed ${share.seed}: ${result.failure}`);
   parentPort?.postMessage(result.numRuns);
 }

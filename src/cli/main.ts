@@ -1,13 +1,14 @@
-import { closeSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, readdirSync, statSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { GOSSIP_DEMO_DESCRIPTION, runGossipDemo } from "../examples/index.ts";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
-import { searchZk } from "../explore/index.ts";
-import { defaultWorkers, formatSweep, parseBug, sweepPaxos } from "./explore.ts";
+import { mergeSweepRecords, parseSweepRecord, RUN_SEED_MAX, shardReport, sweepRecordName, WHOLE_SWEEP, type MergedFailure, type MergedSweep, type RunFailure, type SweepRecordConfig, type ZkMix } from "../explore/index.ts";
+import { defaultWorkers, parseBug } from "./explore.ts";
+import { formatProgress, formatSweepReport, parseShard, parseTimeBudget, runSweep, ZK_MIX_DEFAULT, type SweepProgress } from "./sweep.ts";
 import { badInputOf, describeInternal, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, InternalFailure, shellWord } from "./failure.ts";
 import { FileSink, openOutput } from "./file-sink.ts";
-import { fsReason, UsageError } from "./input.ts";
+import { fsReason, readInputFile, UsageError } from "./input.ts";
 import { CHECK_HELP, checkFiles, parseDuration, parseModel, parseSize } from "./check.ts";
 import { runScenario, scenarioJsonSchema } from "../scenario/index.ts";
 import { view } from "./view.ts";
@@ -28,6 +29,7 @@ Commands:
   schema    the JSON Schema of scenario files
   check     check histories (JSON Lines or Jepsen EDN) for linearizability
   explore   search fault schedules (Paxos alone, the whole service) or sweep a scenario's seeds
+  merge     combine the shards of a sweep (explore --shard --out) into one report
   demo      run the engine demo: gossip through a partition, a crash and a restart
 
 Run 'zksim <command> --help' for a command's options.
@@ -55,33 +57,59 @@ Options:
   -h, --help     this text
 `;
 
-const EXPLORE_HELP = `Usage: zksim explore paxos [--runs N] [--seed N] [--bug NAME] [--workers N]
+const EXPLORE_HELP = `Usage: zksim explore paxos|zookeeper [--runs N] [--time T] [--seed N] [--bug NAME]
+                      [--workers N] [--shard I/N|auto] [--out DIR] [--failures N] [--json]
        zksim explore scenario SCENARIO [--runs N] [--seed N]
-       zksim explore zookeeper [--runs N] [--seed N] [--bug NAME]
+
+explore zookeeper generates random fault schedules (crashes, restarts,
+pauses, isolation of servers, the leader and clients, clock steps, loss)
+against the whole service with clients (register, znode, lock and
+pipelined ones: many requests in flight at once), each run with its own
+subset of the fault kinds (swarm testing; --mix fixed for one mix), and checks Paxos safety, replica agreement and every
+ZooKeeper guarantee. A failure is shrunk and written as a scenario file that
+zksim run replays (traces/found-by-explore-SEED.yaml, or in --out DIR).
+
+explore paxos runs randomized fault schedules (crashes, restarts, pauses,
+partitions, one-way cuts, clock drift, loss, duplication, slow disks, then
+calm) against a Paxos cluster and checks safety in every run, and liveness
+after calm for the correct replica. A failure is shrunk and printed.
+
+Run k of a sweep draws its case from the seed SEED+k alone, so a sweep can
+stop at a time budget, be cut into shards and merged, and one run replays
+with --seed SEED+k --runs 1.
 
 explore scenario runs a scenario (a file or a bundled name) with the seeds
 seed, seed+1, ... and reports every seed whose checks do not come out as
 the scenario's expect says, with the command that replays it.
 
-explore zookeeper generates random fault schedules (crashes, restarts,
-pauses, isolation of servers, the leader and clients, clock steps, loss)
-against the whole service with clients, and checks Paxos safety, replica
-agreement and every ZooKeeper guarantee. A failure is shrunk and written as a
-scenario file that zksim run replays (traces/found-by-explore-SEED.yaml).
-
-explore paxos:
-
-Runs randomized fault schedules (crashes, restarts, pauses, partitions,
-one-way cuts, clock drift, loss, duplication, slow disks, then calm) against
-a Paxos cluster and checks safety in every run, and liveness after calm for
-the correct replica. A failure is shrunk and printed with its seeds.
-
 Options:
-  --runs N       how many runs in all (default 1000)
-  --seed N       the first fast-check seed; worker k uses seed+k (default 1)
-  --bug NAME     turn on a bug of the zoo: ${PAXOS_BUGS.join(", ")}
-  --workers N    worker threads (default and most: the number of CPUs available)
-  -h, --help     this text
+  --runs N        runs in the whole sweep (default 1000 for paxos, 100 for
+                  zookeeper; with --time alone, as many as the time allows)
+  --time T        stop starting runs after this wall-clock time (10m, 90s,
+                  2h); each run stays deterministic from its seed
+  --seed N        the first run's seed: run k uses seed N+k (default 1)
+  --bug NAME      turn on a bug of the zoo: ${PAXOS_BUGS.join(", ")}
+  --workers N     worker threads (default and most: the CPUs available)
+  --shard I/N     run shard I (0 to N-1) of N: the runs k with k mod N = I,
+                  so N machines share one sweep; 'auto' reads I and N from
+                  ZKSIM_SHARD_INDEX/ZKSIM_SHARD_COUNT (a CI matrix),
+                  JOB_COMPLETION_INDEX/ZKSIM_SHARDS (a Kubernetes indexed
+                  Job), SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (Slurm) or
+                  AWS_BATCH_JOB_ARRAY_INDEX/AWS_BATCH_JOB_ARRAY_SIZE (AWS Batch)
+  --out DIR       write DIR/shard-I-of-N.json (the configuration, runs, seeds,
+                  failures, runs per second) and each failure's shrunk case;
+                  zksim merge DIR... combines the shards
+  --failures N    a shard stops after N failures, each shrunk (default 1)
+  --mix swarm|fixed
+                  explore zookeeper: swarm (the default) switches on a random
+                  subset of the fault kinds in each run and draws their rates,
+                  the clients' numbers, think time, pipelining and operation
+                  mixes; fixed draws every run from one mix of everything
+  --json          print a JSON summary on stdout instead of the report
+  -h, --help      this text
+
+On a terminal, progress goes to stderr: runs, runs per second, failures,
+time elapsed and remaining.
 
 Exit status: 0 when no violation was found (explore scenario: every seed
 came out as expected), 1 when one was, 2 on bad input, 4 when a run met an
@@ -89,6 +117,22 @@ internal failure (a bug in zksim). explore scenario goes on after an
 internal failure and lists those seeds apart, each with its replay command.
 `;
 
+const MERGE_HELP = `Usage: zksim merge DIR... [--json]
+
+Combines the shard records that zksim explore --out wrote
+(DIR/shard-I-of-N.json, from one or more directories) into one report of
+the whole sweep: its runs, runs per second, and every failure with its
+shrunk case.
+
+Options:
+  --json       print a JSON summary on stdout instead of the report
+  -h, --help   this text
+
+Exit status: 0 when no shard found a failure, 1 when one did, 2 when the
+records do not make one sweep (a shard missing or given twice, shards run
+with another configuration, a file that is not a shard record), 4 when a
+run met an internal failure (a bug in zksim).
+`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -101,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case "explore":
       return explore(rest);
+    case "merge":
+      return merge(rest);
     case "check":
       return check(rest);
     case "run":
@@ -116,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
     case "view":
       return view(rest);
     default:
-      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, view, list, lessons, schema, check, explore, demo (see zksim --help)`);
+      throw new UsageError(`unknown command '${command}'; expected one of: run, replay, view, list, lessons, schema, check, explore, merge, demo (see zksim --help)`);
   }
 }
 
@@ -125,9 +171,15 @@ async function explore(args: string[]): Promise<number> {
     args,
     options: {
       runs: { type: "string" },
+      time: { type: "string" },
       seed: { type: "string" },
       bug: { type: "string" },
       workers: { type: "string" },
+      shard: { type: "string" },
+      out: { type: "string" },
+      failures: { type: "string" },
+      mix: { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -137,38 +189,121 @@ async function explore(args: string[]): Promise<number> {
     process.stdout.write(EXPLORE_HELP);
     return 0;
   }
-  if (positionals[0] === "zookeeper") {
-    if (positionals.length !== 1) throw new UsageError("explore zookeeper: expected no other argument");
-    if (values.workers !== undefined) throw new UsageError("explore zookeeper: runs in one thread (--workers is for explore paxos)");
-    let bugs: PaxosBug[] = [];
-    try {
-      bugs = values.bug === undefined ? [] : [parseBug(values.bug)];
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    return exploreZookeeper(parseCount("--runs", values.runs ?? "100"), parseSeed(values.seed ?? "1"), bugs);
-  }
-  if (positionals[0] === "scenario") {
+  const target = positionals[0];
+  if (target === "scenario") {
     if (positionals.length !== 2) throw new UsageError("explore scenario: expected one scenario (a file or a bundled name)");
-    if (values.bug !== undefined || values.workers !== undefined) throw new UsageError("explore scenario: --bug and --workers are for explore paxos (a scenario names its bugs)");
+    for (const flag of ["bug", "workers", "time", "shard", "out", "failures", "mix", "json"] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`explore scenario: --${flag} is for explore paxos and explore zookeeper (a scenario names its bugs)`);
+    }
     return exploreScenario(positionals[1] as string, parseCount("--runs", values.runs ?? "100"), parseSeed(values.seed ?? "1"));
   }
-  if (positionals.length !== 1 || positionals[0] !== "paxos") {
+  if (positionals.length !== 1 || (target !== "paxos" && target !== "zookeeper")) {
     throw new UsageError(`explore: expected the target 'paxos', 'zookeeper' or 'scenario NAME', got ${positionals.length === 0 ? "nothing" : `'${positionals.join(" ")}'`}`);
   }
-  const runs = parseCount("--runs", values.runs ?? "1000");
-  const seed = parseSeed(values.seed ?? "1");
-  const workers = capWorkers(parseCount("--workers", values.workers ?? String(defaultWorkers())));
   let bugs: PaxosBug[] = [];
   try {
     bugs = values.bug === undefined ? [] : [parseBug(values.bug)];
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const outcome = await sweepPaxos(bugs, runs, seed, workers);
-  process.stdout.write(formatSweep(outcome, bugs) + "\n");
-  if (outcome.failures.some((f) => f.result.internal)) return EXIT_INTERNAL;
-  return outcome.failures.length === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
+  const timeMs = values.time === undefined ? null : parseTimeBudget(values.time);
+  const runsDefault = target === "paxos" ? "1000" : "100";
+  const runs = values.runs === undefined && timeMs !== null ? null : parseCount("--runs", values.runs ?? runsDefault);
+  const seed = parseSeed(values.seed ?? "1");
+  if (seed > RUN_SEED_MAX) throw new UsageError(`--seed: expected at most ${RUN_SEED_MAX} for explore ${target}, got ${seed}`);
+  const shard = values.shard === undefined ? WHOLE_SWEEP : parseShard(values.shard, process.env);
+  const config: SweepRecordConfig = { target, bugs, seed, mix: parseMix(target, values.mix), runs, shardCount: shard.count, failuresMax: parseCount("--failures", values.failures ?? "1") };
+  const plan = { config, shard, timeMs, workers: capWorkers(parseCount("--workers", values.workers ?? String(defaultWorkers()))) };
+  const json = values.json === true;
+  const progress = progressLine(process.stderr.isTTY === true && !json);
+  const record = await runSweep(plan, progress.show);
+  progress.clear();
+  const out = values.out ?? null;
+  const source = out === null ? "this sweep" : join(out, sweepRecordName(shard));
+  if (out !== null) writeOutputFile(source, `${JSON.stringify(record, null, 2)}\n`, "--out: the shard's record");
+  // Without --out, a scenario found goes to traces/ (as zksim run's traces do); a Paxos case is printed.
+  const dir = out ?? (target === "zookeeper" ? "traces" : null);
+  const fileOf = (failure: RunFailure): string | null => (dir === null ? null : join(dir, failure.fileName));
+  for (const failure of record.failures) {
+    const file = fileOf(failure);
+    if (file !== null) writeOutputFile(file, failure.fileText, "the found case's file");
+  }
+  const report = shardReport(record, source);
+  process.stdout.write(json ? `${JSON.stringify(sweepJson(report, fileOf))}\n` : `${formatSweepReport(report, fileOf)}\n`);
+  return sweepStatus(report);
+}
+
+/** --mix: swarm (explore zookeeper's default) or fixed; explore paxos has one mix. */
+function parseMix(target: "paxos" | "zookeeper", text: string | undefined): ZkMix {
+  if (target === "paxos") {
+    if (text !== undefined) throw new UsageError("--mix: explore paxos has one mix of faults; --mix is for explore zookeeper");
+    return "fixed";
+  }
+  if (text === undefined) return ZK_MIX_DEFAULT;
+  if (text !== "swarm" && text !== "fixed") throw new UsageError(`--mix: expected swarm or fixed, got '${text}'`);
+  return text;
+}
+
+/** Combines the shard records of a sweep into one report. */
+function merge(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
+  if (values.help === true) {
+    process.stdout.write(MERGE_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError("merge: expected at least one directory of shard records (zksim explore --out DIR)");
+  const inputs = positionals.flatMap((path) => shardRecordFiles(path)).map((source) => ({ source, record: parseSweepRecord(readInputFile(source), source) }));
+  const { merged, problems } = mergeSweepRecords(inputs);
+  if (merged === null) throw new UsageError(`merge: the records do not make one sweep:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  const fileOf = (failure: MergedFailure): string => join(dirname(failure.source), failure.fileName);
+  process.stdout.write(values.json === true ? `${JSON.stringify(sweepJson(merged, fileOf))}\n` : `${formatSweepReport(merged, fileOf)}\n`);
+  return sweepStatus(merged);
+}
+
+/** The shard records in a directory (or the file itself, when a record is named). */
+function shardRecordFiles(path: string): string[] {
+  let names: string[];
+  try {
+    if (!statSync(path).isDirectory()) return [path];
+    names = readdirSync(path);
+  } catch (error) {
+    throw new UsageError(`merge: ${path}: cannot read it: ${fsReason(error)}`);
+  }
+  const records = names.filter((name) => /^shard-\d+-of-\d+\.json$/.test(name)).sort();
+  if (records.length === 0) throw new UsageError(`merge: ${path}: no shard record in it (expected files shard-I-of-N.json written by zksim explore --out)`);
+  return records.map((name) => join(path, name));
+}
+
+function sweepStatus(report: MergedSweep): number {
+  if (report.failures.some((f) => f.internal)) return EXIT_INTERNAL;
+  return report.failures.length === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+/** The JSON summary of a sweep: the report's data, each failure with its file in place of its text. */
+function sweepJson(report: MergedSweep, fileOf: (failure: MergedFailure) => string | null): unknown {
+  return {
+    ...report,
+    failures: report.failures.map((failure) => {
+      const { fileText, ...rest } = failure;
+      const file = fileOf(failure);
+      return { ...rest, file, ...(file === null ? { case: fileText } : {}) };
+    }),
+  };
+}
+
+/** Progress on stderr, at most five times a second, when it is a terminal; cleared before the report. */
+function progressLine(enabled: boolean): { show: (p: SweepProgress) => void; clear: () => void } {
+  if (!enabled) return { show: () => {}, clear: () => {} };
+  let shownMs = 0;
+  return {
+    show: (p) => {
+      const now = Date.now();
+      if (now - shownMs < 200) return;
+      shownMs = now;
+      process.stderr.write(`\r  ${formatProgress(p)}\u001b[K`);
+    },
+    clear: () => process.stderr.write("\r\u001b[K"),
+  };
 }
 
 /** More worker threads than CPUs only cost memory (each holds its own copy of the code): cap them, and say so. */
@@ -278,25 +413,6 @@ function check(args: string[]): number {
     memoryInUse: () => process.memoryUsage.rss(),
   };
   return checkFiles(positionals, options, values.json === true, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
-}
-
-async function exploreZookeeper(runs: number, seed: number, bugs: PaxosBug[]): Promise<number> {
-  const started = Date.now();
-  const result = await searchZk({ seed, numRuns: runs, bugs });
-  const wallMs = Date.now() - started;
-  const what = `${bugs.length === 0 ? "the correct service" : `bug ${bugs.join(", ")}`}, fast-check seed ${seed}`;
-  if (!result.failed || result.yaml === null) {
-    process.stdout.write(`explore zookeeper (${what}): ${result.numRuns} runs in ${wallMs} ms, every check held\n`);
-    return 0;
-  }
-  const file = join("traces", `found-by-explore-${seed}.yaml`);
-  writeOutputFile(file, result.yaml, "the found case's file");
-  const how = result.internal ? "met an internal failure (a bug in zksim)" : "failed";
-  process.stdout.write(
-    `explore zookeeper (${what}): run ${result.numRuns} ${how} (shrunk in ${result.numShrinks} steps, ${wallMs} ms)\n  ${result.failure ?? ""}\n` +
-      `  the case, as a scenario: ${file}\n  replay: npx zksim run ${file}\n  view: npx zksim view ${file}\n`,
-  );
-  return result.internal ? EXIT_INTERNAL : EXIT_CHECK_FAILED;
 }
 
 /** Writes a whole file, or a UsageError naming it and why not. */

@@ -1,17 +1,23 @@
 /**
  * Exploration: fast-check arbitraries for fault schedules and the searches
- * built on them, for the bug zoo and for seed sweeps.
+ * built on them, for the bug zoo and for seed sweeps, and the records that
+ * shards of a sweep write and merge.
  */
 export {
   paxosCaseArbitrary,
   runPaxosCase,
   searchPaxos,
+  checkPaxosRun,
   caseFailure,
   calmFaults,
   formatPaxosCase,
   SEARCH_PAXOS,
   SEARCH_TIMING,
 } from "./paxos-search.ts";
-export type { PaxosCase, PaxosCaseOptions, PaxosSearchOptions, PaxosSearchResult } from "./paxos-search.ts";
-export { zkCaseArbitrary, zkCaseYaml, runZkCase, searchZk, ZK_SEARCH_TIMING } from "./zk-search.ts";
-export type { ZkCase, ZkCaseFault, ZkSearchOptions, ZkSearchResult } from "./zk-search.ts";
+export type { PaxosCase, PaxosCaseOptions, PaxosRunFailure, PaxosSearchOptions, PaxosSearchResult } from "./paxos-search.ts";
+export { zkCaseArbitrary, zkCaseYaml, runZkCase, searchZk, checkZkRun, ZK_SEARCH_TIMING, ZK_FAULT_KINDS } from "./zk-search.ts";
+export type { ZkCase, ZkCaseFault, ZkFaultKind, ZkMix, ZkRunFailure, ZkSearchOptions, ZkSearchResult } from "./zk-search.ts";
+export { exploreRun, runSeed, runIndexLimit, shardRunIndex, shardRunCount, RUN_SEED_MAX, WHOLE_SWEEP } from "./sweep.ts";
+export type { RunFailure, Shard, SweepConfig } from "./sweep.ts";
+export { mergeSweepRecords, parseSweepRecord, shardReport, sweepRecord, sweepRecordName, SWEEP_FORMAT } from "./sweep-record.ts";
+export type { MergedFailure, MergedSweep, SweepRecord, SweepRecordConfig, SweepStop } from "./sweep-record.ts";

@@ -149,7 +149,7 @@ export function caseFailure(result: PaxosRunResult): string | null {
 }
 
 export interface PaxosSearchOptions extends PaxosCaseOptions {
-  /** fast-check's seed: the same seed generates the same cases. */
+  /** The first run's fast-check seed: run k uses seed + k. */
   readonly seed: number;
   readonly numRuns: number;
 }
@@ -159,6 +159,7 @@ export interface PaxosSearchResult {
   /** Runs until the first failure (or all of them). */
   readonly numRuns: number;
   readonly numShrinks: number;
+  /** The failing run's fast-check seed (the first run's when none failed). */
   readonly seed: number;
   /** The shrunk counterexample and what it breaks. */
   readonly counterexample: PaxosCase | null;
@@ -167,19 +168,46 @@ export interface PaxosSearchResult {
   readonly internal: boolean;
 }
 
+/** A run that failed: its case shrunk, and what that breaks. */
+export interface PaxosRunFailure {
+  readonly counterexample: PaxosCase;
+  readonly failure: string;
+  readonly internal: boolean;
+  readonly numShrinks: number;
+}
+
 /**
  * Searches fault schedules for a run that breaks Paxos safety (and liveness,
- * when asked). A failure comes back shrunk: the smallest schedule fast-check
- * found that still breaks the property, with its engine seed.
+ * when asked): the runs with seeds seed, seed+1, … until the first failure.
+ * A failure comes back shrunk: the smallest schedule fast-check found that
+ * still breaks the property, with its engine seed.
  */
 export function searchPaxos(options: PaxosSearchOptions): PaxosSearchResult {
+  for (let k = 0; k < options.numRuns; k++) {
+    const found = checkPaxosRun(options.seed + k, options);
+    if (found !== null) return { failed: true, numRuns: k + 1, seed: options.seed + k, ...found };
+  }
+  return { failed: false, numRuns: options.numRuns, numShrinks: 0, seed: options.seed, counterexample: null, failure: null, internal: false };
+}
+
+/**
+ * One run of a search: the case fast-check draws from `seed` (its first
+ * draw, so the run depends on its seed alone), run, and shrunk when it fails.
+ * Null when every check held.
+ */
+export function checkPaxosRun(seed: number, options: PaxosCaseOptions): PaxosRunFailure | null {
   // A run that throws (a bug in zksim) fails the property too: it is shrunk and reported as internal.
   const property = fc.property(paxosCaseArbitrary(), (c) => failureOf(c, options).failure === null);
-  const details = fc.check(property, { seed: options.seed, numRuns: options.numRuns });
-  const counterexample = details.counterexample?.[0] ?? null;
-  const { failure, internal } = counterexample === null ? { failure: null, internal: false } : failureOf(counterexample, options);
-  return { failed: details.failed, numRuns: details.numRuns, numShrinks: details.numShrinks, seed: details.seed, counterexample, failure, internal };
+  const details = fc.check(property, { seed, numRuns: 1 });
+  const counterexample = details.counterexample?.[0];
+  if (!details.failed || counterexample === undefined) return null;
+  const { failure, internal } = failureOf(counterexample, options);
+  if (failure === null) return { counterexample, failure: NOT_REPEATED, internal: true, numShrinks: details.numShrinks };
+  return { counterexample, failure, internal, numShrinks: details.numShrinks };
 }
+
+/** What a shrunk case that passes when run again says: the same case gave two outcomes. */
+export const NOT_REPEATED = "internal failure (a bug in zksim): the shrunk case passed when run again (a run that is not deterministic)";
 
 /**
  * Runs a case and says what went wrong (null when nothing did): a violation,

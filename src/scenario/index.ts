@@ -4,7 +4,7 @@
  * with the checkers and reports.
  */
 export { zkHistoryOf } from "./history.ts";
-export { scenarioSchema, scenarioJsonSchema, durationSchema, faultEntrySchema, CHECK_NAMES, WORKLOAD_KINDS, FAULT_KINDS, ALWAYS_LIVE } from "./schema.ts";
+export { scenarioSchema, scenarioJsonSchema, durationSchema, faultEntrySchema, CHECK_NAMES, WORKLOAD_KINDS, MIX_OPERATIONS, FAULT_KINDS, ALWAYS_LIVE } from "./schema.ts";
 export type { Scenario, ScenarioInput, WorkloadSpec, FaultEntry, FaultEntryInput, CheckName } from "./schema.ts";
 export { parseScenario, parseYamlFile, ScenarioError } from "./parse.ts";
 export type { ScenarioProblem } from "./parse.ts";

@@ -202,7 +202,7 @@ describe("zksim replay compares the recorded events, not only the digest", () =>
 test("explore --workers 1000 uses at most the CPUs available, and says so", () => {
   const r = run("explore", "paxos", "--runs", "2", "--workers", "1000");
   expect(r.stderr).toMatch(/^zksim: --workers 1000: using \d+, the number of CPUs available \(more threads would not run faster\)\n$/);
-  expect(r.stdout).toMatch(/^2 runs of the correct replica/);
+  expect(r.stdout).toMatch(/^explore paxos \(the correct replica, seed 1\): 2 runs in /);
   expect(r.status).toBe(0);
 });
 
