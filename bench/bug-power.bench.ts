@@ -1,0 +1,118 @@
+/**
+ * How good `zksim explore zookeeper` is at finding bugs: for each planted
+ * bug, the search is run from several search seeds until its first failure,
+ * with swarm testing and with the fixed mix. Printed per bug and mix: the
+ * median runs and wall time to the first failure (shrinking included), how
+ * many search seeds found it within the cap, and the size of the shrunk
+ * case (scheduled faults, clients, operations). A benchmark, not a test:
+ * the figures are measured, not asserted.
+ *
+ *   node --import tsx bench/bug-power.bench.ts [--seeds 1000,2000,3000] [--cap 60]
+ *     [--bugs a,b] [--mix swarm,fixed] [--workers 2] [--quick]
+ */
+import { parse } from "yaml";
+import { runSweep } from "../src/cli/sweep.ts";
+import { ZK_SEARCH_TIMING, type SweepRecordConfig, type ZkMix } from "../src/explore/index.ts";
+import { PAXOS_BUGS, type PaxosBug } from "../src/paxos/index.ts";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+
+function flag(name: string): string | null {
+  const i = args.indexOf(name);
+  return i < 0 ? null : (args[i + 1] ?? null);
+}
+
+function listFlag(name: string, fallback: readonly string[]): string[] {
+  const text = flag(name);
+  return text === null ? [...fallback] : text.split(",").filter((s) => s.length > 0);
+}
+
+function intFlag(name: string, fallback: number): number {
+  const text = flag(name);
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name}: expected a whole number of at least 1, got '${text}'`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const seeds = listFlag("--seeds", quick ? ["1000"] : ["1000", "2000", "3000"]).map(Number);
+const cap = intFlag("--cap", quick ? 20 : 60);
+const workers = intFlag("--workers", 2);
+const mixes = listFlag("--mix", ["swarm", "fixed"]) as ZkMix[];
+/** "none" is the correct service: a search that finds something there found a false alarm or a real bug in zksim. */
+const bugs = listFlag("--bugs", ["none", ...PAXOS_BUGS]);
+for (const bug of bugs) {
+  if (bug !== "none" && !(PAXOS_BUGS as readonly string[]).includes(bug)) {
+    console.error(`--bugs: expected none or names from ${PAXOS_BUGS.join(", ")}, got '${bug}'`);
+    process.exit(2);
+  }
+}
+for (const mix of mixes) {
+  if (mix !== "swarm" && mix !== "fixed") {
+    console.error(`--mix: expected swarm or fixed, got '${mix}'`);
+    process.exit(2);
+  }
+}
+
+/** One search from one seed: runs until the first failure, or the cap. */
+interface Hunt {
+  readonly found: boolean;
+  /** Runs up to and including the first failing one (the cap when none failed). */
+  readonly runs: number;
+  readonly wallMs: number;
+  /** The shrunk case: faults scheduled before the calm point, clients, operations. */
+  readonly size: { faults: number; clients: number; ops: number } | null;
+}
+
+async function hunt(bug: string, mix: ZkMix, seed: number): Promise<Hunt> {
+  const config: SweepRecordConfig = { target: "zookeeper", bugs: bug === "none" ? [] : [bug as PaxosBug], seed, mix, runs: cap, shardCount: 1, failuresMax: 1 };
+  const started = process.hrtime.bigint();
+  const record = await runSweep({ config, shard: { index: 0, count: 1 }, timeMs: null, workers }, () => {});
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const first = record.failures[0];
+  if (first === undefined) return { found: false, runs: cap, wallMs, size: null };
+  return { found: true, runs: first.runIndex + 1, wallMs, size: shrunkSize(first.fileText) };
+}
+
+/** The size of a shrunk case's scenario: the faults it schedules before the calm point, its clients and their operations. */
+function shrunkSize(yaml: string): { faults: number; clients: number; ops: number } {
+  const scenario = parse(yaml) as { faults?: { at: string }[]; clients?: { count: number; workload: { ops?: number } }[] };
+  const calmMs = ZK_SEARCH_TIMING.faultsEndMs;
+  const faults = (scenario.faults ?? []).filter((f) => Number.parseInt(f.at, 10) < calmMs).length;
+  const clients = (scenario.clients ?? []).reduce((sum, g) => sum + g.count, 0);
+  const ops = (scenario.clients ?? []).reduce((sum, g) => sum + g.count * (g.workload.ops ?? 0), 0);
+  return { faults, clients, ops };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  console.log(`bug-finding power of explore zookeeper: search seeds ${seeds.join(", ")}, at most ${cap} runs each, ${workers} worker${workers === 1 ? "" : "s"}`);
+  console.log("runs and wall time are to the first failure, shrinking included; size is the shrunk case's faults / clients / operations (median over the seeds that found it)\n");
+  console.log("| bug | mix | found | median runs | median wall s | shrunk faults / clients / ops |");
+  console.log("|---|---|---|---|---|---|");
+  for (const bug of bugs) {
+    for (const mix of mixes) {
+      const hunts: Hunt[] = [];
+      for (const seed of seeds) hunts.push(await hunt(bug, mix, seed));
+      const found = hunts.filter((h) => h.found);
+      // A seed that did not find the bug counts as the cap: the median is then a lower bound.
+      const runs = median(hunts.map((h) => h.runs));
+      const bound = found.length < hunts.length && runs >= cap ? ">" : "";
+      const wall = median(hunts.map((h) => h.wallMs)) / 1000;
+      const sizes = found.map((h) => h.size).filter((s) => s !== null);
+      const size = sizes.length === 0 ? "–" : `${median(sizes.map((s) => s.faults))} / ${median(sizes.map((s) => s.clients))} / ${median(sizes.map((s) => s.ops))}`;
+      console.log(`| ${bug} | ${mix} | ${found.length}/${hunts.length} | ${bound}${runs} | ${bound}${wall.toFixed(1)} | ${size} |`);
+    }
+  }
+}
+
+await main();
