@@ -11,7 +11,7 @@ import { MyLock } from "./my-lock.ts";
  */
 const options: ZkPropertyOptions = {
   name: "my-lock",
-  runs: 30,
+  runs: 60,
   seed: 7,
   clients: 3,
   servers: [3],

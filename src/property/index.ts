@@ -8,7 +8,7 @@
  */
 export { zkProperty, checkZkProperty, ZkPropertyError, ZkPropertyOptionsError, PROPERTY_CHECKS, DEFAULT_PROPERTY_CHECKS, REPLAY_VARIABLE } from "./property.ts";
 export type { ZkPropertyOptions, ZkPropertyFailure, ZkPropertyResult } from "./property.ts";
-export { propertyCaseArbitrary, runPropertyCase, formatPropertyCase, PropertyUsageError, PROPERTY_CLIENTS, PROPERTY_TICK_MS } from "./run-case.ts";
+export { propertyCaseArbitrary, runPropertyCase, formatPropertyCase, PropertyUsageError, PROPERTY_CLIENTS, PROPERTY_RUN_DEFAULTS, PROPERTY_TICK_MS } from "./run-case.ts";
 export type { PropertyCase, PropertyCaseOptions, PropertyCluster, PropertyWorkload, PropertyBody, PropertyRunSettings, PropertyRunOutcome } from "./run-case.ts";
 export {
   faultScheduleArbitrary,

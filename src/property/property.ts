@@ -9,6 +9,7 @@ import {
   formatPropertyCase,
   propertyCaseArbitrary,
   PROPERTY_CLIENTS,
+  PROPERTY_RUN_DEFAULTS,
   PROPERTY_TICK_MS,
   PropertyUsageError,
   runPropertyCase,
@@ -30,7 +31,7 @@ import {
 /** zksim's checks a property may ask for (paxos-liveness judges a bare Paxos log, not the service). */
 export const PROPERTY_CHECKS = CHECK_NAMES.filter((name) => name !== "paxos-liveness");
 /** What a property judges unless told otherwise: safety of the log, the replicas, ZooKeeper's guarantees, zksim's own recipes. */
-export const DEFAULT_PROPERTY_CHECKS: readonly CheckName[] = ["paxos-safety", "replica-agreement", "zk-guarantees", "recipes"];
+export const DEFAULT_PROPERTY_CHECKS: readonly CheckName[] = PROPERTY_RUN_DEFAULTS.checks;
 
 /** The environment variable that replays one run: `seed:path`, as a failure prints it. */
 export const REPLAY_VARIABLE = "ZKSIM_REPLAY";
@@ -123,11 +124,16 @@ export async function checkZkProperty<Args extends unknown[] = []>(options: ZkPr
   const argArbitraries = (options.args ?? []) as readonly fc.Arbitrary<unknown>[];
   const arbitrary = fc.tuple(propertyCaseArbitrary(options), fc.tuple(...argArbitraries));
   let usage: PropertyUsageError | null = null;
+  /** Faults of the smallest failing run so far: a shrinking step with more is not a smaller counterexample, and is not run. */
+  let failingFaultsMin = Number.POSITIVE_INFINITY;
   const property = fc.asyncProperty(arbitrary, async ([c, args]) => {
     if (usage !== null) return false;
+    // Shrinking a drawn episode (shorter, earlier) can let one in that the constraints had left out: never grow the schedule.
+    if (c.faults.length > failingFaultsMin) return true;
     try {
       const outcome = await runPropertyCase(c, settings.run, body, args as Args);
       options.onRun?.({ case: c, report: outcome.report, failure: outcome.failure });
+      if (outcome.failure !== null) failingFaultsMin = c.faults.length;
       return outcome.failure === null;
     } catch (error) {
       if (!(error instanceof PropertyUsageError)) throw error;
@@ -318,7 +324,7 @@ const optionsSchema = z
     if (episodeMsMax < episodeMsMin) ctx.addIssue({ code: "custom", path: ["faults", "episodeMsMax"], message: `expected at least episodeMsMin (${episodeMsMin} ms), got ${episodeMsMax}` });
     const latencyUsMin = o.network?.latencyUsMin ?? 200;
     if (o.network?.latencyUsMax !== undefined && o.network.latencyUsMax < latencyUsMin) ctx.addIssue({ code: "custom", path: ["network", "latencyUsMax"], message: `expected at least latencyUsMin (${latencyUsMin} µs), got ${o.network.latencyUsMax}` });
-    const runMsMax = o.runMsMax ?? 30_000;
+    const runMsMax = o.runMsMax ?? PROPERTY_RUN_DEFAULTS.runMsMax;
     if (runMsMax <= durationMs) ctx.addIssue({ code: "custom", path: ["runMsMax"], message: `${runMsMax} ms leaves no time after the faults (faults.durationMs is ${durationMs} ms): expected more` });
     if ((o.clients ?? PROPERTY_CLIENTS) + Math.max(...sizes) > 255) ctx.addIssue({ code: "custom", path: ["clients"], message: "a run simulates at most 256 nodes: fewer clients" });
   });
@@ -333,9 +339,9 @@ function validate<Args extends unknown[]>(options: ZkPropertyOptions<Args>): Set
   const checks = options.checks === false ? [] : (options.checks ?? DEFAULT_PROPERTY_CHECKS);
   return {
     run: {
-      name: options.name ?? "zk-property",
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 2_000,
-      runMsMax: options.runMsMax ?? 30_000,
+      name: options.name ?? PROPERTY_RUN_DEFAULTS.name,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? PROPERTY_RUN_DEFAULTS.sessionTimeoutMs,
+      runMsMax: options.runMsMax ?? PROPERTY_RUN_DEFAULTS.runMsMax,
       checks,
       storage: options.storage ?? null,
     },

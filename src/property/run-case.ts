@@ -111,14 +111,28 @@ const STEP_US = 20_000;
 /** The servers' tick: session timeouts may be 2 to 20 ticks. */
 export const PROPERTY_TICK_MS = 200;
 
-/** Runs one case: the body, the simulation it asks for, zksim's checks. */
+/** What a run uses when not told otherwise (zkProperty's options give each of them). */
+export const PROPERTY_RUN_DEFAULTS: PropertyRunSettings = {
+  name: "zk-property",
+  sessionTimeoutMs: 2_000,
+  runMsMax: 30_000,
+  checks: ["paxos-safety", "replica-agreement", "zk-guarantees", "recipes"],
+  storage: null,
+};
+
+/**
+ * Runs one case: the body, the simulation it asks for, zksim's checks. With
+ * `@fast-check/vitest`, call it in `test.prop([propertyCaseArbitrary()])`
+ * and expect its `failure` to be null.
+ */
 export async function runPropertyCase<Args extends unknown[]>(
   c: PropertyCase,
-  settings: PropertyRunSettings,
+  settingsGiven: Partial<PropertyRunSettings>,
   body: PropertyBody<Args>,
   args: Args,
   trace?: { readonly sink: TraceSink; readonly meta: Record<string, unknown> },
 ): Promise<PropertyRunOutcome> {
+  const settings: PropertyRunSettings = { ...PROPERTY_RUN_DEFAULTS, ...settingsGiven };
   let simulated: { report: ScenarioReport; failures: string[] } | null = null;
   const cluster: PropertyCluster = {
     servers: serverNames(c.servers),
