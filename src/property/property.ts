@@ -175,7 +175,7 @@ async function describeFailure<Args extends unknown[]>(
     tracePath = null;
     outcome = await runPropertyCase(c, settings.run, body, args);
   }
-  const failure = outcome.failure ?? "the shrunk run did not fail again when run alone: the property is not deterministic (does it use Math.random, Date.now, host timers, or state kept from one run to the next?)";
+  const failure = outcome.failure ?? "the shrunk run did not fail again when run alone: the property is not deterministic (does it use the host's randomness, clock or timers instead of process.rng, process.now() and process.sleep(), or state kept from one run to the next?)";
   const replayCommand = `${REPLAY_VARIABLE}=${found.seed}:${found.path} npx vitest run ${testFilter()}`.trimEnd();
   const viewCommand = tracePath === null ? "(no trace)" : `npx zksim view ${tracePath}`;
   const schedule = formatPropertyCase(c);
