@@ -1,4 +1,4 @@
-import { buildZkCluster, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
+import { buildZkCluster, type Workload, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
 import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg, type PaxosConfig, type PaxosConfigInput, type ScheduledProposal } from "../paxos/index.ts";
 import { InputError, Simulation, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceLevel, type TraceSink } from "../sim/index.ts";
 import { ZkServer } from "../zk/index.ts";
@@ -59,6 +59,8 @@ export interface BuildOptions {
   readonly traceMeta?: Record<string, unknown>;
   /** The scenario's file and text: a live entry that cannot apply is then reported at its line. */
   readonly origin?: { readonly file: string; readonly source: string };
+  /** The clients' workloads in place of the scenario's, c1 first (a property test's own code): one per client. */
+  readonly workloads?: readonly Workload[];
 }
 
 const DEFAULT_CHECKS: Readonly<Record<Scenario["system"], readonly CheckName[]>> = {
@@ -100,7 +102,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): S
     cluster = buildZkCluster({
       engine,
       serverCount: scenario.servers.count,
-      clients: clientSpecs(scenario),
+      clients: clientSpecs(scenario, options.workloads),
       paxos: paxosInput(scenario),
       ...(scenario.servers.tick === undefined ? {} : { tickMs: scenario.servers.tick / 1_000 }),
       extendedTypesEnabled: true,
@@ -337,17 +339,18 @@ function faultMaker(e: FaultEntry): (leader: NodeId) => Fault {
   });
 }
 
-function clientSpecs(scenario: Scenario): ZkClientSpec[] {
+function clientSpecs(scenario: Scenario, workloads: readonly Workload[] | undefined): ZkClientSpec[] {
   const specs: ZkClientSpec[] = [];
   for (const group of scenario.clients ?? []) {
     for (let index = 0; index < group.count; index++) {
       specs.push({
         ...(group.server === undefined ? {} : { server: group.server % scenario.servers.count }),
         ...(group.sessionTimeout === undefined ? {} : { sessionTimeoutMs: group.sessionTimeout / 1_000 }),
-        workload: makeWorkload(group.workload, { index, count: group.count }),
+        workload: workloads?.[specs.length] ?? makeWorkload(group.workload, { index, count: group.count }),
       });
     }
   }
+  if (workloads !== undefined && workloads.length !== specs.length) throw new Error(`${workloads.length} workloads given for ${specs.length} clients`);
   return specs;
 }
 
