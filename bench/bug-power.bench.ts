@@ -4,13 +4,20 @@
  * with swarm testing and with the fixed mix. Printed per bug and mix: the
  * median runs and wall time to the first failure (shrinking included), how
  * many search seeds found it within the cap, and the size of the shrunk
- * case (scheduled faults, clients, operations). A benchmark, not a test:
+ * case (scheduled faults, clients, operations). The last row is the lock
+ * of examples/ with its planted bug, found by zkProperty (the API users
+ * property-test their own recipes with). A benchmark, not a test:
  * the figures are measured, not asserted.
  *
  *   node --import tsx bench/bug-power.bench.ts [--seeds 1000,2000,3000] [--cap 60]
- *     [--bugs a,b] [--mix swarm,fixed] [--workers 2] [--quick]
+ *     [--bugs a,b] [--mix swarm,fixed] [--workers 2] [--no-recipe] [--quick]
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
+import { checkZkProperty } from "zksim/property";
+import { oneHolderAtATime, options as myLockOptions } from "../examples/my-lock-property.ts";
 import { runSweep } from "../src/cli/sweep.ts";
 import { ZK_SEARCH_TIMING, type SweepRecordConfig, type ZkMix } from "../src/explore/index.ts";
 import { PAXOS_BUGS, type PaxosBug } from "../src/paxos/index.ts";
@@ -88,10 +95,30 @@ function shrunkSize(yaml: string): { faults: number; clients: number; ops: numbe
   return { faults, clients, ops };
 }
 
+/** The lock of examples/ with its planted bug, through zkProperty from one seed (one thread: the property runs in this one). */
+async function huntRecipe(seed: number, traceDir: string): Promise<Hunt> {
+  const started = process.hrtime.bigint();
+  const { failure } = await checkZkProperty({ ...myLockOptions, seed, runs: cap, traceDir }, oneHolderAtATime(true));
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (failure === null) return { found: false, runs: cap, wallMs, size: null };
+  return { found: true, runs: failure.runs, wallMs, size: { faults: failure.case.faults.length, clients: failure.case.clients, ops: 0 } };
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function row(name: string, mix: string, hunts: readonly Hunt[], ops: (size: { faults: number; clients: number; ops: number }[]) => string): string {
+  const found = hunts.filter((h) => h.found);
+  // A seed that did not find the bug counts as the cap: the median is then a lower bound.
+  const runs = median(hunts.map((h) => h.runs));
+  const bound = found.length < hunts.length && runs >= cap ? ">" : "";
+  const wall = median(hunts.map((h) => h.wallMs)) / 1000;
+  const sizes = found.map((h) => h.size).filter((s) => s !== null);
+  const size = sizes.length === 0 ? "–" : `${median(sizes.map((s) => s.faults))} / ${median(sizes.map((s) => s.clients))} / ${ops(sizes)}`;
+  return `| ${name} | ${mix} | ${found.length}/${hunts.length} | ${bound}${runs} | ${bound}${wall.toFixed(1)} | ${size} |`;
 }
 
 async function main(): Promise<void> {
@@ -103,15 +130,15 @@ async function main(): Promise<void> {
     for (const mix of mixes) {
       const hunts: Hunt[] = [];
       for (const seed of seeds) hunts.push(await hunt(bug, mix, seed));
-      const found = hunts.filter((h) => h.found);
-      // A seed that did not find the bug counts as the cap: the median is then a lower bound.
-      const runs = median(hunts.map((h) => h.runs));
-      const bound = found.length < hunts.length && runs >= cap ? ">" : "";
-      const wall = median(hunts.map((h) => h.wallMs)) / 1000;
-      const sizes = found.map((h) => h.size).filter((s) => s !== null);
-      const size = sizes.length === 0 ? "–" : `${median(sizes.map((s) => s.faults))} / ${median(sizes.map((s) => s.clients))} / ${median(sizes.map((s) => s.ops))}`;
-      console.log(`| ${bug} | ${mix} | ${found.length}/${hunts.length} | ${bound}${runs} | ${bound}${wall.toFixed(1)} | ${size} |`);
+      console.log(row(bug, mix, hunts, (sizes) => String(median(sizes.map((s) => s.ops)))));
     }
+  }
+  if (!args.includes("--no-recipe")) {
+    const traceDir = mkdtempSync(join(tmpdir(), "zksim-bug-power-"));
+    const hunts: Hunt[] = [];
+    for (const seed of seeds) hunts.push(await huntRecipe(seed, traceDir));
+    rmSync(traceDir, { recursive: true, force: true });
+    console.log(row("my-lock trustWatch (examples/, zkProperty)", "its own schedules", hunts, () => "6 rounds each"));
   }
 }
 
