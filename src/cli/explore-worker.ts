@@ -1,9 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { exploreRun, type SweepConfig } from "../explore/index.ts";
+import { exploreRunCounted, type SweepConfig } from "../explore/index.ts";
 
 // A worker thread of `zksim explore`: runs the runs it is handed, one at a
-// time, and posts each one's failure (or null) back.
+// time, and posts each one's result (its failure or null, and its fault
+// points' counts) back.
 const config = workerData as SweepConfig;
 parentPort?.on("message", (runIndex: number) => {
-  void exploreRun(config, runIndex).then((failure) => parentPort?.postMessage(failure));
+  void exploreRunCounted(config, runIndex).then((result) => parentPort?.postMessage(result));
 });

@@ -5,7 +5,7 @@ import { GOSSIP_DEMO_DESCRIPTION, runGossipDemo } from "../examples/index.ts";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
 import { mergeSweepRecords, parseSweepRecord, RUN_SEED_MAX, shardReport, sweepRecordName, WHOLE_SWEEP, type MergedFailure, type MergedSweep, type RunFailure, type SweepRecordConfig, type ZkMix } from "../explore/index.ts";
 import { defaultWorkers, parseBug } from "./explore.ts";
-import { formatProgress, formatSweepReport, parseShard, parseTimeBudget, runSweep, ZK_MIX_DEFAULT, type SweepProgress } from "./sweep.ts";
+import { buggifyDefault, formatProgress, formatSweepReport, parseShard, parseTimeBudget, runSweep, ZK_MIX_DEFAULT, type SweepProgress } from "./sweep.ts";
 import { badInputOf, describeInternal, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, InternalFailure, shellWord } from "./failure.ts";
 import { FileSink, openOutput } from "./file-sink.ts";
 import { fsReason, readInputFile, UsageError } from "./input.ts";
@@ -59,6 +59,7 @@ Options:
 
 const EXPLORE_HELP = `Usage: zksim explore paxos|zookeeper [--runs N] [--time T] [--seed N] [--bug NAME]
                       [--workers N] [--shard I/N|auto] [--out DIR] [--failures N] [--json]
+                      [--mix swarm|fixed] [--buggify on|off]
        zksim explore scenario SCENARIO [--runs N] [--seed N]
 
 explore zookeeper generates random fault schedules (crashes, restarts,
@@ -105,6 +106,12 @@ Options:
                   subset of the fault kinds in each run and draws their rates,
                   the clients' numbers, think time, pipelining and operation
                   mixes; fixed draws every run from one mix of everything
+  --buggify on|off
+                  explore zookeeper: fault points inside the code (ctx.buggify);
+                  on, a swarm run enables a random subset of them and a fixed
+                  run all of them (at FoundationDB's rates, 1/4 and 1/4); the
+                  report sums how often each fired and lists those that never
+                  did (default: on with --mix swarm, off with --mix fixed)
   --json          print a JSON summary on stdout instead of the report
   -h, --help      this text
 
@@ -121,8 +128,9 @@ const MERGE_HELP = `Usage: zksim merge DIR... [--json]
 
 Combines the shard records that zksim explore --out wrote
 (DIR/shard-I-of-N.json, from one or more directories) into one report of
-the whole sweep: its runs, runs per second, and every failure with its
-shrunk case.
+the whole sweep: its runs, runs per second, every failure with its
+shrunk case, how often each fault point fired, and the points that never
+fired in any shard.
 
 Options:
   --json       print a JSON summary on stdout instead of the report
@@ -179,6 +187,7 @@ async function explore(args: string[]): Promise<number> {
       out: { type: "string" },
       failures: { type: "string" },
       mix: { type: "string" },
+      buggify: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -192,7 +201,7 @@ async function explore(args: string[]): Promise<number> {
   const target = positionals[0];
   if (target === "scenario") {
     if (positionals.length !== 2) throw new UsageError("explore scenario: expected one scenario (a file or a bundled name)");
-    for (const flag of ["bug", "workers", "time", "shard", "out", "failures", "mix", "json"] as const) {
+    for (const flag of ["bug", "workers", "time", "shard", "out", "failures", "mix", "buggify", "json"] as const) {
       if (values[flag] !== undefined) throw new UsageError(`explore scenario: --${flag} is for explore paxos and explore zookeeper (a scenario names its bugs)`);
     }
     return exploreScenario(positionals[1] as string, parseCount("--runs", values.runs ?? "100"), parseSeed(values.seed ?? "1"));
@@ -212,7 +221,8 @@ async function explore(args: string[]): Promise<number> {
   const seed = parseSeed(values.seed ?? "1");
   if (seed > RUN_SEED_MAX) throw new UsageError(`--seed: expected at most ${RUN_SEED_MAX} for explore ${target}, got ${seed}`);
   const shard = values.shard === undefined ? WHOLE_SWEEP : parseShard(values.shard, process.env);
-  const config: SweepRecordConfig = { target, bugs, seed, mix: parseMix(target, values.mix), runs, shardCount: shard.count, failuresMax: parseCount("--failures", values.failures ?? "1") };
+  const mix = parseMix(target, values.mix);
+  const config: SweepRecordConfig = { target, bugs, seed, mix, buggify: parseBuggify(target, mix, values.buggify), runs, shardCount: shard.count, failuresMax: parseCount("--failures", values.failures ?? "1") };
   const plan = { config, shard, timeMs, workers: capWorkers(parseCount("--workers", values.workers ?? String(defaultWorkers()))) };
   const json = values.json === true;
   const progress = progressLine(process.stderr.isTTY === true && !json);
@@ -242,6 +252,17 @@ function parseMix(target: "paxos" | "zookeeper", text: string | undefined): ZkMi
   if (text === undefined) return ZK_MIX_DEFAULT;
   if (text !== "swarm" && text !== "fixed") throw new UsageError(`--mix: expected swarm or fixed, got '${text}'`);
   return text;
+}
+
+/** --buggify: fault points on or off (explore zookeeper; the default follows the mix); explore paxos has none. */
+function parseBuggify(target: "paxos" | "zookeeper", mix: ZkMix, text: string | undefined): boolean {
+  if (target === "paxos") {
+    if (text !== undefined) throw new UsageError("--buggify: explore paxos runs no fault points; --buggify is for explore zookeeper");
+    return false;
+  }
+  if (text === undefined) return buggifyDefault(mix);
+  if (text !== "on" && text !== "off") throw new UsageError(`--buggify: expected on or off, got '${text}'`);
+  return text === "on";
 }
 
 /** Combines the shard records of a sweep into one report. */

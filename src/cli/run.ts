@@ -151,6 +151,7 @@ export function formatRunReport(report: ScenarioReport, tracePath: string, wallM
   const top = Object.entries(report.messages).slice(0, 6).map(([type, n]) => `${type} ${n}`).join(", ");
   out.push(`  messages: ${Object.values(report.messages).reduce((a, b) => a + b, 0)} (${top})`);
   if (report.system === "zookeeper") out.push(`  sessions expired: ${report.sessionsExpired}`);
+  if (report.buggify !== undefined) out.push(`  fault points fired: ${formatFired(report.buggify)}`);
   out.push(`  leader changes: ${report.leaderChanges}; without a leader: ${report.leaderless.count} time(s), ${ms(report.leaderless.totalUs)} in all, longest ${ms(report.leaderless.longestUs)}`);
   out.push(`  ${report.events} trace events, digest ${report.digest ?? "-"}, ${(report.endUs / 1e6).toFixed(1)} virtual s in ${wallMs} ms`);
   out.push(`  trace: ${tracePath}`);
@@ -160,6 +161,12 @@ export function formatRunReport(report: ScenarioReport, tracePath: string, wallM
   }
   out.push(`  view: npx zksim view ${tracePath}`);
   return out.join("\n");
+}
+
+/** Each enabled fault point with how often it fired: "zk.reply-delay 3, client.reconnect 0". */
+export function formatFired(fired: Readonly<Record<string, number | undefined>>): string {
+  const entries = Object.entries(fired);
+  return entries.length === 0 ? "none enabled" : entries.map(([point, n]) => `${point} ${n ?? 0}`).join(", ");
 }
 
 function ms(us: number): string {

@@ -1,12 +1,15 @@
 import { Worker } from "node:worker_threads";
 import {
-  exploreRun,
+  addFired,
+  buggifyOn,
+  exploreRunCounted,
   runIndexLimit,
   shardRunCount,
   shardRunIndex,
   sweepRecord,
   type MergedSweep,
   type RunFailure,
+  type RunResult,
   type Shard,
   type SweepRecord,
   type SweepRecordConfig,
@@ -47,6 +50,7 @@ export async function runSweep(plan: SweepPlan, progress: (p: SweepProgress) => 
   const startedMs = Date.now();
   const runsTotal = config.runs === null ? null : shardRunCount(shard, config.runs);
   const failures: RunFailure[] = [];
+  let buggifyFired: Record<string, number> = {};
   let handedOut = 0;
   let done = 0;
   let stopped: SweepStop | null = null;
@@ -59,15 +63,16 @@ export async function runSweep(plan: SweepPlan, progress: (p: SweepProgress) => 
     else if (shardRunIndex(shard, handedOut) >= runIndexLimit(config)) stopped = "seeds";
     return stopped === null ? shardRunIndex(shard, handedOut++) : null;
   };
-  const finished = (failure: RunFailure | null): void => {
+  const finished = ({ failure, fired }: RunResult): void => {
     done++;
     if (failure !== null) failures.push(failure);
+    buggifyFired = addFired(buggifyFired, fired);
     progress({ runs: done, failures: failures.length, elapsedMs: Date.now() - startedMs, runsTotal, timeMs, shard });
   };
 
   const workers = runsTotal === null ? plan.workers : Math.max(1, Math.min(plan.workers, runsTotal));
   if (workers === 1) {
-    for (let runIndex = next(); runIndex !== null; runIndex = next()) finished(await exploreRun(config, runIndex));
+    for (let runIndex = next(); runIndex !== null; runIndex = next()) finished(await exploreRunCounted(config, runIndex));
   } else {
     const pool = Array.from({ length: workers }, () => new RunWorker(config));
     try {
@@ -80,13 +85,13 @@ export async function runSweep(plan: SweepPlan, progress: (p: SweepProgress) => 
       await Promise.all(pool.map((worker) => worker.close()));
     }
   }
-  return sweepRecord(config, shard, { runs: done, stopped: stopped ?? "runs", timeMs, workers, wallMs: Date.now() - startedMs, failures });
+  return sweepRecord(config, shard, { runs: done, stopped: stopped ?? "runs", timeMs, workers, wallMs: Date.now() - startedMs, failures, buggifyFired });
 }
 
 /** A worker thread that runs one run at a time of a sweep with the given configuration. */
 class RunWorker {
   private readonly worker: Worker;
-  private pending: { resolve: (failure: RunFailure | null) => void; reject: (error: Error) => void } | null = null;
+  private pending: { resolve: (result: RunResult) => void; reject: (error: Error) => void } | null = null;
   private exited = false;
 
   constructor(config: SweepRecordConfig) {
@@ -95,10 +100,10 @@ class RunWorker {
     const entry = new URL("./explore-worker.ts", import.meta.url).href;
     const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
     this.worker = new Worker(bootstrap, { eval: true, workerData: config });
-    this.worker.on("message", (failure: RunFailure | null) => {
+    this.worker.on("message", (result: RunResult) => {
       const pending = this.pending;
       this.pending = null;
-      pending?.resolve(failure);
+      pending?.resolve(result);
     });
     this.worker.on("error", (error) => this.fail(error));
     this.worker.on("exit", (code) => {
@@ -107,7 +112,7 @@ class RunWorker {
     });
   }
 
-  run(runIndex: number): Promise<RunFailure | null> {
+  run(runIndex: number): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       if (this.exited) return reject(new Error("explore worker is gone"));
       this.pending = { resolve, reject };
@@ -226,8 +231,23 @@ export function formatSweepReport(merged: MergedSweep, fileOf: (failure: MergedS
       lines.push(`  shard ${shard.index}: ${shard.runs}${of} runs, ${shard.runsPerSecond} runs/s${short || shard.stopped !== "runs" ? `, stopped by ${STOP_WORDS[shard.stopped]}` : ""}`);
     }
   }
+  if (config.target === "zookeeper") lines.push(formatFaultPoints(merged));
   for (const failure of merged.failures) lines.push(...formatFailure(config, failure, fileOf(failure)));
   return lines.join("\n");
+}
+
+/** The fault points line: how often each fired over the sweep, and the registry's points that never did. */
+function formatFaultPoints(merged: MergedSweep): string {
+  if (!merged.buggify) return "  fault points: off";
+  const fired = Object.entries(merged.buggifyFired).filter(([, n]) => n > 0);
+  const counts = fired.length === 0 ? "none fired" : `fired ${fired.map(([point, n]) => `${point} ${n}`).join(", ")}`;
+  const never = merged.buggifyNeverFired.length === 0 ? "" : `; never fired: ${merged.buggifyNeverFired.join(", ")}`;
+  return `  fault points: ${counts}${never}`;
+}
+
+/** Whether explore zookeeper turns fault points on when --buggify is not given: with the swarm mix, not with the fixed one. */
+export function buggifyDefault(mix: ZkMix): boolean {
+  return mix === "swarm";
 }
 
 const STOP_WORDS: Readonly<Record<SweepStop, string>> = {
@@ -243,7 +263,9 @@ function formatFailure(config: SweepRecordConfig, failure: MergedSweep["failures
   const lines = [`${how}: run ${failure.runIndex} (seed ${failure.seed})${kinds}, shrunk in ${failure.numShrinks} steps`, `  ${failure.failure}`];
   const bugs = config.bugs.map((b) => ` --bug ${b}`).join("");
   const mix = config.target === "zookeeper" && config.mix !== ZK_MIX_DEFAULT ? ` --mix ${config.mix}` : "";
-  const again = `npx zksim explore ${config.target} --seed ${failure.seed} --runs 1${mix}${bugs}`;
+  const on = buggifyOn(config);
+  const buggify = config.target === "zookeeper" && on !== buggifyDefault(config.mix) ? ` --buggify ${on ? "on" : "off"}` : "";
+  const again = `npx zksim explore ${config.target} --seed ${failure.seed} --runs 1${mix}${buggify}${bugs}`;
   if (config.target === "zookeeper" && file !== null) {
     lines.push(`  the case, as a scenario: ${file}`, `  replay: npx zksim run ${file}`, `  view: npx zksim view ${file}`);
   } else if (file !== null) {

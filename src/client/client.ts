@@ -382,6 +382,7 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
       }
       case "ping":
         if (t.connection !== this.connection || this.state !== "SyncConnected") return;
+        if (this.ctx.buggify("client.reconnect")) return this.disconnect(); // a fault point: move to the next server for no reason
         this.ping();
         ctx.setTimer(Math.floor((this.timeoutMs * 1000) / 3), t);
         return;

@@ -110,6 +110,12 @@ async function waitFirst(zk: ZooKeeper, dir: string, name: string, prefix: strin
       if (error instanceof ZkError && error.code === "ConnectionLoss") return undefined;
       throw error;
     });
+    if (predecessor !== null && predecessor !== undefined && predecessor.ephemeralOwner === zk.sessionId) {
+      // An orphan of this very session: a create whose reply was lost was still on its way through the old
+      // server when findOwnNode looked, and applied after it. No one else deletes it while the session lives.
+      await deleteOwn(zk, `${dir}/${children[index - 1] as string}`);
+      continue;
+    }
     if (predecessor !== null && predecessor !== undefined) await fired;
   }
 }

@@ -16,8 +16,8 @@ export {
 } from "./paxos-search.ts";
 export type { PaxosCase, PaxosCaseOptions, PaxosRunFailure, PaxosSearchOptions, PaxosSearchResult } from "./paxos-search.ts";
 export { zkCaseArbitrary, zkCaseYaml, runZkCase, searchZk, checkZkRun, ZK_SEARCH_TIMING, ZK_FAULT_KINDS } from "./zk-search.ts";
-export type { ZkCase, ZkCaseFault, ZkFaultKind, ZkMix, ZkRunFailure, ZkSearchOptions, ZkSearchResult } from "./zk-search.ts";
-export { exploreRun, runSeed, runIndexLimit, shardRunIndex, shardRunCount, RUN_SEED_MAX, WHOLE_SWEEP } from "./sweep.ts";
-export type { RunFailure, Shard, SweepConfig } from "./sweep.ts";
-export { mergeSweepRecords, parseSweepRecord, shardReport, sweepRecord, sweepRecordName, SWEEP_FORMAT } from "./sweep-record.ts";
+export type { ZkFired, ZkRunOptions, ZkCase, ZkCaseFault, ZkFaultKind, ZkMix, ZkRunFailure, ZkSearchOptions, ZkSearchResult } from "./zk-search.ts";
+export { exploreRun, exploreRunCounted, buggifyOn, runSeed, runIndexLimit, shardRunIndex, shardRunCount, RUN_SEED_MAX, WHOLE_SWEEP } from "./sweep.ts";
+export type { RunFailure, RunResult, Shard, SweepConfig } from "./sweep.ts";
+export { addFired, neverFired, mergeSweepRecords, parseSweepRecord, shardReport, sweepRecord, sweepRecordName, SWEEP_FORMAT } from "./sweep-record.ts";
 export type { MergedFailure, MergedSweep, SweepRecord, SweepRecordConfig, SweepStop } from "./sweep-record.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PAXOS_BUGS } from "../paxos/index.ts";
-import { formatPath, InputError } from "../sim/index.ts";
-import { RUN_SEED_MAX, shardRunCount, type RunFailure, type Shard, type SweepConfig } from "./sweep.ts";
+import { BUGGIFY_POINT_NAMES, formatPath, InputError, isBuggifyPoint, unknownPointMessage } from "../sim/index.ts";
+import { buggifyOn, RUN_SEED_MAX, shardRunCount, type RunFailure, type Shard, type SweepConfig } from "./sweep.ts";
 
 /**
  * What one shard of a sweep writes (`--out DIR`), and how shards merge into
@@ -41,13 +41,30 @@ export interface SweepRecord {
   readonly wallMs: number;
   readonly runsPerSecond: number;
   readonly failures: readonly RunFailure[];
+  /** How often each fault point fired, summed over the shard's runs (as drawn; empty when fault points were off). */
+  readonly buggifyFired: Readonly<Record<string, number>>;
+}
+
+/** Adds one run's fault point counts to a sum (kept in the registry's order). */
+export function addFired(sum: Readonly<Record<string, number>>, fired: Readonly<Record<string, number | undefined>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of BUGGIFY_POINT_NAMES) {
+    const n = (sum[name] ?? 0) + (fired[name] ?? 0);
+    if (sum[name] !== undefined || fired[name] !== undefined) out[name] = n;
+  }
+  return out;
+}
+
+/** The points of the registry that never fired, given the counts summed over a sweep. */
+export function neverFired(fired: Readonly<Record<string, number>>): string[] {
+  return BUGGIFY_POINT_NAMES.filter((name) => (fired[name] ?? 0) === 0);
 }
 
 /** The record of a shard that ran its first `runs` runs. */
 export function sweepRecord(
   config: SweepRecordConfig,
   shard: Shard,
-  done: { runs: number; stopped: SweepStop; timeMs: number | null; workers: number; wallMs: number; failures: readonly RunFailure[] },
+  done: { runs: number; stopped: SweepStop; timeMs: number | null; workers: number; wallMs: number; failures: readonly RunFailure[]; buggifyFired?: Readonly<Record<string, number>> },
 ): SweepRecord {
   const failures = [...done.failures].sort((a, b) => a.runIndex - b.runIndex);
   return {
@@ -63,6 +80,7 @@ export function sweepRecord(
     wallMs: Math.round(done.wallMs),
     runsPerSecond: done.wallMs > 0 ? Math.round((done.runs / (done.wallMs / 1000)) * 100) / 100 : 0,
     failures,
+    buggifyFired: addFired({}, done.buggifyFired ?? {}),
   };
 }
 
@@ -91,6 +109,8 @@ const sweepRecordSchema = z
       bugs: z.array(z.enum(PAXOS_BUGS)),
       seed: z.int().min(0).max(RUN_SEED_MAX),
       mix: z.enum(["fixed", "swarm"]),
+      // Records written before fault points existed had none.
+      buggify: z.boolean().default(false),
       runs: z.int().min(1).nullable(),
       shardCount: z.int().min(1),
       failuresMax: z.int().min(1),
@@ -105,6 +125,12 @@ const sweepRecordSchema = z
     wallMs: z.number().min(0),
     runsPerSecond: z.number().min(0),
     failures: z.array(runFailureSchema),
+    buggifyFired: z
+      .record(z.string(), count)
+      .default({})
+      .superRefine((fired, ctx) => {
+        for (const name of Object.keys(fired)) if (!isBuggifyPoint(name)) ctx.addIssue({ code: "custom", path: [name], message: unknownPointMessage(name) });
+      }),
   })
   .superRefine((r, ctx) => {
     if (r.shardIndex >= r.config.shardCount) ctx.addIssue({ code: "custom", path: ["shardIndex"], message: `expected less than config.shardCount (${r.config.shardCount})` });
@@ -141,6 +167,17 @@ export interface MergedSweep {
   /** The shards' speeds added up. */
   readonly runsPerSecond: number;
   readonly failures: readonly MergedFailure[];
+  /** Whether the runs enabled fault points; how often each fired over every shard; the registry's points that never did (empty when off). */
+  readonly buggify: boolean;
+  readonly buggifyFired: Readonly<Record<string, number>>;
+  readonly buggifyNeverFired: readonly string[];
+}
+
+/** The fault point figures of a report from the records it covers. */
+function buggifyFigures(config: SweepRecordConfig, records: readonly SweepRecord[]): Pick<MergedSweep, "buggify" | "buggifyFired" | "buggifyNeverFired"> {
+  const on = buggifyOn(config);
+  const fired = records.reduce<Record<string, number>>((sum, record) => addFired(sum, record.buggifyFired), {});
+  return { buggify: on, buggifyFired: fired, buggifyNeverFired: on ? neverFired(fired) : [] };
 }
 
 /**
@@ -189,6 +226,7 @@ export function mergeSweepRecords(inputs: readonly { readonly source: string; re
       failures: ordered
         .flatMap(({ source, record }) => record.failures.map((f) => ({ ...f, shardIndex: record.shardIndex, source })))
         .sort((a, b) => a.runIndex - b.runIndex),
+      ...buggifyFigures(config, ordered.map(({ record }) => record)),
     },
     problems: [],
   };
@@ -214,15 +252,16 @@ export function shardReport(record: SweepRecord, source: string): MergedSweep {
     wallMs: record.wallMs,
     runsPerSecond: record.runsPerSecond,
     failures: record.failures.map((f) => ({ ...f, shardIndex: record.shardIndex, source })),
+    ...buggifyFigures(config, [record]),
   };
 }
 
-const CONFIG_FIELDS = ["target", "bugs", "seed", "mix", "runs", "shardCount", "failuresMax"] as const satisfies readonly (keyof SweepRecordConfig)[];
+const CONFIG_FIELDS = ["target", "bugs", "seed", "mix", "buggify", "runs", "shardCount", "failuresMax"] as const satisfies readonly (keyof SweepRecordConfig)[];
 
 function differingFields(a: SweepRecordConfig, b: SweepRecordConfig): (typeof CONFIG_FIELDS)[number][] {
   return CONFIG_FIELDS.filter((field) => show(a, field) !== show(b, field));
 }
 
 function show(config: SweepRecordConfig, field: (typeof CONFIG_FIELDS)[number]): string {
-  return JSON.stringify(config[field]);
+  return JSON.stringify(field === "buggify" ? buggifyOn(config) : config[field]);
 }

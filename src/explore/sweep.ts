@@ -1,7 +1,7 @@
 import { type PaxosBug } from "../paxos/index.ts";
 import { assert } from "../sim/index.ts";
 import { checkPaxosRun, formatPaxosCase } from "./paxos-search.ts";
-import { checkZkRun, zkCaseYaml, type ZkMix } from "./zk-search.ts";
+import { checkZkRun, zkCaseYaml, type ZkFired, type ZkMix } from "./zk-search.ts";
 
 /**
  * One run of a sweep, by its index. Run k of a sweep with seed S draws its
@@ -20,6 +20,13 @@ export interface SweepConfig {
   readonly seed: number;
   /** zookeeper: "swarm" draws the fault kinds, their rates and the workload per run; "fixed" is one mix for every run. paxos: always "fixed". */
   readonly mix: ZkMix;
+  /** zookeeper: fault points on (a swarm run enables a random subset, a fixed one all of them); absent means off. paxos: off. */
+  readonly buggify?: boolean;
+}
+
+/** Whether a sweep's runs enable fault points. */
+export function buggifyOn(config: SweepConfig): boolean {
+  return config.target === "zookeeper" && config.buggify === true;
 }
 
 /** The largest seed a run may have (fast-check seeds are 32-bit integers). */
@@ -74,8 +81,22 @@ export interface RunFailure {
 
 /** Runs run `runIndex` of a sweep: null when every check held, else its failure, shrunk. */
 export async function exploreRun(config: SweepConfig, runIndex: number): Promise<RunFailure | null> {
+  return (await exploreRunCounted(config, runIndex)).failure;
+}
+
+/** A run's outcome and how often each fault point it enabled fired (as drawn, not while shrinking). */
+export interface RunResult {
+  readonly failure: RunFailure | null;
+  readonly fired: ZkFired;
+}
+
+/** Runs run `runIndex` of a sweep, with its fault points' counts. */
+export async function exploreRunCounted(config: SweepConfig, runIndex: number): Promise<RunResult> {
   const seed = runSeed(config, runIndex);
-  return config.target === "paxos" ? paxosRun(config, runIndex, seed) : zkRun(config, runIndex, seed);
+  if (config.target === "paxos") return { failure: paxosRun(config, runIndex, seed), fired: {} };
+  let fired: ZkFired = {};
+  const failure = await zkRun(config, runIndex, seed, (counts) => (fired = counts));
+  return { failure, fired };
 }
 
 function paxosRun(config: SweepConfig, runIndex: number, seed: number): RunFailure | null {
@@ -94,8 +115,8 @@ function paxosRun(config: SweepConfig, runIndex: number, seed: number): RunFailu
   };
 }
 
-async function zkRun(config: SweepConfig, runIndex: number, seed: number): Promise<RunFailure | null> {
-  const found = await checkZkRun(seed, config.bugs, config.mix);
+async function zkRun(config: SweepConfig, runIndex: number, seed: number, fired: (counts: ZkFired) => void): Promise<RunFailure | null> {
+  const found = await checkZkRun(seed, config.bugs, config.mix, { buggify: buggifyOn(config), fired });
   if (found === null) return null;
   return {
     runIndex,

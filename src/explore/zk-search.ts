@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
 import { MIX_OPERATIONS, parseScenario, runScenario, type ScenarioReport } from "../scenario/index.ts";
+import { BUGGIFY_POINT_NAMES, type BuggifyPoint } from "../sim/index.ts";
 import { NOT_REPEATED } from "./paxos-search.ts";
 
 /**
@@ -48,6 +49,8 @@ export interface ZkCase {
   readonly kinds: readonly ZkFaultKind[];
   /** Swarm cases: the clients' think time and operation mixes (null: the fixed workload, 15 ms and the workloads' own mixes). */
   readonly workload: ZkSwarmWorkload | null;
+  /** The fault points (ctx.buggify) the case enables, at FoundationDB's rates; none when absent or empty. */
+  readonly buggify?: readonly BuggifyPoint[];
 }
 
 /** What a swarm case draws about its clients besides their number. */
@@ -66,6 +69,8 @@ export interface ZkSearchOptions {
   readonly bugs?: readonly PaxosBug[];
   /** How runs draw their faults and workload (default: swarm). */
   readonly mix?: ZkMix;
+  /** Fault points: a swarm case enables a random subset of them, a fixed one all (default: off). */
+  readonly buggify?: boolean;
 }
 
 export interface ZkSearchResult {
@@ -86,6 +91,16 @@ export interface ZkSearchResult {
   readonly internal: boolean;
 }
 
+/** How often each fault point a run enabled fired. */
+export type ZkFired = Readonly<Partial<Record<BuggifyPoint, number>>>;
+
+export interface ZkRunOptions {
+  /** Enable fault points (see zkCaseArbitrary); default off. */
+  readonly buggify?: boolean;
+  /** Told how often the run's fault points fired, for the run as drawn (not its shrinking steps). */
+  readonly fired?: (fired: ZkFired) => void;
+}
+
 /** A run that failed: the case as drawn, shrunk, and what the shrunk case breaks. */
 export interface ZkRunFailure {
   readonly drawn: ZkCase;
@@ -95,9 +110,17 @@ export interface ZkRunFailure {
   readonly numShrinks: number;
 }
 
-/** Cases of a search: one fixed mix of faults and workloads, or (swarm) each case its own. */
-export function zkCaseArbitrary(mix: ZkMix = "fixed"): fc.Arbitrary<ZkCase> {
-  return mix === "fixed" ? fixedCaseArbitrary() : swarmCaseArbitrary();
+/**
+ * Cases of a search: one fixed mix of faults and workloads, or (swarm) each
+ * case its own. With `buggify`, a swarm case also enables a random subset of
+ * the fault points (drawn after everything else, so the rest of the case is
+ * the one drawn without them) and a fixed case enables all of them.
+ */
+export function zkCaseArbitrary(mix: ZkMix = "fixed", buggify = false): fc.Arbitrary<ZkCase> {
+  const cases = mix === "fixed" ? fixedCaseArbitrary() : swarmCaseArbitrary();
+  if (!buggify) return cases;
+  if (mix === "fixed") return cases.map((c): ZkCase => ({ ...c, buggify: BUGGIFY_POINT_NAMES }));
+  return cases.chain((c) => fc.subarray([...BUGGIFY_POINT_NAMES]).map((points): ZkCase => ({ ...c, buggify: points })));
 }
 
 /**
@@ -232,6 +255,7 @@ export function zkCaseYaml(c: ZkCase, bugs: readonly PaxosBug[] = []): string {
     disk: { sync: `${c.syncUs}us` },
     clients: clientGroups(c),
     faults: [...c.schedule.map(({ atMs, fault }) => ({ at: `${atMs}ms`, ...fault })), ...calm, ...restart.map((s) => ({ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, restart: s }))],
+    ...(c.buggify === undefined || c.buggify.length === 0 ? {} : { buggify: { points: [...c.buggify], activate: 0.25, fire: 0.25 } }),
     checks: ["paxos-safety", "replica-agreement", "zk-guarantees", "recipes", "zk-liveness"],
     expect: "pass",
   };
@@ -271,7 +295,7 @@ export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult
   const bugs = options.bugs ?? [];
   for (const bug of bugs) if (!(PAXOS_BUGS as readonly string[]).includes(bug)) throw new Error(`unknown bug ${bug}`);
   for (let k = 0; k < options.numRuns; k++) {
-    const found = await checkZkRun(options.seed + k, bugs, options.mix ?? "swarm");
+    const found = await checkZkRun(options.seed + k, bugs, options.mix ?? "swarm", { buggify: options.buggify ?? false });
     if (found === null) continue;
     const { drawn, counterexample, failure, internal, numShrinks } = found;
     return { failed: true, numRuns: k + 1, numShrinks, seed: options.seed + k, drawn, counterexample, failure, yaml: zkCaseYaml(counterexample, bugs), internal };
@@ -284,12 +308,15 @@ export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult
  * draw, so the run depends on its seed alone), run, and shrunk when it
  * fails. Null when every check held.
  */
-export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: ZkMix): Promise<ZkRunFailure | null> {
+export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: ZkMix, options: ZkRunOptions = {}): Promise<ZkRunFailure | null> {
   let drawn: ZkCase | null = null;
-  const property = fc.asyncProperty(zkCaseArbitrary(mix), async (c) => {
+  const property = fc.asyncProperty(zkCaseArbitrary(mix, options.buggify ?? false), async (c) => {
     // The predicate's first call is the run as drawn; later ones are shrinking steps.
+    const first = drawn === null;
     drawn ??= c;
-    return (await failureOf(c, bugs)).failure === null;
+    const outcome = await failureOf(c, bugs);
+    if (first) options.fired?.(outcome.fired);
+    return outcome.failure === null;
   });
   const details = await fc.check(property, { seed, numRuns: 1 });
   const counterexample = details.counterexample?.[0];
@@ -299,11 +326,12 @@ export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: Z
   return { drawn, counterexample, failure, internal, numShrinks: details.numShrinks };
 }
 
-/** What a case breaks, in words; a run that throws is an internal failure, which the search shrinks like any other. */
-async function failureOf(c: ZkCase, bugs: readonly PaxosBug[]): Promise<{ failure: string | null; internal: boolean }> {
+/** What a case breaks, in words, and how often its fault points fired; a run that throws is an internal failure, which the search shrinks like any other. */
+async function failureOf(c: ZkCase, bugs: readonly PaxosBug[]): Promise<{ failure: string | null; internal: boolean; fired: ZkFired }> {
   try {
-    return { failure: (await runZkCase(c, bugs)).failure, internal: false };
+    const { failure, report } = await runZkCase(c, bugs);
+    return { failure, internal: false, fired: report.buggify ?? {} };
   } catch (error) {
-    return { failure: `internal failure (a bug in zksim): ${error instanceof Error ? error.message : String(error)}`, internal: true };
+    return { failure: `internal failure (a bug in zksim): ${error instanceof Error ? error.message : String(error)}`, internal: true, fired: {} };
   }
 }

@@ -106,7 +106,8 @@ export class CatchUp<Cmd> {
     const snapshot = this.learner.storedSnapshot();
     if (snapshot === undefined) return;
     const data = JSON.stringify(snapshot.state);
-    const chunkChars = this.config.snapshotChunkChars;
+    // A fault point: the same snapshot in many small chunks (the receiver assembles any chunking).
+    const chunkChars = this.outbox.buggify("paxos.snapshot-small-chunks") ? Math.max(16, Math.ceil(this.config.snapshotChunkChars / 8)) : this.config.snapshotChunkChars;
     const chunkCount = Math.max(1, Math.ceil(data.length / chunkChars));
     for (let chunkIndex = 0; chunkIndex < chunkCount; chunkIndex++) {
       const part = data.slice(chunkIndex * chunkChars, (chunkIndex + 1) * chunkChars);

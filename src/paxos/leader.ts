@@ -173,7 +173,7 @@ export class Leader<Cmd> extends Proposer<Cmd> {
       if (peer !== this.outbox.self && (this.lastAckUs.get(peer) ?? this.leaderSinceUs) >= silentSinceUs) answering++;
     }
     if (answering < this.parts.quorum) return this.stepDown("lost contact with a quorum");
-    this.sendHeartbeat(this.reads.nextProbe());
+    if (!this.outbox.buggify("paxos.heartbeat-skip")) this.sendHeartbeat(this.reads.nextProbe()); // skipped: as if lost on every link
     for (const [slot, entry] of this.inflightSlots()) {
       if (nowUs - entry.sentUs < this.config.heartbeatUs) continue;
       entry.sentUs = nowUs;

@@ -1,5 +1,5 @@
 import type { PaxosNote } from "./notes.ts";
-import { assert, type Context, type NodeId, type Storage, type TimerId } from "../sim/index.ts";
+import { assert, type BuggifyPoint, type Context, type NodeId, type Storage, type TimerId } from "../sim/index.ts";
 import type { PaxosMsg, PaxosTimer } from "./messages.ts";
 
 /** The context a replica runs in: its messages and its timer tags. */
@@ -73,6 +73,11 @@ export class Outbox<Cmd> {
   /** A note about this replica in the trace, in the shape its schema gives (paxosNoteSchema). */
   note(note: PaxosNote): void {
     if (this.ctx.tracing) this.ctx.trace(note.kind, note.data);
+  }
+
+  /** Whether fault point `point` fires now (see Context.buggify). */
+  buggify(point: BuggifyPoint): boolean {
+    return this.ctx.buggify(point);
   }
 
   /** Messages to self not yet handled. */

@@ -1,6 +1,6 @@
 import { buildZkCluster, type Workload, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
 import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg, type PaxosConfig, type PaxosConfigInput, type ScheduledProposal } from "../paxos/index.ts";
-import { InputError, Simulation, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceLevel, type TraceSink } from "../sim/index.ts";
+import { BUGGIFY_ACTIVATE_PER_MILLION_DEFAULT, BUGGIFY_FIRE_PER_MILLION_DEFAULT, BUGGIFY_POINT_NAMES, InputError, Simulation, type BuggifyConfig, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceLevel, type TraceSink } from "../sim/index.ts";
 import { ZkServer } from "../zk/index.ts";
 import { lineOf, ScenarioError } from "./parse.ts";
 import { ALWAYS_LIVE, type CheckName, type FaultEntry, type Scenario } from "./schema.ts";
@@ -87,6 +87,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): S
     disk: { syncLatencyUs: scenario.disk?.sync ?? 100 },
     faults: staticFaults,
     ...(scenario.nemesis === undefined ? {} : { nemesis: nemesisOf(scenario, servers) }),
+    ...(scenario.buggify === undefined ? {} : { buggify: buggifyOf(scenario.buggify) }),
   };
 
   let cluster: ZkCluster | null = null;
@@ -354,3 +355,13 @@ function clientSpecs(scenario: Scenario, workloads: readonly Workload[] | undefi
   return specs;
 }
 
+
+/** A scenario's fault points as the engine takes them: the names, and the rates in parts per million. */
+function buggifyOf(buggify: NonNullable<Scenario["buggify"]>): BuggifyConfig {
+  const perMillion = (rate: number | undefined, otherwise: number) => (rate === undefined ? otherwise : Math.round(rate * 1_000_000));
+  return {
+    points: buggify.points === "all" ? [...BUGGIFY_POINT_NAMES] : [...buggify.points],
+    activatePerMillion: perMillion(buggify.activate, BUGGIFY_ACTIVATE_PER_MILLION_DEFAULT),
+    firePerMillion: perMillion(buggify.fire, BUGGIFY_FIRE_PER_MILLION_DEFAULT),
+  };
+}

@@ -1,5 +1,5 @@
 import type { ZkCluster } from "../client/index.ts";
-import type { TraceSummary } from "../sim/index.ts";
+import type { BuggifyPoint, TraceSummary } from "../sim/index.ts";
 import type { ScenarioSimulation } from "./build.ts";
 import type { CheckReport } from "./judge.ts";
 import type { ScenarioObserver } from "./observe.ts";
@@ -23,6 +23,8 @@ export interface ScenarioReport {
   /** Periods with no leader, after the first election. */
   readonly leaderless: { readonly count: number; readonly totalUs: number; readonly longestUs: number };
   readonly digest: string | null;
+  /** How often each fault point the scenario enables fired (absent when it enables none). */
+  readonly buggify?: Readonly<Partial<Record<BuggifyPoint, number>>>;
   readonly events: number;
   readonly endUs: number;
 }
@@ -48,6 +50,7 @@ export function reportScenario(run: ScenarioSimulation, observed: ScenarioObserv
     sessionsExpired: cluster === null ? 0 : cluster.history.filter((e) => e.kind === "event" && e.event.state === "Expired").length,
     leaderless: observed.leaderless,
     digest: summary.digest,
+    ...(scenario.buggify === undefined ? {} : { buggify: run.sim.buggifyFired() }),
     events: summary.events,
     endUs: summary.endUs,
   };

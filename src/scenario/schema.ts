@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { consoleRequestShapes, CONSOLE_OPERATIONS, ZK_PAXOS_DEFAULTS } from "../client/index.ts";
 import { paxosConfigSchema, PAXOS_BUGS } from "../paxos/index.ts";
-import { NODE_COUNT_MAX } from "../sim/index.ts";
+import { BUGGIFY_POINT_NAMES, isBuggifyPoint, NODE_COUNT_MAX, unknownPointMessage } from "../sim/index.ts";
 
 /**
  * The scenario file: a cluster, its clients' workloads, a fault schedule,
@@ -157,6 +157,24 @@ const nemesisSchema = z.strictObject({
   until: durationSchema,
 });
 
+// ---- fault points (issue 15): ctx.buggify in the service, Paxos and client code; see BUGGIFY_POINTS.
+/** Which fault points a run enables, and how often they fire (FoundationDB's BUGGIFY; fractions of 1, default 0.25 each). */
+export const buggifyScenarioSchema = z.strictObject({
+  points: z
+    .union([z.literal("all"), z.array(z.string(), { error: "expected a list of fault point names" })], { error: `expected all, or a list of fault points from: ${BUGGIFY_POINT_NAMES.join(", ")}` })
+    .superRefine((points, ctx) => {
+      if (points === "all") return;
+      points.forEach((name, index) => {
+        if (!isBuggifyPoint(name)) ctx.addIssue({ code: "custom", path: [index], message: unknownPointMessage(name) });
+      });
+    }),
+  /** The chance that an enabled point, reached for the first time, is active for the whole run. */
+  activate: probability.optional(),
+  /** The chance that an active point fires each time it is reached. */
+  fire: probability.optional(),
+});
+// ---- end of fault points
+
 export const WORKLOAD_KINDS = ["register", "znode", "pipeline", "lock", "election", "barrier", "config", "stale-read", "membership"] as const;
 
 /** The operations a mix may weigh, by workload. */
@@ -276,6 +294,8 @@ export const scenarioSchema = z
     storage: z.strictObject({ fencing: z.boolean() }).optional(),
     faults: z.array(faultEntrySchema).optional(),
     nemesis: nemesisSchema.optional(),
+    /** Fault points inside the code (off when absent). */
+    buggify: buggifyScenarioSchema.optional(),
     /** Judge liveness after this calm point (default: the last fault). */
     calm: durationSchema.optional(),
     /** zk-liveness: how long after the calm point (or its invocation) a request may wait for its answer, and a recipe for progress (default: the longest session timeout, two election timeouts and 1 s). */

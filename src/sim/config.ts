@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { buggifyConfigSchema } from "./buggify.ts";
 
 /** Virtual time: integer microseconds. 2^50 µs is about 35 years, far past any run. */
 export const TIME_US_MAX = 2 ** 50;
@@ -166,6 +167,8 @@ export const engineConfigSchema = z
     eventsPerInstantMax: z.int().min(1).max(1_000_000_000).default(1_000_000),
     /** Run every node's own `invariants()` after each of its handlers; a broken one stops the run as a bug. */
     checkInvariants: z.boolean().default(true),
+    /** Fault points inside the code (ctx.buggify): which are enabled and how often they fire. Absent: every point is off and draws nothing. */
+    buggify: buggifyConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const known = new Set<string>();

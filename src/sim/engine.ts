@@ -13,6 +13,7 @@ import {
   DELAY_US_MAX,
   TIME_US_MAX,
 } from "./config.ts";
+import { BuggifyPoints, type BuggifyPoint } from "./buggify.ts";
 import { freezePlainData } from "./freeze.ts";
 import { EventHeap } from "./heap.ts";
 import { Host, HostState, Item, ItemKind } from "./host.ts";
@@ -159,6 +160,8 @@ export class Simulation<Msg> {
   /** The latencies of copies a person asked for (a duplicate fault): its own stream, so the network's draws stay as they were. */
   private interventionRng: Rng | null = null;
   private readonly nemesis: Nemesis | undefined;
+  /** The run's fault points; null when the configuration enables none (ctx.buggify then draws nothing). */
+  private readonly buggifyPoints: BuggifyPoints | null;
   private readonly createNode: NodeFactory<Msg>;
   private readonly recorder: TraceRecorder;
   private readonly recording: boolean;
@@ -186,6 +189,7 @@ export class Simulation<Msg> {
     this.eventsPerInstantMax = this.config.eventsPerInstantMax;
     this.rng = new Rng(this.seed);
     this.netRng = this.rng.fork("net");
+    this.buggifyPoints = this.config.buggify === undefined ? null : new BuggifyPoints(this.config.buggify, this.rng.fork("buggify"));
     this.hosts = this.nodeIds.map((id, index) => {
       this.indexOf.set(id, index);
       return new Host<Msg>(index, id, this.freeze);
@@ -348,6 +352,11 @@ export class Simulation<Msg> {
   /** The digest of the trace so far (null when the trace is off). */
   digest(): string | null {
     return this.recorder.digestHex();
+  }
+
+  /** How often each enabled fault point fired so far (empty when the run enables none). */
+  buggifyFired(): Partial<Record<BuggifyPoint, number>> {
+    return this.buggifyPoints === null ? {} : this.buggifyPoints.fired();
   }
 
   statsSnapshot(): RunStats {
@@ -660,6 +669,13 @@ export class Simulation<Msg> {
     return id;
   }
 
+  /** A fault point reached on `host`: whether it fires, noted in the trace when it does. */
+  private buggify(host: Host<Msg>, point: BuggifyPoint): boolean {
+    if (this.buggifyPoints === null || !this.buggifyPoints.reached(point)) return false;
+    this.note(host, "buggify", { point });
+    return true;
+  }
+
   private note(host: Host<Msg>, kind: string, data: unknown): void {
     if (!this.recording) return;
     if (this.freeze) freezePlainData(data, "trace note data");
@@ -755,6 +771,7 @@ export class Simulation<Msg> {
       cancelTimer: (timer) => this.cancelTimer(host, timer),
       now: () => host.clock.localUs(this.nowUsValue),
       trace: (kind, data) => this.note(host, kind, data),
+      buggify: (point) => this.buggify(host, point),
       sentToSelf: (msg) => {
         live();
         return this.sendToSelf(host, msg);

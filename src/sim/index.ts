@@ -7,6 +7,16 @@ export { Simulation, SimulationFailure, StallError } from "./engine.ts";
 export type { SimulationOptions, TraceOptions, RunLimits, RunOutcome, StopReason, NodeStatus, MessageInFlight } from "./engine.ts";
 export type { Node, Context, Storage, NodeFactory, NodeId, TimerId, SyncId } from "./node.ts";
 export { Rng } from "./rng.ts";
+export {
+  BUGGIFY_POINTS,
+  BUGGIFY_POINT_NAMES,
+  BUGGIFY_ACTIVATE_PER_MILLION_DEFAULT,
+  BUGGIFY_FIRE_PER_MILLION_DEFAULT,
+  buggifyConfigSchema,
+  isBuggifyPoint,
+  unknownPointMessage,
+} from "./buggify.ts";
+export type { BuggifyPoint, BuggifyConfig } from "./buggify.ts";
 export { EventHeap } from "./heap.ts";
 export type { Ordered } from "./heap.ts";
 export { latencySampler } from "./latency.ts";

@@ -1,3 +1,4 @@
+import type { BuggifyPoint } from "./buggify.ts";
 import type { Rng } from "./rng.ts";
 
 /** A node's name, as written in configurations and traces (for example "s1" or "c2"). */
@@ -53,6 +54,14 @@ export interface Context<Msg, Timer = unknown> {
   readonly tracing: boolean;
   /** Records a note in the trace: a role change, a decision, anything a reader of the run should see. */
   trace(kind: string, data?: unknown): void;
+  /**
+   * Whether fault point `point` fires now (FoundationDB's BUGGIFY): true
+   * only in a run that enables the point, as its own random stream decides;
+   * the engine then records a `buggify` note and counts it. In a run that
+   * does not enable it, false, and nothing is drawn. The code at a point
+   * must stay correct either way: a point only picks a rare, legal path.
+   */
+  buggify(point: BuggifyPoint): boolean;
   /**
    * A message to itself that the node hands to itself without the network
    * (a replica's own promise and vote): the trace records its send now and

@@ -392,6 +392,8 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
   /** Sends on the connection's ordered stream. */
   private toClient(conn: Connection, msg: ServerToClient & { seq: number }): void {
     if (!conn.stream.stamp(msg)) return this.dropConnection(conn); // the client stopped acknowledging
+    // A fault point: the reply stays in the stream unsent, and goes when the client's probe says it lacks it.
+    if (msg.type === "zk-reply" && this.ctx.buggify("zk.reply-delay")) return;
     this.ctx.send(conn.client, msg);
   }
 
@@ -711,7 +713,9 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
 
   private proposeBatch(): void {
     if (this.waiting.length === 0 || this.replica.role !== "leader") return;
-    const batch = this.waiting.length <= BATCH_MAX ? this.waiting : this.waiting.slice(0, BATCH_MAX);
+    let batch = this.waiting.length <= BATCH_MAX ? this.waiting : this.waiting.slice(0, BATCH_MAX);
+    // A fault point: a batch cut short; the rest waits for a later one.
+    if (batch.length > 1 && this.ctx.buggify("zk.batch-short")) batch = batch.slice(0, 1 + this.ctx.rng.below(batch.length - 1));
     const term = this.leaderTerm;
     const outcome = this.replica.propose(this.ctx, batch, () => {
       if (term !== this.leaderTerm) return; // an earlier term's proposal
@@ -720,7 +724,7 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
     });
     if (outcome !== "proposed") return; // kept: it goes with the next completion (or is dropped with the leadership)
     this.batchesInFlight++;
-    this.waiting = batch === this.waiting ? [] : this.waiting.slice(BATCH_MAX);
+    this.waiting = batch === this.waiting ? [] : this.waiting.slice(batch.length);
   }
 
   private leaderTouch(sessions: readonly number[]): void {
@@ -738,7 +742,7 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
     if (this.touched.size > 0) {
       const sessions = [...this.touched].sort((a, b) => a - b);
       this.touched.clear();
-      this.forward({ type: "zk-touch", sessions });
+      if (!this.ctx.buggify("zk.touch-lost")) this.forward({ type: "zk-touch", sessions });
     }
     if (this.replica.role === "leader" && !this.leaderReady && !this.leaderReadyAsked) this.awaitCurrentLog();
     const tracker = this.tracker;

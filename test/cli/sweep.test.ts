@@ -116,7 +116,7 @@ describe("a time budget", () => {
     expect(summary.shards).toEqual([expect.objectContaining({ index: 1, stopped: "time" })]);
     const record = JSON.parse(readFileSync(join(out, "shard-1-of-2.json"), "utf8")) as SweepRecord;
     expect(record.runs).toBe(summary.runs);
-    expect(record.config).toEqual({ target: "paxos", bugs: [], seed: 1, mix: "fixed", runs: null, shardCount: 2, failuresMax: 1 });
+    expect(record.config).toEqual({ target: "paxos", bugs: [], seed: 1, mix: "fixed", buggify: false, runs: null, shardCount: 2, failuresMax: 1 });
   });
 });
 

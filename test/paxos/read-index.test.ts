@@ -119,6 +119,7 @@ describe("the read barrier", () => {
       },
       tracing: false,
       trace: () => {},
+      buggify: () => false,
       sentToSelf: () => 0,
       deliveredToSelf: () => {},
     };
