@@ -1,7 +1,8 @@
 /**
  * How good `zksim explore zookeeper` is at finding bugs: for each planted
  * bug, the search is run from several search seeds until its first failure,
- * with swarm testing and with the fixed mix. Printed per bug and mix: the
+ * with swarm testing and with the fixed mix, each with the fault points
+ * (buggify) on and off. Printed per bug and configuration: the
  * median runs and wall time to the first failure (shrinking included), how
  * many search seeds found it within the cap, and the size of the shrunk
  * case (scheduled faults, clients, operations). The last row is the lock
@@ -10,7 +11,7 @@
  * the figures are measured, not asserted.
  *
  *   node --import tsx bench/bug-power.bench.ts [--seeds 1000,2000,3000] [--cap 60]
- *     [--bugs a,b] [--mix swarm,fixed] [--workers 2] [--no-recipe] [--quick]
+ *     [--bugs a,b] [--configs swarm+points,swarm,fixed+points,fixed] [--workers 2] [--no-recipe] [--quick]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,10 +47,36 @@ function intFlag(name: string, fallback: number): number {
   return value;
 }
 
-const seeds = listFlag("--seeds", quick ? ["1000"] : ["1000", "2000", "3000"]).map(Number);
+const seeds = listFlag("--seeds", quick ? ["1000"] : ["1000", "2000", "3000"]).map((text) => {
+  const seed = Number(text);
+  if (!Number.isInteger(seed) || seed < 0) {
+    console.error(`--seeds: expected whole numbers of at least 0, separated by commas, got '${text}'`);
+    process.exit(2);
+  }
+  return seed;
+});
 const cap = intFlag("--cap", quick ? 20 : 60);
 const workers = intFlag("--workers", 2);
-const mixes = listFlag("--mix", ["swarm", "fixed"]) as ZkMix[];
+/** A search configuration: the mix, and the fault points on or off. */
+interface SearchConfig {
+  readonly name: string;
+  readonly mix: ZkMix;
+  readonly buggify: boolean;
+}
+const CONFIGS: readonly SearchConfig[] = [
+  { name: "swarm+points", mix: "swarm", buggify: true },
+  { name: "swarm", mix: "swarm", buggify: false },
+  { name: "fixed+points", mix: "fixed", buggify: true },
+  { name: "fixed", mix: "fixed", buggify: false },
+];
+const configs = listFlag("--configs", CONFIGS.map((c) => c.name)).map((name) => {
+  const config = CONFIGS.find((c) => c.name === name);
+  if (config === undefined) {
+    console.error(`--configs: expected names from ${CONFIGS.map((c) => c.name).join(", ")}, got '${name}'`);
+    process.exit(2);
+  }
+  return config;
+});
 /** "none" is the correct service: a search that finds something there found a false alarm or a real bug in zksim. */
 const bugs = listFlag("--bugs", ["none", ...PAXOS_BUGS]);
 for (const bug of bugs) {
@@ -58,13 +85,6 @@ for (const bug of bugs) {
     process.exit(2);
   }
 }
-for (const mix of mixes) {
-  if (mix !== "swarm" && mix !== "fixed") {
-    console.error(`--mix: expected swarm or fixed, got '${mix}'`);
-    process.exit(2);
-  }
-}
-
 /** One search from one seed: runs until the first failure, or the cap. */
 interface Hunt {
   readonly found: boolean;
@@ -75,8 +95,8 @@ interface Hunt {
   readonly size: { faults: number; clients: number; ops: number } | null;
 }
 
-async function hunt(bug: string, mix: ZkMix, seed: number): Promise<Hunt> {
-  const config: SweepRecordConfig = { target: "zookeeper", bugs: bug === "none" ? [] : [bug as PaxosBug], seed, mix, runs: cap, shardCount: 1, failuresMax: 1 };
+async function hunt(bug: string, search: SearchConfig, seed: number): Promise<Hunt> {
+  const config: SweepRecordConfig = { target: "zookeeper", bugs: bug === "none" ? [] : [bug as PaxosBug], seed, mix: search.mix, buggify: search.buggify, runs: cap, shardCount: 1, failuresMax: 1 };
   const started = process.hrtime.bigint();
   const record = await runSweep({ config, shard: { index: 0, count: 1 }, timeMs: null, workers }, () => {});
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -124,13 +144,13 @@ function row(name: string, mix: string, hunts: readonly Hunt[], ops: (size: { fa
 async function main(): Promise<void> {
   console.log(`bug-finding power of explore zookeeper: search seeds ${seeds.join(", ")}, at most ${cap} runs each, ${workers} worker${workers === 1 ? "" : "s"}`);
   console.log("runs and wall time are to the first failure, shrinking included; size is the shrunk case's faults / clients / operations (median over the seeds that found it)\n");
-  console.log("| bug | mix | found | median runs | median wall s | shrunk faults / clients / ops |");
+  console.log("| bug | search | found | median runs | median wall s | shrunk faults / clients / ops |");
   console.log("|---|---|---|---|---|---|");
   for (const bug of bugs) {
-    for (const mix of mixes) {
+    for (const search of configs) {
       const hunts: Hunt[] = [];
-      for (const seed of seeds) hunts.push(await hunt(bug, mix, seed));
-      console.log(row(bug, mix, hunts, (sizes) => String(median(sizes.map((s) => s.ops)))));
+      for (const seed of seeds) hunts.push(await hunt(bug, search, seed));
+      console.log(row(bug, search.name, hunts, (sizes) => String(median(sizes.map((s) => s.ops)))));
     }
   }
   if (!args.includes("--no-recipe")) {
