@@ -385,6 +385,13 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
   }
 
   private dropConnection(conn: Connection): void {
+    // A dropped connection is dead, as a closed ServerCnxn is in ZooKeeper: what waits in its FIFO
+    // (a sync whose barrier is still out) is never answered. Answered, its reads would register
+    // watches, which the table keys by client, for the client's next connection (an event for a
+    // watch the client no longer holds), and after a snapshot its replies would carry a zxid whose
+    // events this connection never got, while the refusal that closed it may have been lost.
+    conn.pending.length = 0;
+    if (this.connections.get(conn.client) !== conn) return;
     this.watches.drop(conn.client);
     this.connections.delete(conn.client);
   }
@@ -406,6 +413,7 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
 
   /** Answers the requests at the head of the FIFO that can be answered now. */
   private pump(conn: Connection): void {
+    if (this.connections.get(conn.client) !== conn) return; // dropped: nothing more is answered on it
     while (conn.pending.length > 0) {
       const head = conn.pending[0] as Pending;
       if (head.reply === null && !isWriteOp(head.op)) this.answerHead(conn, head);
