@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PAXOS_BUGS } from "../paxos/index.ts";
+import { ZK_BUGS } from "../zk/index.ts";
 import { formatPath, InputError } from "../sim/index.ts";
 import { RUN_SEED_MAX, shardRunCount, type RunFailure, type Shard, type SweepConfig } from "./sweep.ts";
 
@@ -88,7 +89,7 @@ const sweepRecordSchema = z
     format: z.literal(SWEEP_FORMAT, { error: `expected "${SWEEP_FORMAT}" (a file written by zksim explore --out)` }),
     config: z.strictObject({
       target: z.enum(["paxos", "zookeeper"]),
-      bugs: z.array(z.enum(PAXOS_BUGS)),
+      bugs: z.array(z.enum([...PAXOS_BUGS, ...ZK_BUGS])),
       seed: z.int().min(0).max(RUN_SEED_MAX),
       mix: z.enum(["fixed", "swarm"]),
       runs: z.int().min(1).nullable(),

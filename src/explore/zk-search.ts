@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
+import { ZK_BUGS, type ZkBug } from "../zk/index.ts";
 import { MIX_OPERATIONS, parseScenario, runScenario, type ScenarioReport } from "../scenario/index.ts";
 import { NOT_REPEATED } from "./paxos-search.ts";
 
@@ -23,6 +24,10 @@ export type ZkFaultKind = (typeof ZK_FAULT_KINDS)[number];
 
 /** How the runs of a search draw their faults and workload: one fixed mix, or each run its own (swarm testing). */
 export type ZkMix = "fixed" | "swarm";
+
+/** The bugs a search of the service may plant: the Paxos zoo's and the service's own. */
+export const SERVICE_BUGS: readonly ServiceBug[] = [...PAXOS_BUGS, ...ZK_BUGS];
+export type ServiceBug = PaxosBug | ZkBug;
 
 export interface ZkCaseFault {
   readonly atMs: number;
@@ -62,8 +67,8 @@ export interface ZkSearchOptions {
   /** The first run's fast-check seed: run k uses seed + k. */
   readonly seed: number;
   readonly numRuns: number;
-  /** Bugs of the zoo to turn on in the servers' Paxos. */
-  readonly bugs?: readonly PaxosBug[];
+  /** Bugs of the zoos to plant: in the servers' Paxos (PAXOS_BUGS) and in the service (ZK_BUGS). */
+  readonly bugs?: readonly ServiceBug[];
   /** How runs draw their faults and workload (default: swarm). */
   readonly mix?: ZkMix;
 }
@@ -212,7 +217,7 @@ function fixedCaseArbitrary(): fc.Arbitrary<ZkCase> {
 }
 
 /** The case as a scenario file (YAML text). */
-export function zkCaseYaml(c: ZkCase, bugs: readonly PaxosBug[] = []): string {
+export function zkCaseYaml(c: ZkCase, bugs: readonly ServiceBug[] = []): string {
   const servers = Array.from({ length: c.serverCount }, (_, i) => `s${i + 1}`);
   const calm = [{ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, heal: true }, ...servers.flatMap((s) => [{ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, resume: s }])];
   const crashed = new Set<string>();
@@ -255,7 +260,7 @@ function clientGroups(c: ZkCase): Record<string, unknown>[] {
 }
 
 /** Runs one case; null when every check held, else the failures in words. */
-export async function runZkCase(c: ZkCase, bugs: readonly PaxosBug[] = []): Promise<{ failure: string | null; report: ScenarioReport }> {
+export async function runZkCase(c: ZkCase, bugs: readonly ServiceBug[] = []): Promise<{ failure: string | null; report: ScenarioReport }> {
   const scenario = parseScenario(zkCaseYaml(c, bugs), "explore case");
   const report = await runScenario(scenario);
   const failed = report.checks.filter((check) => !check.holds);
@@ -269,7 +274,7 @@ export async function runZkCase(c: ZkCase, bugs: readonly PaxosBug[] = []): Prom
  */
 export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult> {
   const bugs = options.bugs ?? [];
-  for (const bug of bugs) if (!(PAXOS_BUGS as readonly string[]).includes(bug)) throw new Error(`unknown bug ${bug}`);
+  for (const bug of bugs) if (!SERVICE_BUGS.includes(bug)) throw new Error(`unknown bug ${bug}`);
   for (let k = 0; k < options.numRuns; k++) {
     const found = await checkZkRun(options.seed + k, bugs, options.mix ?? "swarm");
     if (found === null) continue;
@@ -284,7 +289,7 @@ export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult
  * draw, so the run depends on its seed alone), run, and shrunk when it
  * fails. Null when every check held.
  */
-export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: ZkMix): Promise<ZkRunFailure | null> {
+export async function checkZkRun(seed: number, bugs: readonly ServiceBug[], mix: ZkMix): Promise<ZkRunFailure | null> {
   let drawn: ZkCase | null = null;
   const property = fc.asyncProperty(zkCaseArbitrary(mix), async (c) => {
     // The predicate's first call is the run as drawn; later ones are shrinking steps.
@@ -300,7 +305,7 @@ export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: Z
 }
 
 /** What a case breaks, in words; a run that throws is an internal failure, which the search shrinks like any other. */
-async function failureOf(c: ZkCase, bugs: readonly PaxosBug[]): Promise<{ failure: string | null; internal: boolean }> {
+async function failureOf(c: ZkCase, bugs: readonly ServiceBug[]): Promise<{ failure: string | null; internal: boolean }> {
   try {
     return { failure: (await runZkCase(c, bugs)).failure, internal: false };
   } catch (error) {

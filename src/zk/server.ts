@@ -1,6 +1,7 @@
 import { assert, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import { isPaxosMsg, Replica, type PaxosConfig, type PaxosMsg, type PaxosTimer, type ReplicaInspection, type Role, type Value } from "../paxos/index.ts";
 import { allows, generateDigestId } from "./acl.ts";
+import type { ZkBug } from "./bugs.ts";
 import { isWriteOp, type ClientToServer, type RequestOrigin, type ServerToClient, type ServerToServer, type WatchSet, type ZkBatch, type ZkCommand, type ZkServerMsg } from "./messages.ts";
 import type { z } from "zod";
 import type { zkChangeSchema, ZkNote } from "./notes.ts";
@@ -20,6 +21,8 @@ export interface ZkServerOptions {
   readonly extendedTypesEnabled: boolean;
   /** How often the leader looks for containers and TTL nodes to reap. */
   readonly reapIntervalMs: number;
+  /** Bugs of the service's zoo to plant (ZK_BUGS; none by default). */
+  readonly bugs?: readonly ZkBug[];
 }
 
 type ZkTimer = { readonly owner: "zk"; readonly kind: "tick" } | { readonly owner: "zk"; readonly kind: "resend" };
@@ -132,12 +135,12 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
 
   constructor(private readonly options: ZkServerOptions) {
     this.serverRanks = [...options.servers].sort();
-    this.state = new ZkState(options.extendedTypesEnabled);
+    this.state = new ZkState(options.extendedTypesEnabled, undefined, options.bugs);
     this.replica = new Replica<ZkBatch>(options.paxos, options.servers, {
       apply: (_slot, value) => this.apply(value),
       snapshot: () => this.state.toSnapshot(),
       restore: (_slot, snapshot) => {
-        this.state = ZkState.fromSnapshot(snapshot, options.extendedTypesEnabled);
+        this.state = ZkState.fromSnapshot(snapshot, options.extendedTypesEnabled, options.bugs);
         this.closeConnections();
       },
       roleChanged: (role) => this.roleChanged(role),
