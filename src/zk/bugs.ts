@@ -12,12 +12,12 @@ export const ZK_BUGS = [
    */
   "sequence-from-child-count",
   /**
-   * A create does not check, when it applies, that its session is still
-   * live (ZOOKEEPER-1208): a create held by a cut-off server and sent again
-   * after its session was closed or expired makes an ephemeral node that
-   * nothing will ever delete.
+   * A server answers sync at once from its own tree, without waiting for the
+   * read barrier: a follower behind the leader then lets a read after sync
+   * miss a write that completed before the sync began (`read-after-sync`,
+   * `sync-reads-linearizable`).
    */
-  "ephemeral-after-close",
+  "sync-skips-barrier",
   /**
    * The client library does not send its one-shot watches when it
    * reconnects (ZooKeeper's setWatches): a change after the move never

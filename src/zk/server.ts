@@ -440,6 +440,10 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
     }
     switch (op.op) {
       case "sync":
+        if (this.options.bugs?.includes("sync-skips-barrier") === true) {
+          head.reply = { ok: true, result: { op: "sync", path: op.path } }; // the zoo's bug: no read barrier
+          return;
+        }
         if (head.sentUs < 0) {
           head.sentUs = this.ctx.now();
           this.replica.readIndex(this.ctx, (slot) => {

@@ -168,8 +168,6 @@ export class DataTree {
   private digestLow = 0;
   /** While a multi runs: each node it touched, as it was before its first change (null: it did not exist). */
   private undo: Map<string, Znode | null> | null = null;
-  /** The zoo's bug "ephemeral-after-close": ephemerals of sessions that are gone, which no close will ever delete. */
-  private readonly orphans = new Map<number, Set<string>>();
 
   constructor(private readonly options: DataTreeOptions) {
     this.insert("/", newZnode("/", initialFields(OPEN_ACL, 0), 0));
@@ -303,7 +301,7 @@ export class DataTree {
     const isTtl = mode === "PERSISTENT_WITH_TTL" || mode === "PERSISTENT_SEQUENTIAL_WITH_TTL";
     if (isTtl && !this.options.extendedTypesEnabled) return "Unimplemented";
     if (isTtl ? ttlMs === undefined || ttlMs < 1 || ttlMs > TTL_MS_MAX || !Number.isInteger(ttlMs) : ttlMs !== undefined && ttlMs >= 0) return "BadArguments";
-    const sessionFailure = this.hasBug("ephemeral-after-close") ? undefined : this.sessionFailure(caller);
+    const sessionFailure = this.sessionFailure(caller);
     if (sessionFailure !== undefined) return sessionFailure;
     const lastSlash = requestPath.lastIndexOf("/");
     if (lastSlash < 0 || requestPath.includes("\u0000")) return "BadArguments";
@@ -604,7 +602,7 @@ export class DataTree {
    * lists it). An invalid snapshot is a bug in zksim, which wrote it.
    */
   static fromSnapshot(data: unknown, options: DataTreeOptions): DataTree {
-    const snapshot = validSnapshot(data, options.bugs?.includes("ephemeral-after-close") === true);
+    const snapshot = validSnapshot(data);
     const tree = new DataTree(options);
     tree.clear();
     for (const { sessionId, timeoutMs } of snapshot.sessions) tree.sessions.set(sessionId, { timeoutMs, ephemerals: new Set() });
@@ -747,15 +745,6 @@ export class DataTree {
 
   private ownEphemerals(sessionId: number, path: string): Set<string> {
     const session = this.sessions.get(sessionId);
-    if (session === undefined && this.hasBug("ephemeral-after-close")) {
-      // As ZooKeeper's DataTree did: a set for the dead session, which no closeSession will ever empty.
-      let orphans = this.orphans.get(sessionId);
-      if (orphans === undefined) {
-        orphans = new Set();
-        this.orphans.set(sessionId, orphans);
-      }
-      return orphans;
-    }
     assert(session !== undefined, "an ephemeral whose session is gone", { sessionId, path });
     return session.ephemerals;
   }
@@ -818,15 +807,15 @@ function initialFields(acl: readonly Acl[], aversion: number): ZnodeFields {
 }
 
 /** A snapshot checked for shape and for being a tree; throws an AssertionError naming the first problems. */
-function validSnapshot(data: unknown, orphansAllowed: boolean): TreeSnapshot {
+function validSnapshot(data: unknown): TreeSnapshot {
   const parsed = treeSnapshotSchema.safeParse(data);
-  const problems = parsed.success ? treeProblems(parsed.data, orphansAllowed) : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  const problems = parsed.success ? treeProblems(parsed.data) : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
   if (!parsed.success || problems.length > 0) throw new AssertionError("not a valid tree snapshot", { problems: problems.slice(0, 10) });
   return parsed.data;
 }
 
 /** What keeps a well-shaped snapshot from being a tree this code could have written. */
-function treeProblems(snapshot: TreeSnapshot, orphansAllowed: boolean): string[] {
+function treeProblems(snapshot: TreeSnapshot): string[] {
   const problems: string[] = [];
   const kinds = new Map<string, NodeKind>();
   const owned = new Map<number, string[]>();
@@ -858,7 +847,7 @@ function treeProblems(snapshot: TreeSnapshot, orphansAllowed: boolean): string[]
     if (listed !== owners) problems.push(`session ${session.sessionId}: lists ephemerals [${listed}], owns [${owners}]`);
     owned.delete(session.sessionId);
   }
-  if (!orphansAllowed) for (const [sessionId, paths] of owned) problems.push(`${paths.join(", ")}: owned by session ${sessionId}, which is not live`);
+  for (const [sessionId, paths] of owned) problems.push(`${paths.join(", ")}: owned by session ${sessionId}, which is not live`);
   return problems;
 }
 
