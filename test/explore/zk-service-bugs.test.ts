@@ -28,7 +28,7 @@ describe("the service's bug zoo", () => {
   test("a Paxos scenario cannot plant a bug of the service, and explore paxos refuses one, naming where it belongs", () => {
     const text = "name: p\ndescription: x\nsystem: paxos\nduration: 1s\nservers: { count: 3, bugs: [watch-not-rearmed] }\n";
     expect(() => parseScenario(text, "p.yaml")).toThrow(ScenarioError);
-    expect(() => parseScenario(text, "p.yaml")).toThrow(/p\.yaml:5: servers\.bugs\.0: watch-not-rearmed is a bug of the ZooKeeper service: it needs system: zookeeper/);
+    expect(() => parseScenario(text, "p.yaml")).toThrow(/p\.yaml:5: servers\.bugs\[0\]: watch-not-rearmed is a bug of the ZooKeeper service: it needs system: zookeeper/);
     const r = zksim({ cwd: process.cwd() }, "explore", "paxos", "--bug", "watch-not-rearmed", "--runs", "1");
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--bug: watch-not-rearmed is a bug of the ZooKeeper service: use it with explore zookeeper/);
