@@ -543,7 +543,9 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
         return;
       }
       case "zk-watch":
-        this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
+        // The events a reconnect owes come before zk-connected; their zxid (the server's) counts as seen
+        // only with zk-connected, so that a connection lost among them gets them again from the next server.
+        if (this.state === "SyncConnected") this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
         return this.deliverEvent(msg.event);
       case "zk-expired":
         return this.expire();

@@ -333,8 +333,11 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
     conn.timeoutMs = timeoutMs;
     this.connections.set(client, conn);
     this.touched.add(msg.sessionId);
-    this.toClient(conn, { type: "zk-connected", connection: conn.connection, seq: 0, sessionId: msg.sessionId, timeoutMs, zxid: this.state.lastZxid });
+    // The missed events go first, as ZooKeeper's setWatches reply follows the events it fires: the
+    // client takes the zxid of zk-connected as seen only once they are all in, so a connection that
+    // breaks between them costs no event (the next server, given the old zxid, fires them again).
     this.rearmWatches(conn, msg.watches, msg.lastZxid);
+    this.toClient(conn, { type: "zk-connected", connection: conn.connection, seq: 0, sessionId: msg.sessionId, timeoutMs, zxid: this.state.lastZxid });
   }
 
   /**
