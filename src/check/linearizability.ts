@@ -18,6 +18,18 @@ import type { Model } from "./models.ts";
  * unknown outcome that it has not placed). Failed operations took no effect
  * and are dropped.
  *
+ * A process may pipeline (ZooKeeper's asynchronous API: a session with many
+ * requests in flight, which its server executes in the order they were
+ * issued). Operations of one process that overlap take effect in the order
+ * they were called, and one of unknown outcome that a later operation of
+ * its process overtook never takes effect. In a Jepsen history a process
+ * has one operation open at a time, and real time implies this order
+ * already. The search counts such an overtaken operation as placed (its
+ * bit is set, as if it had been linearized): the sets that differ only in
+ * which of a pipeline's unknown operations they skipped are then one set,
+ * so a burst of ConnectionLoss costs the search a few states per operation
+ * instead of one per subset.
+ *
  * Each step costs about the same however long the history: the cache keeps
  * a set of linearized operations not as a bitset of the whole history but
  * as its canonical short form (the completed operations are numbered in
@@ -177,6 +189,10 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
   const stackInfoTop = carve(n);
   // The longest order found: it agrees with the stack on its first `agree` operations.
   const bestOps = carve(n);
+  const pipeline = pipelineOf(ops);
+  // Per pipelining process: the rank (call order in the process) of its last operation placed, -1 for none.
+  const procLast = new Int32Array(pipeline === null ? 0 : pipeline.processCount).fill(-1);
+  const stackProcLast = new Int32Array(pipeline === null ? 0 : n);
 
   // Completed operations numbered in return order (0..okCount-1), those of unknown outcome in call order.
   const okIds: number[] = [];
@@ -272,7 +288,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
     if (entry < 0) assert(false, "the search ran past the last return with operations left to linearize", { okLeft });
     if (entry < n) {
       const op = entry;
-      const nextState = (steps[op] ?? stepOf(op))(state);
+      const nextState = pipeline !== null && !pipeline.mayComeNext(op, procLast) ? undefined : (steps[op] ?? stepOf(op))(state);
       if (nextState !== undefined) {
         const id = stateId(nextState);
         if (id < 0) return unknown("memory", memoryReason(budget));
@@ -290,7 +306,17 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
           infoBits[word] = (infoBits[word] as number) | mask;
           if (bit > infoTop) newInfoTop = bit;
         }
-        const newHash = hash ^ (opHash[op] as number);
+        let newHash = hash ^ (opHash[op] as number);
+        // The unknown operations of its process that it overtakes never take effect: placed, as skipped.
+        const skipFrom = pipeline === null ? 0 : (procLast[pipeline.process[op] as number] as number) + 1;
+        const skipTo = pipeline === null ? 0 : (pipeline.rank[op] as number);
+        for (let r = skipFrom; r < skipTo; r++) {
+          const skipped = pipeline?.opAt(op, r) as number;
+          const skippedBit = bitOf[skipped] as number;
+          infoBits[skippedBit >>> 5] = (infoBits[skippedBit >>> 5] as number) | (1 << (skippedBit & 31));
+          if (skippedBit > newInfoTop) newInfoTop = skippedBit;
+          newHash ^= opHash[skipped] as number;
+        }
         const added = cache.addIfNew(newHash, id, newFirstUnset, newOkTop, newInfoTop, okBits, infoBits);
         if (added === ADD_FULL) return unknown("memory", memoryReason(budget));
         if (added === ADD_NEW) {
@@ -299,6 +325,11 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
           stackOkTop[depth] = okTop;
           stackInfoTop[depth] = infoTop;
           stackState[depth] = state;
+          if (pipeline !== null) {
+            const process = pipeline.process[op] as number;
+            stackProcLast[depth] = procLast[process] as number;
+            procLast[process] = pipeline.rank[op] as number;
+          }
           depth++;
           firstUnset = newFirstUnset;
           okTop = newOkTop;
@@ -331,6 +362,7 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
         }
         if (isOk[op] === 1) okBits[word] = (okBits[word] as number) & ~mask;
         else infoBits[word] = (infoBits[word] as number) & ~mask;
+        for (let r = skipFrom; r < skipTo; r++) clearBit(infoBits, bitOf[pipeline?.opAt(op, r) as number] as number);
       }
       entry = next[op] as number;
     } else {
@@ -349,6 +381,16 @@ function checkPart(key: string | null, ops: readonly Operation[], model: Model, 
       okTop = stackOkTop[depth] as number;
       infoTop = stackInfoTop[depth] as number;
       hash ^= opHash[op] as number;
+      if (pipeline !== null) {
+        const process = pipeline.process[op] as number;
+        const before = stackProcLast[depth] as number;
+        for (let r = before + 1; r < (pipeline.rank[op] as number); r++) {
+          const skipped = pipeline.opAt(op, r);
+          clearBit(infoBits, bitOf[skipped] as number);
+          hash ^= opHash[skipped] as number;
+        }
+        procLast[process] = before;
+      }
       state = stackState[depth] as Value;
       stackState[depth] = undefined;
       // Put the return back, then the call (the reverse of lifting them).
@@ -418,6 +460,78 @@ function linkEntries(ops: readonly Operation[], okByReturn: readonly number[], n
     prev[node] = last;
     last = node;
   }
+}
+
+function clearBit(bits: Uint32Array, bit: number): void {
+  bits[bit >>> 5] = (bits[bit >>> 5] as number) & ~(1 << (bit & 31));
+}
+
+/** The processes of a part whose operations overlap (pipelining), and each operation's place in its process. */
+interface Pipeline {
+  readonly processCount: number;
+  /** Each operation's process (dense, from 0) and rank in it (call order, from 0). */
+  readonly process: Int32Array;
+  readonly rank: Int32Array;
+  /** The operation of `op`'s process at rank `r`. */
+  opAt(op: number, r: number): number;
+  /** Whether `op` may take effect next: its process has placed nothing at or after its rank, and every earlier completed operation of it. */
+  mayComeNext(op: number, procLast: Int32Array): boolean;
+}
+
+/**
+ * The part's processes in call order, or null when no two operations of one
+ * process overlap (a Jepsen history): real time orders each process then.
+ */
+function pipelineOf(ops: readonly Operation[]): Pipeline | null {
+  const n = ops.length;
+  const byProcess = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const process = (ops[i] as Operation).process;
+    let list = byProcess.get(process);
+    if (list === undefined) {
+      list = [];
+      byProcess.set(process, list);
+    }
+    list.push(i);
+  }
+  let overlap = false;
+  for (const list of byProcess.values()) {
+    if (list.length < 2) continue;
+    sortBy(list, ops, "call");
+    for (let k = 1; k < list.length && !overlap; k++) overlap = (ops[list[k - 1] as number] as Operation).ret > (ops[list[k] as number] as Operation).call;
+  }
+  if (!overlap) return null;
+  const process = new Int32Array(n);
+  const rank = new Int32Array(n);
+  // The rank of the closest earlier completed operation of the same process (-1: none).
+  const okBefore = new Int32Array(n);
+  const start = new Int32Array(byProcess.size);
+  const order = new Int32Array(n);
+  let p = 0;
+  let at = 0;
+  for (const list of byProcess.values()) {
+    start[p] = at;
+    let lastOk = -1;
+    list.forEach((op, r) => {
+      process[op] = p;
+      rank[op] = r;
+      okBefore[op] = lastOk;
+      order[at + r] = op;
+      if ((ops[op] as Operation).outcome === "ok") lastOk = r;
+    });
+    at += list.length;
+    p++;
+  }
+  return {
+    processCount: byProcess.size,
+    process,
+    rank,
+    opAt: (op, r) => order[(start[process[op] as number] as number) + r] as number,
+    mayComeNext: (op, procLast) => {
+      const last = procLast[process[op] as number] as number;
+      return (rank[op] as number) > last && (okBefore[op] as number) <= last;
+    },
+  };
 }
 
 /** Sorts operation indexes by their call or return position (then index), unless they are in that order already. */

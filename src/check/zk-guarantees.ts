@@ -110,12 +110,13 @@ function unmodelledPaths(history: ZkHistory): { has(path: string): boolean } {
 function writesLinearizable(history: ZkHistory, withReads: boolean, options: GuaranteeOptions): GuaranteeResult {
   const excluded = unmodelledPaths(history);
   const kinds = withReads ? ["create", "setData", "delete", "getData", "exists"] : ["create", "setData", "delete"];
+  const processOf = sessionProcesses(history);
   const operations: Operation[] = [];
   for (const op of history.ops) {
     if (!kinds.includes(op.f) || op.path === null || op.sequential || excluded.has(op.path)) continue;
     operations.push({
       id: op.id,
-      process: op.id,
+      process: processOf(op),
       f: op.f,
       key: op.path,
       input: op.input,
@@ -413,9 +414,10 @@ function syncReadsLinearizable(history: ZkHistory, options: GuaranteeOptions): G
   const excluded = unmodelledPaths(history);
   const operations: Operation[] = [];
   const modelled = (op: ZkHistoryOp): boolean => op.path !== null && !op.sequential && !excluded.has(op.path);
+  const processOf = sessionProcesses(history);
   for (const op of history.ops) {
     if (!["create", "setData", "delete"].includes(op.f) || !modelled(op)) continue;
-    operations.push(asOperation(op, op.invoke, op.complete));
+    operations.push({ ...asOperation(op, op.invoke, op.complete), process: processOf(op) });
   }
   let pairs = 0;
   for (const ops of byClient(history.ops).values()) {
@@ -439,6 +441,30 @@ function syncReadsLinearizable(history: ZkHistory, options: GuaranteeOptions): G
   }
   if (check.verdict === "unknown") violations.add(`the checker could not decide: ${check.reason ?? ""}`, { atUs: 0, ops: [] });
   return { ...result("sync-reads-linearizable", "a read after sync takes effect between the sync's start and its own end, in one order with the writes", pairs, violations), linearizability: check, ...(picture === null ? {} : { picture }) };
+}
+
+/**
+ * The checker's process of an operation: its session, so that a pipelined
+ * session's operations take effect in the order it issued them, as
+ * ZooKeeper executes them (session-order checks that on its own), and one of
+ * unknown outcome is never placed after a later one of its session. The
+ * checker handles such overlapping processes; its search would otherwise
+ * try every order of a deep pipeline's writes. An operation outside a
+ * session gets a process of its own.
+ */
+function sessionProcesses(history: ZkHistory): (op: ZkHistoryOp) => number {
+  const sessions = new Map<string, number>();
+  const alone = history.ops.length;
+  return (op) => {
+    if (op.session === null) return alone + op.id;
+    const key = `${op.client}/${op.session}`;
+    let process = sessions.get(key);
+    if (process === undefined) {
+      process = sessions.size;
+      sessions.set(key, process);
+    }
+    return process;
+  };
 }
 
 function asOperation(op: ZkHistoryOp, call: number, complete: number | null): Operation {

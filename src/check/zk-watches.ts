@@ -37,8 +37,6 @@ interface ClientWatches {
   seenZxid: number;
   /** Between Disconnected and the next SyncConnected. */
   disconnected: boolean;
-  /** After a reconnect: the events the new server owes at once, until another message arrives. */
-  rearm: { readonly zxid: number; readonly owed: Map<string, string> } | null;
 }
 
 type Step = { readonly at: number; readonly op: ZkHistoryOp; readonly n?: undefined } | { readonly at: number; readonly n: ZkNotification; readonly op?: undefined };
@@ -129,48 +127,58 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
     if (zxid > w.seenZxid) w.seenZxid = zxid;
   };
 
-  /** The new server re-registers the client's watches and fires those its last zxid shows it missed (setWatches). */
-  const reconnect = (w: ClientWatches, serverZxid: number): void => {
-    const owed = new Map<string, string>();
-    const lastZxid = w.seenZxid;
-    for (const [key, armed] of [...w.armed]) {
-      const node = nodeAt(armed, serverZxid);
-      let event: string | null = null;
-      if (armed.kind === "exist") event = node.exists ? "NodeCreated" : null;
-      else if (!node.exists) event = "NodeDeleted";
-      else if (armed.kind === "data" && node.mzxid > lastZxid) event = "NodeDataChanged";
-      else if (armed.kind === "child" && node.pzxid > lastZxid) event = "NodeChildrenChanged";
+  /** The event a server at `serverZxid` owes for a watch the client carries with `lastZxid` (ZooKeeper's setWatches), or null: it re-arms it. */
+  const owedEvent = (armed: Armed, serverZxid: number, lastZxid: number): string | null => {
+    const node = nodeAt(armed, serverZxid);
+    if (armed.kind === "exist") return node.exists ? "NodeCreated" : null;
+    if (!node.exists) return "NodeDeleted";
+    if (armed.kind === "data" && node.mzxid > lastZxid) return "NodeDataChanged";
+    if (armed.kind === "child" && node.pzxid > lastZxid) return "NodeChildrenChanged";
+    return null;
+  };
+
+  /**
+   * An event while the client reconnects: a server that took its watches
+   * fires, before it confirms the connection, what the client's last zxid
+   * shows it missed, with its own zxid. The watch it fires must have been
+   * owed that event there.
+   */
+  const missedEvent = (w: ClientWatches, client: string, n: ZkNotification): void => {
+    const serverZxid = n.zxid as number;
+    const path = n.path as string;
+    checked++;
+    for (const [key, armed] of w.armed) {
+      if (armed.path !== path || owedEvent(armed, serverZxid, w.seenZxid) !== n.type) continue;
       w.armed.delete(key);
-      if (event !== null) owed.set(`${event}:${armed.path}`, key);
-      else arm(w, armed.kind, armed.path, serverZxid, `the reconnect at zxid ${serverZxid}`, armed.setter);
+      w.fired.set(key, serverZxid);
+      return;
     }
-    w.rearm = { zxid: serverZxid, owed };
+    report(`${client} got ${n.type} ${path} (zxid ${serverZxid}) while reconnecting, but held no watch that a server at that zxid owed it`);
+  };
+
+  /**
+   * The connection is confirmed: the server fired first every event the
+   * client's last zxid showed it missed, so a watch still owed one lost it;
+   * the others are re-armed there from now on.
+   */
+  const reconnected = (w: ClientWatches, client: string, serverZxid: number): void => {
+    for (const [key, armed] of [...w.armed]) {
+      const owed = owedEvent(armed, serverZxid, w.seenZxid);
+      w.armed.delete(key);
+      if (owed === null) {
+        arm(w, armed.kind, armed.path, serverZxid, `the reconnect at zxid ${serverZxid}`, armed.setter);
+        continue;
+      }
+      checked++;
+      report(`${client} reconnected at zxid ${serverZxid} holding a watch (${key}) that its last zxid shows had missed a change, but got no ${owed} for it`);
+    }
     if (serverZxid > w.seenZxid) w.seenZxid = serverZxid;
   };
 
-  /** The reconnect's events are over (another message came): whatever it owed and did not send was lost. */
-  const closeRearm = (w: ClientWatches, client: string): void => {
-    const rearm = w.rearm;
-    if (rearm === null) return;
-    w.rearm = null;
-    for (const [event, key] of rearm.owed) {
-      checked++;
-      report(`${client} reconnected at zxid ${rearm.zxid} holding a watch (${key}) that its last zxid shows had missed a change, but got no ${event.split(":")[0] ?? event} for it`);
-    }
-  };
-
   const event = (w: ClientWatches, client: string, n: ZkNotification): void => {
+    if (w.disconnected) return missedEvent(w, client, n);
     const zxid = n.zxid as number;
     const path = n.path as string;
-    const rearm = w.rearm;
-    if (rearm !== null && zxid === rearm.zxid && rearm.owed.has(`${n.type}:${path}`)) {
-      checked++;
-      const key = rearm.owed.get(`${n.type}:${path}`) as string;
-      rearm.owed.delete(`${n.type}:${path}`);
-      w.fired.set(key, zxid);
-      return;
-    }
-    closeRearm(w, client);
     const change = (byPath.get(path) ?? []).find((c) => c.zxid === zxid && c.type === n.type);
     checked++;
     if (change === undefined) {
@@ -198,7 +206,6 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
   };
 
   const completion = (w: ClientWatches, client: string, op: ZkHistoryOp): void => {
-    closeRearm(w, client);
     if (op.replyZxid === null) return; // answered by the client itself (ConnectionLoss, a bad path): nothing came on the wire
     observe(w, client, op.replyZxid, `the reply to ${op.client} xid ${op.xid} ${op.f}`);
     if (op.outcome !== "ok" || op.path === null) return;
@@ -224,7 +231,7 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
 
   for (const [client, list] of steps) {
     list.sort((a, b) => a.at - b.at);
-    const w: ClientWatches = { armed: new Map(), persistent: new Set(), recursive: new Set(), fired: new Map(), seenZxid: 0, disconnected: false, rearm: null };
+    const w: ClientWatches = { armed: new Map(), persistent: new Set(), recursive: new Set(), fired: new Map(), seenZxid: 0, disconnected: false };
     for (const step of list) {
       current = step.op !== undefined ? { atUs: step.op.completeUs ?? step.op.invokeUs, ops: [step.op.id] } : { atUs: step.n.atUs, ops: [] };
       if (step.op !== undefined) {
@@ -236,11 +243,10 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
         if (n.zxid !== null && n.path !== null) event(w, client, n);
         continue;
       }
-      closeRearm(w, client);
       if (n.state === "Disconnected") {
         w.disconnected = true;
       } else if (n.state === "SyncConnected" && n.zxid !== null) {
-        if (w.disconnected) reconnect(w, n.zxid);
+        if (w.disconnected) reconnected(w, client, n.zxid);
         else observe(w, client, n.zxid, "the session's first connection");
         w.disconnected = false;
       } else if (n.state === "Expired" || n.state === "Closed") {
@@ -249,7 +255,6 @@ export function checkWatchesFireOnce(history: ZkHistory): { checked: number; vio
         w.recursive.clear();
       }
     }
-    closeRearm(w, client);
   }
   return { checked, violations };
 }

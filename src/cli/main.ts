@@ -2,8 +2,9 @@ import { closeSync, readdirSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { GOSSIP_DEMO_DESCRIPTION, runGossipDemo } from "../examples/index.ts";
-import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
-import { mergeSweepRecords, parseSweepRecord, RUN_SEED_MAX, shardReport, sweepRecordName, WHOLE_SWEEP, type MergedFailure, type MergedSweep, type RunFailure, type SweepRecordConfig, type ZkMix } from "../explore/index.ts";
+import { PAXOS_BUGS } from "../paxos/index.ts";
+import { ZK_BUGS } from "../zk/index.ts";
+import { mergeSweepRecords, parseSweepRecord, RUN_SEED_MAX, shardReport, sweepRecordName, WHOLE_SWEEP, type MergedFailure, type MergedSweep, type RunFailure, type ServiceBug, type SweepRecordConfig, type ZkMix } from "../explore/index.ts";
 import { defaultWorkers, parseBug } from "./explore.ts";
 import { buggifyDefault, formatProgress, formatSweepReport, parseShard, parseTimeBudget, runSweep, ZK_MIX_DEFAULT, type SweepProgress } from "./sweep.ts";
 import { badInputOf, describeInternal, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, InternalFailure, shellWord } from "./failure.ts";
@@ -89,7 +90,8 @@ Options:
   --time T        stop starting runs after this wall-clock time (10m, 90s,
                   2h); each run stays deterministic from its seed
   --seed N        the first run's seed: run k uses seed N+k (default 1)
-  --bug NAME      turn on a bug of the zoo: ${PAXOS_BUGS.join(", ")}
+  --bug NAME      turn on a bug of the zoo: ${PAXOS_BUGS.join(", ")};
+                  zookeeper also: ${ZK_BUGS.join(", ")}
   --workers N     worker threads (default and most: the CPUs available)
   --shard I/N     run shard I (0 to N-1) of N: the runs k with k mod N = I,
                   so N machines share one sweep; 'auto' reads I and N from
@@ -209,9 +211,9 @@ async function explore(args: string[]): Promise<number> {
   if (positionals.length !== 1 || (target !== "paxos" && target !== "zookeeper")) {
     throw new UsageError(`explore: expected the target 'paxos', 'zookeeper' or 'scenario NAME', got ${positionals.length === 0 ? "nothing" : `'${positionals.join(" ")}'`}`);
   }
-  let bugs: PaxosBug[] = [];
+  let bugs: ServiceBug[] = [];
   try {
-    bugs = values.bug === undefined ? [] : [parseBug(values.bug)];
+    bugs = values.bug === undefined ? [] : [parseBug(values.bug, target)];
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

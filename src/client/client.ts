@@ -23,6 +23,7 @@ import {
   type ZkReply,
   type ZkResult,
   type ZnodeData,
+  type ZkBug,
   OPEN_ACL,
 } from "../zk/index.ts";
 
@@ -190,6 +191,8 @@ export interface ZkClientOptions {
   readonly notified?: (event: EventRecord) => void;
   /** The shared storage node that `ClientProcess.store` writes to, if the cluster has one. */
   readonly storage?: NodeId;
+  /** Bugs of the service's zoo to plant in the client library (ZK_BUGS; none by default). */
+  readonly bugs?: readonly ZkBug[];
 }
 
 type ClientTimer =
@@ -482,7 +485,7 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
       sessionId: this.sessionId,
       timeoutMs: this.timeoutMs,
       lastZxid: this.lastZxid,
-      watches: this.watchSet(),
+      watches: this.watchesToCarry(),
       auth: this.auth.slice(),
     });
     const readTimeoutUs = Math.floor((this.timeoutMs * 1000 * 2) / 3);
@@ -541,7 +544,9 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
         return;
       }
       case "zk-watch":
-        this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
+        // The events a reconnect owes come before zk-connected; their zxid (the server's) counts as seen
+        // only with zk-connected, so that a connection lost among them gets them again from the next server.
+        if (this.state === "SyncConnected") this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
         return this.deliverEvent(msg.event);
       case "zk-expired":
         return this.expire();
@@ -752,6 +757,12 @@ export class ZkClient implements Node<ClientMsg, ClientTimer> {
 
   private clearWatchers(): void {
     for (const table of Object.values(this.watchers)) table.clear();
+  }
+
+  /** The watches a (re)connect sends; the zoo's "watch-not-rearmed" leaves the one-shot ones behind. */
+  private watchesToCarry(): WatchSet {
+    const set = this.watchSet();
+    return this.options.bugs?.includes("watch-not-rearmed") === true ? { ...set, data: [], exist: [], child: [] } : set;
   }
 
   private watchSet(): WatchSet {

@@ -1,6 +1,6 @@
 import { paxosConfigSchema, type PaxosConfigInput } from "../paxos/index.ts";
 import { Simulation, type EngineConfigInput, type NodeId, type TraceOptions } from "../sim/index.ts";
-import { ZkServer, type ZkServerMsg } from "../zk/index.ts";
+import { ZkServer, type ZkBug, type ZkServerMsg } from "../zk/index.ts";
 import { ZkClient, type EventRecord, type OpRecord, type Workload } from "./client.ts";
 import { StorageNode, type StorageMsg, type StorageOptions } from "./storage.ts";
 
@@ -25,6 +25,8 @@ export interface ZkClusterOptions {
   readonly history?: boolean;
   /** Adds a shared storage node, "store", that clients write with `ClientProcess.store` (fencing: refuse lower tokens). */
   readonly storage?: StorageOptions;
+  /** Bugs of the service's zoo (ZK_BUGS) to plant in the servers and the clients; none by default. */
+  readonly bugs?: readonly ZkBug[];
 }
 
 /** A built, not yet run, ZooKeeper cluster: the simulation, its node ids, and the clients' request records. */
@@ -87,6 +89,7 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
     tickMs: options.tickMs ?? 500,
     extendedTypesEnabled: options.extendedTypesEnabled ?? false,
     reapIntervalMs: options.reapIntervalMs ?? 5_000,
+    ...(options.bugs === undefined || options.bugs.length === 0 ? {} : { bugs: options.bugs }),
   };
   const storage = options.storage;
   const sim = new Simulation<ClusterMsg>({
@@ -105,6 +108,7 @@ export function buildZkCluster(options: ZkClusterOptions): ZkCluster {
         invoked: (record) => remember({ kind: "invoke", atUs: clock(), record }),
         notified: (event) => remember({ kind: "event", atUs: clock(), event }),
         ...(storage === undefined ? {} : { storage: STORAGE_NODE }),
+        ...(options.bugs === undefined || options.bugs.length === 0 ? {} : { bugs: options.bugs }),
       });
     },
     ...(options.trace === undefined ? {} : { trace: options.trace }),

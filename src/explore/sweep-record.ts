@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PAXOS_BUGS } from "../paxos/index.ts";
+import { ZK_BUGS } from "../zk/index.ts";
 import { BUGGIFY_POINT_NAMES, formatPath, InputError, isBuggifyPoint, unknownPointMessage } from "../sim/index.ts";
 import { buggifyOn, RUN_SEED_MAX, shardRunCount, type RunFailure, type Shard, type SweepConfig } from "./sweep.ts";
 
@@ -106,7 +107,7 @@ const sweepRecordSchema = z
     format: z.literal(SWEEP_FORMAT, { error: `expected "${SWEEP_FORMAT}" (a file written by zksim explore --out)` }),
     config: z.strictObject({
       target: z.enum(["paxos", "zookeeper"]),
-      bugs: z.array(z.enum(PAXOS_BUGS)),
+      bugs: z.array(z.enum([...PAXOS_BUGS, ...ZK_BUGS])),
       seed: z.int().min(0).max(RUN_SEED_MAX),
       mix: z.enum(["fixed", "swarm"]),
       // Records written before fault points existed had none.

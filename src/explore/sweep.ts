@@ -1,7 +1,7 @@
-import { type PaxosBug } from "../paxos/index.ts";
+import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
 import { assert } from "../sim/index.ts";
 import { checkPaxosRun, formatPaxosCase } from "./paxos-search.ts";
-import { checkZkRun, zkCaseYaml, type ZkFired, type ZkMix } from "./zk-search.ts";
+import { checkZkRun, zkCaseYaml, type ServiceBug, type ZkFired, type ZkMix } from "./zk-search.ts";
 
 /**
  * One run of a sweep, by its index. Run k of a sweep with seed S draws its
@@ -14,8 +14,8 @@ import { checkZkRun, zkCaseYaml, type ZkFired, type ZkMix } from "./zk-search.ts
 /** Everything that decides the outcome of a sweep's runs. Two shards merge only if theirs are equal. */
 export interface SweepConfig {
   readonly target: "paxos" | "zookeeper";
-  /** Bugs of the zoo turned on in the servers' Paxos. */
-  readonly bugs: readonly PaxosBug[];
+  /** Bugs of the zoos turned on: the servers' Paxos (PAXOS_BUGS), and for zookeeper the service's (ZK_BUGS). */
+  readonly bugs: readonly ServiceBug[];
   /** Run k uses the fast-check seed seed + k. */
   readonly seed: number;
   /** zookeeper: "swarm" draws the fault kinds, their rates and the workload per run; "fixed" is one mix for every run. paxos: always "fixed". */
@@ -101,7 +101,9 @@ export async function exploreRunCounted(config: SweepConfig, runIndex: number): 
 
 function paxosRun(config: SweepConfig, runIndex: number, seed: number): RunFailure | null {
   // Liveness is judged for the correct replica only: a bug may stall as well as break safety.
-  const found = checkPaxosRun(seed, { bugs: config.bugs, liveness: config.bugs.length === 0 });
+  const bugs = config.bugs.filter((bug): bug is PaxosBug => (PAXOS_BUGS as readonly string[]).includes(bug));
+  assert(bugs.length === config.bugs.length, "a sweep of Paxos with a bug of the service", { bugs: config.bugs });
+  const found = checkPaxosRun(seed, { bugs, liveness: bugs.length === 0 });
   if (found === null) return null;
   return {
     runIndex,

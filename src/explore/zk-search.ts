@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { PAXOS_BUGS, type PaxosBug } from "../paxos/index.ts";
+import { ZK_BUGS, type ZkBug } from "../zk/index.ts";
 import { MIX_OPERATIONS, parseScenario, runScenario, type ScenarioReport } from "../scenario/index.ts";
 import { BUGGIFY_POINT_NAMES, type BuggifyPoint } from "../sim/index.ts";
 import { NOT_REPEATED } from "./paxos-search.ts";
@@ -24,6 +25,10 @@ export type ZkFaultKind = (typeof ZK_FAULT_KINDS)[number];
 
 /** How the runs of a search draw their faults and workload: one fixed mix, or each run its own (swarm testing). */
 export type ZkMix = "fixed" | "swarm";
+
+/** The bugs a search of the service may plant: the Paxos zoo's and the service's own. */
+export const SERVICE_BUGS: readonly ServiceBug[] = [...PAXOS_BUGS, ...ZK_BUGS];
+export type ServiceBug = PaxosBug | ZkBug;
 
 export interface ZkCaseFault {
   readonly atMs: number;
@@ -65,8 +70,8 @@ export interface ZkSearchOptions {
   /** The first run's fast-check seed: run k uses seed + k. */
   readonly seed: number;
   readonly numRuns: number;
-  /** Bugs of the zoo to turn on in the servers' Paxos. */
-  readonly bugs?: readonly PaxosBug[];
+  /** Bugs of the zoos to plant: in the servers' Paxos (PAXOS_BUGS) and in the service (ZK_BUGS). */
+  readonly bugs?: readonly ServiceBug[];
   /** How runs draw their faults and workload (default: swarm). */
   readonly mix?: ZkMix;
   /** Fault points: a swarm case enables a random subset of them, a fixed one all (default: off). */
@@ -235,7 +240,7 @@ function fixedCaseArbitrary(): fc.Arbitrary<ZkCase> {
 }
 
 /** The case as a scenario file (YAML text). */
-export function zkCaseYaml(c: ZkCase, bugs: readonly PaxosBug[] = []): string {
+export function zkCaseYaml(c: ZkCase, bugs: readonly ServiceBug[] = []): string {
   const servers = Array.from({ length: c.serverCount }, (_, i) => `s${i + 1}`);
   const calm = [{ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, heal: true }, ...servers.flatMap((s) => [{ at: `${ZK_SEARCH_TIMING.faultsEndMs}ms`, resume: s }])];
   const crashed = new Set<string>();
@@ -279,7 +284,7 @@ function clientGroups(c: ZkCase): Record<string, unknown>[] {
 }
 
 /** Runs one case; null when every check held, else the failures in words. */
-export async function runZkCase(c: ZkCase, bugs: readonly PaxosBug[] = []): Promise<{ failure: string | null; report: ScenarioReport }> {
+export async function runZkCase(c: ZkCase, bugs: readonly ServiceBug[] = []): Promise<{ failure: string | null; report: ScenarioReport }> {
   const scenario = parseScenario(zkCaseYaml(c, bugs), "explore case");
   const report = await runScenario(scenario);
   const failed = report.checks.filter((check) => !check.holds);
@@ -293,7 +298,7 @@ export async function runZkCase(c: ZkCase, bugs: readonly PaxosBug[] = []): Prom
  */
 export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult> {
   const bugs = options.bugs ?? [];
-  for (const bug of bugs) if (!(PAXOS_BUGS as readonly string[]).includes(bug)) throw new Error(`unknown bug ${bug}`);
+  for (const bug of bugs) if (!SERVICE_BUGS.includes(bug)) throw new Error(`unknown bug ${bug}`);
   for (let k = 0; k < options.numRuns; k++) {
     const found = await checkZkRun(options.seed + k, bugs, options.mix ?? "swarm", { buggify: options.buggify ?? false });
     if (found === null) continue;
@@ -308,7 +313,7 @@ export async function searchZk(options: ZkSearchOptions): Promise<ZkSearchResult
  * draw, so the run depends on its seed alone), run, and shrunk when it
  * fails. Null when every check held.
  */
-export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: ZkMix, options: ZkRunOptions = {}): Promise<ZkRunFailure | null> {
+export async function checkZkRun(seed: number, bugs: readonly ServiceBug[], mix: ZkMix, options: ZkRunOptions = {}): Promise<ZkRunFailure | null> {
   let drawn: ZkCase | null = null;
   const property = fc.asyncProperty(zkCaseArbitrary(mix, options.buggify ?? false), async (c) => {
     // The predicate's first call is the run as drawn; later ones are shrinking steps.
@@ -327,7 +332,7 @@ export async function checkZkRun(seed: number, bugs: readonly PaxosBug[], mix: Z
 }
 
 /** What a case breaks, in words, and how often its fault points fired; a run that throws is an internal failure, which the search shrinks like any other. */
-async function failureOf(c: ZkCase, bugs: readonly PaxosBug[]): Promise<{ failure: string | null; internal: boolean; fired: ZkFired }> {
+async function failureOf(c: ZkCase, bugs: readonly ServiceBug[]): Promise<{ failure: string | null; internal: boolean; fired: ZkFired }> {
   try {
     const { failure, report } = await runZkCase(c, bugs);
     return { failure, internal: false, fired: report.buggify ?? {} };

@@ -1,7 +1,7 @@
 import { buildZkCluster, type Workload, type ZkClientSpec, type ZkCluster } from "../client/index.ts";
-import { LogServer, paxosConfigSchema, serverIds, type LogServerMsg, type PaxosConfig, type PaxosConfigInput, type ScheduledProposal } from "../paxos/index.ts";
+import { LogServer, PAXOS_BUGS, paxosConfigSchema, serverIds, type LogServerMsg, type PaxosConfig, type PaxosBug, type PaxosConfigInput, type ScheduledProposal } from "../paxos/index.ts";
 import { BUGGIFY_ACTIVATE_PER_MILLION_DEFAULT, BUGGIFY_FIRE_PER_MILLION_DEFAULT, BUGGIFY_POINT_NAMES, InputError, Simulation, type BuggifyConfig, type EngineConfigInput, type Fault, type NodeId, type ScheduledFault, type TraceLevel, type TraceSink } from "../sim/index.ts";
-import { ZkServer } from "../zk/index.ts";
+import { ZK_BUGS, ZkServer, type ZkBug } from "../zk/index.ts";
 import { lineOf, ScenarioError } from "./parse.ts";
 import { ALWAYS_LIVE, type CheckName, type FaultEntry, type Scenario } from "./schema.ts";
 import { makeWorkload } from "./workloads.ts";
@@ -108,6 +108,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): S
       ...(scenario.servers.tick === undefined ? {} : { tickMs: scenario.servers.tick / 1_000 }),
       extendedTypesEnabled: true,
       ...(scenario.storage === undefined ? {} : { storage: scenario.storage }),
+      ...zkBugsOf(scenario),
       trace,
     });
     sim = cluster.sim as Simulation<unknown>;
@@ -228,8 +229,18 @@ function paxosInput(scenario: Scenario): PaxosConfigInput {
     ...(s.snapshotEvery === undefined ? {} : { snapshotEvery: s.snapshotEvery }),
     ...(s.snapshotChunkChars === undefined ? {} : { snapshotChunkChars: s.snapshotChunkChars }),
     ...(s.pipelineWindow === undefined ? {} : { pipelineWindow: s.pipelineWindow }),
-    ...(s.bugs === undefined ? {} : { bugs: s.bugs }),
+    ...(s.bugs === undefined ? {} : { bugs: s.bugs.filter(isPaxosBug) }),
   };
+}
+
+function isPaxosBug(bug: string): bug is PaxosBug {
+  return (PAXOS_BUGS as readonly string[]).includes(bug);
+}
+
+/** The service's bugs (ZK_BUGS) among the scenario's `servers.bugs`; the rest are the Paxos zoo's. */
+function zkBugsOf(scenario: Scenario): { bugs?: ZkBug[] } {
+  const bugs = (scenario.servers.bugs ?? []).filter((bug): bug is ZkBug => (ZK_BUGS as readonly string[]).includes(bug));
+  return bugs.length === 0 ? {} : { bugs };
 }
 
 function networkOf(scenario: Scenario): NonNullable<EngineConfigInput["network"]> {

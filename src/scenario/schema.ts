@@ -2,6 +2,7 @@ import { z } from "zod";
 import { consoleRequestShapes, CONSOLE_OPERATIONS, ZK_PAXOS_DEFAULTS } from "../client/index.ts";
 import { paxosConfigSchema, PAXOS_BUGS } from "../paxos/index.ts";
 import { BUGGIFY_POINT_NAMES, isBuggifyPoint, NODE_COUNT_MAX, unknownPointMessage } from "../sim/index.ts";
+import { ZK_BUGS } from "../zk/index.ts";
 
 /**
  * The scenario file: a cluster, its clients' workloads, a fault schedule,
@@ -277,7 +278,7 @@ export const scenarioSchema = z
       .strictObject({
         count: z.int().min(1).max(SERVER_COUNT_MAX, `at most ${SERVER_COUNT_MAX}: the Paxos log runs 1 to ${SERVER_COUNT_MAX} servers`),
         tick: wholeMsDuration().optional(),
-        bugs: z.array(z.enum(PAXOS_BUGS)).optional(),
+        bugs: z.array(z.enum([...PAXOS_BUGS, ...ZK_BUGS])).optional(),
         mode: z.enum(["multi", "single"]).optional(),
         heartbeat: durationAtLeast(HEARTBEAT_US_MIN, "expected at least 1ms (a leader sends a heartbeat to every follower each period)").optional(),
         electionTimeout: z.tuple([durationSchema, durationSchema]).optional(),
@@ -308,6 +309,10 @@ export const scenarioSchema = z
     checkTiming(s, ctx);
     checkNodeCount(s, ctx);
     checkFaultShapes(s, ctx);
+    // The service's zoo (ZK_BUGS) lives in the ZooKeeper layer, which a Paxos scenario does not run.
+    (s.servers.bugs ?? []).forEach((bug, index) => {
+      if (s.system === "paxos" && (ZK_BUGS as readonly string[]).includes(bug)) ctx.addIssue({ code: "custom", path: ["servers", "bugs", index], message: `${bug} is a bug of the ZooKeeper service: it needs system: zookeeper` });
+    });
     // Every node a fault names must exist: s1..sN, c1..cM, the storage node, or "leader".
     const known = new Set<string>(["leader"]);
     for (let i = 1; i <= s.servers.count; i++) known.add(`s${i}`);

@@ -6,6 +6,8 @@
 export { ZkServer } from "./server.ts";
 export type { ZkServerOptions, ServerInspection } from "./server.ts";
 export { ZkState } from "./state.ts";
+export { ZK_BUGS } from "./bugs.ts";
+export type { ZkBug } from "./bugs.ts";
 export type { ZkSnapshot } from "./state.ts";
 export { DataTree, pathProblem, sequenceSuffix, utf8Length } from "./tree.ts";
 export type { DataTreeOptions, NodeKind, ZnodeFields, ZnodeRecord, SnapshotNode, SnapshotSession, TreeSnapshot, TreeImage } from "./tree.ts";

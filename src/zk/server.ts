@@ -1,6 +1,7 @@
 import { assert, unreachable, type Context, type Node, type NodeId, type SyncId } from "../sim/index.ts";
 import { isPaxosMsg, Replica, type PaxosConfig, type PaxosMsg, type PaxosTimer, type ReplicaInspection, type Role, type Value } from "../paxos/index.ts";
 import { allows, generateDigestId } from "./acl.ts";
+import type { ZkBug } from "./bugs.ts";
 import { isWriteOp, type ClientToServer, type RequestOrigin, type ServerToClient, type ServerToServer, type WatchSet, type ZkBatch, type ZkCommand, type ZkServerMsg } from "./messages.ts";
 import type { z } from "zod";
 import type { zkChangeSchema, ZkNote } from "./notes.ts";
@@ -20,6 +21,8 @@ export interface ZkServerOptions {
   readonly extendedTypesEnabled: boolean;
   /** How often the leader looks for containers and TTL nodes to reap. */
   readonly reapIntervalMs: number;
+  /** Bugs of the service's zoo to plant (ZK_BUGS; none by default). */
+  readonly bugs?: readonly ZkBug[];
 }
 
 type ZkTimer = { readonly owner: "zk"; readonly kind: "tick" } | { readonly owner: "zk"; readonly kind: "resend" };
@@ -132,12 +135,12 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
 
   constructor(private readonly options: ZkServerOptions) {
     this.serverRanks = [...options.servers].sort();
-    this.state = new ZkState(options.extendedTypesEnabled);
+    this.state = new ZkState(options.extendedTypesEnabled, undefined, options.bugs);
     this.replica = new Replica<ZkBatch>(options.paxos, options.servers, {
       apply: (_slot, value) => this.apply(value),
       snapshot: () => this.state.toSnapshot(),
       restore: (_slot, snapshot) => {
-        this.state = ZkState.fromSnapshot(snapshot, options.extendedTypesEnabled);
+        this.state = ZkState.fromSnapshot(snapshot, options.extendedTypesEnabled, options.bugs);
         this.closeConnections();
       },
       roleChanged: (role) => this.roleChanged(role),
@@ -330,8 +333,11 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
     conn.timeoutMs = timeoutMs;
     this.connections.set(client, conn);
     this.touched.add(msg.sessionId);
-    this.toClient(conn, { type: "zk-connected", connection: conn.connection, seq: 0, sessionId: msg.sessionId, timeoutMs, zxid: this.state.lastZxid });
+    // The missed events go first, as ZooKeeper's setWatches reply follows the events it fires: the
+    // client takes the zxid of zk-connected as seen only once they are all in, so a connection that
+    // breaks between them costs no event (the next server, given the old zxid, fires them again).
     this.rearmWatches(conn, msg.watches, msg.lastZxid);
+    this.toClient(conn, { type: "zk-connected", connection: conn.connection, seq: 0, sessionId: msg.sessionId, timeoutMs, zxid: this.state.lastZxid });
   }
 
   /**
@@ -385,6 +391,13 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
   }
 
   private dropConnection(conn: Connection): void {
+    // A dropped connection is dead, as a closed ServerCnxn is in ZooKeeper: what waits in its FIFO
+    // (a sync whose barrier is still out) is never answered. Answered, its reads would register
+    // watches, which the table keys by client, for the client's next connection (an event for a
+    // watch the client no longer holds), and after a snapshot its replies would carry a zxid whose
+    // events this connection never got, while the refusal that closed it may have been lost.
+    conn.pending.length = 0;
+    if (this.connections.get(conn.client) !== conn) return;
     this.watches.drop(conn.client);
     this.connections.delete(conn.client);
   }
@@ -408,6 +421,7 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
 
   /** Answers the requests at the head of the FIFO that can be answered now. */
   private pump(conn: Connection): void {
+    if (this.connections.get(conn.client) !== conn) return; // dropped: nothing more is answered on it
     while (conn.pending.length > 0) {
       const head = conn.pending[0] as Pending;
       if (head.reply === null && !isWriteOp(head.op)) this.answerHead(conn, head);
@@ -431,6 +445,10 @@ export class ZkServer implements Node<ZkServerMsg, ZkServerTimer> {
     }
     switch (op.op) {
       case "sync":
+        if (this.options.bugs?.includes("sync-skips-barrier") === true) {
+          head.reply = { ok: true, result: { op: "sync", path: op.path } }; // the zoo's bug: no read barrier
+          return;
+        }
         if (head.sentUs < 0) {
           head.sentUs = this.ctx.now();
           this.replica.readIndex(this.ctx, (slot) => {

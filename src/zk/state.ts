@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AssertionError } from "../sim/index.ts";
+import type { ZkBug } from "./bugs.ts";
 import type { RequestOrigin } from "./messages.ts";
 import { DataTree } from "./tree.ts";
 import type { TreeSnapshot } from "./tree.ts";
@@ -35,8 +36,8 @@ export class ZkState {
   lastZxid = 0;
   private readonly lastXids = new Map<number, number>();
 
-  constructor(extendedTypesEnabled: boolean, tree?: DataTree) {
-    this.tree = tree ?? new DataTree({ extendedTypesEnabled });
+  constructor(extendedTypesEnabled: boolean, tree?: DataTree, bugs: readonly ZkBug[] = []) {
+    this.tree = tree ?? new DataTree(bugs.length === 0 ? { extendedTypesEnabled } : { extendedTypesEnabled, bugs });
   }
 
   apply(txn: Txn, origin: RequestOrigin | null): TxnOutcome {
@@ -73,13 +74,13 @@ export class ZkState {
   }
 
   /** The state a snapshot describes; an invalid snapshot is a bug in zksim, which wrote it (AssertionError). */
-  static fromSnapshot(data: unknown, extendedTypesEnabled: boolean): ZkState {
+  static fromSnapshot(data: unknown, extendedTypesEnabled: boolean, bugs: readonly ZkBug[] = []): ZkState {
     const parsed = zkSnapshotSchema.safeParse(data);
     if (!parsed.success) {
       throw new AssertionError("not a valid ZooKeeper state snapshot", { problems: parsed.error.issues.slice(0, 10).map((i) => `${i.path.join(".")}: ${i.message}`) });
     }
     const snapshot = parsed.data;
-    const state = new ZkState(extendedTypesEnabled, DataTree.fromSnapshot(snapshot.tree, { extendedTypesEnabled }));
+    const state = new ZkState(extendedTypesEnabled, DataTree.fromSnapshot(snapshot.tree, bugs.length === 0 ? { extendedTypesEnabled } : { extendedTypesEnabled, bugs }));
     state.lastZxid = snapshot.lastZxid;
     for (const { sessionId, xid } of snapshot.lastXids) {
       if (state.lastXids.has(sessionId)) throw new AssertionError("not a valid ZooKeeper state snapshot", { problems: [`lastXids: session ${sessionId} twice`] });

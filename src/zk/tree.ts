@@ -2,6 +2,7 @@ import { z } from "zod";
 import { assert, AssertionError } from "../sim/index.ts";
 import { allows, fixupAcl, maskAcl } from "./acl.ts";
 import { OPEN_ACL, PERMS, READ_ACL } from "./types.ts";
+import type { ZkBug } from "./bugs.ts";
 import type {
   Acl,
   Caller,
@@ -22,6 +23,8 @@ import type {
 export interface DataTreeOptions {
   /** zookeeper.extendedTypesEnabled: TTL nodes are allowed (else Unimplemented). */
   readonly extendedTypesEnabled: boolean;
+  /** Bugs of the service's zoo to plant (ZK_BUGS; none by default). */
+  readonly bugs?: readonly ZkBug[];
 }
 
 const NODE_KINDS = ["persistent", "ephemeral", "container", "ttl"] as const;
@@ -309,7 +312,8 @@ export class DataTree {
     if (parent === undefined) return "NoNode";
     if (!allows(parent.acl, caller, PERMS.CREATE)) return "NoAuth";
     const sequential = mode === "PERSISTENT_SEQUENTIAL" || mode === "EPHEMERAL_SEQUENTIAL" || mode === "PERSISTENT_SEQUENTIAL_WITH_TTL";
-    const path = sequential ? requestPath + sequenceSuffix(parent.childCreates) : requestPath;
+    const counter = this.hasBug("sequence-from-child-count") ? this.childCount(parentPath) : parent.childCreates;
+    const path = sequential ? requestPath + sequenceSuffix(counter) : requestPath;
     if (pathProblem(path) !== null) return "BadArguments";
     if (this.nodes.has(path)) return "NodeExists";
     if (parent.kind === "ephemeral") return "NoChildrenForEphemerals";
@@ -743,6 +747,10 @@ export class DataTree {
     const session = this.sessions.get(sessionId);
     assert(session !== undefined, "an ephemeral whose session is gone", { sessionId, path });
     return session.ephemerals;
+  }
+
+  private hasBug(bug: ZkBug): boolean {
+    return this.options.bugs !== undefined && this.options.bugs.includes(bug);
   }
 
   /** Deletes a childless node: the parent's pzxid moves (its cversion, as clients see it, goes up by one). */

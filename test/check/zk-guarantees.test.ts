@@ -228,15 +228,24 @@ describe("the checks for what pipelines, reconnects and the wire show", () => {
     expect(guarantee(late, "watches-fire-once")?.violations[0]).toMatch(/not for the first one, at zxid 4/);
   });
 
-  test("watches-fire-once: a client that moves gets, at once, what its last zxid shows it missed; a child watch re-armed by mzxid misses it", () => {
+  test("watches-fire-once: a client that moves gets what its last zxid shows it missed before the connection is confirmed; a child watch re-armed by mzxid misses it", () => {
     const childRead = op({ id: 0, f: "getChildren", path: "/q", invoke: 0, complete: 1, watch: true, replyZxid: 3 });
     const changes = [change(5, "NodeCreated", "/q/a"), change(5, "NodeChildrenChanged", "/q"), change(8, "NodeChildrenChanged", "/q")];
-    const disconnected = [session("Disconnected", 2), session("SyncConnected", 3, 6)];
-    const owed: ZkHistory = { ops: [childRead], notifications: [...disconnected, event("NodeChildrenChanged", "/q", 6, 4)], changes };
+    // The server at zxid 6 fires the missed event, then confirms the connection (as setWatches replies after its events).
+    const owed: ZkHistory = { ops: [childRead], notifications: [session("Disconnected", 2), event("NodeChildrenChanged", "/q", 6, 3), session("SyncConnected", 4, 6)], changes };
     expect(guarantee(owed, "watches-fire-once")).toMatchObject({ holds: true });
+    // A first attempt that fired it and broke before confirming: the watch is used up, and the next server owes nothing.
+    const lostAttempt: ZkHistory = { ops: [childRead], notifications: [session("Disconnected", 2), event("NodeChildrenChanged", "/q", 6, 3), session("SyncConnected", 4, 7)], changes };
+    expect(guarantee(lostAttempt, "watches-fire-once")).toMatchObject({ holds: true });
+    // After the confirmation the event comes too late: no change at zxid 6 fires it.
+    const late: ZkHistory = { ops: [childRead], notifications: [session("Disconnected", 2), session("SyncConnected", 3, 6), event("NodeChildrenChanged", "/q", 6, 4)], changes };
+    expect(guarantee(late, "watches-fire-once")?.violations[0]).toMatch(/reconnected at zxid 6 holding a watch \(child:\/q\)/);
     // No event at the reconnect: the next change fires the watch, which is one change too late.
-    const rearmedByMzxid: ZkHistory = { ops: [childRead], notifications: [...disconnected, event("NodeChildrenChanged", "/q", 8, 4)], changes };
+    const rearmedByMzxid: ZkHistory = { ops: [childRead], notifications: [session("Disconnected", 2), session("SyncConnected", 3, 6), event("NodeChildrenChanged", "/q", 8, 4)], changes };
     expect(guarantee(rearmedByMzxid, "watches-fire-once")?.violations[0]).toMatch(/reconnected at zxid 6 holding a watch \(child:\/q\)/);
+    // An event while reconnecting that no watch was owed.
+    const stray: ZkHistory = { ops: [childRead], notifications: [session("Disconnected", 2), event("NodeDeleted", "/q", 6, 3), session("SyncConnected", 4, 6)], changes };
+    expect(guarantee(stray, "watches-fire-once")?.violations[0]).toMatch(/got NodeDeleted \/q \(zxid 6\) while reconnecting, but held no watch that a server at that zxid owed it/);
   });
 
   test("write-zxids: a failed write answered at a zxid the session had already seen took no zxid", () => {
