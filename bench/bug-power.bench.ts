@@ -20,8 +20,8 @@ import { parse } from "yaml";
 import { checkZkProperty } from "zksim/property";
 import { oneHolderAtATime, options as myLockOptions } from "../examples/my-lock-property.ts";
 import { runSweep } from "../src/cli/sweep.ts";
-import { ZK_SEARCH_TIMING, type SweepRecordConfig, type ZkMix } from "../src/explore/index.ts";
-import { PAXOS_BUGS, type PaxosBug } from "../src/paxos/index.ts";
+import { SERVICE_BUGS, ZK_SEARCH_TIMING, type ServiceBug, type SweepRecordConfig, type ZkMix } from "../src/explore/index.ts";
+
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -78,10 +78,10 @@ const configs = listFlag("--configs", CONFIGS.map((c) => c.name)).map((name) => 
   return config;
 });
 /** "none" is the correct service: a search that finds something there found a false alarm or a real bug in zksim. */
-const bugs = listFlag("--bugs", ["none", ...PAXOS_BUGS]);
+const bugs = listFlag("--bugs", ["none", ...SERVICE_BUGS]);
 for (const bug of bugs) {
-  if (bug !== "none" && !(PAXOS_BUGS as readonly string[]).includes(bug)) {
-    console.error(`--bugs: expected none or names from ${PAXOS_BUGS.join(", ")}, got '${bug}'`);
+  if (bug !== "none" && !(SERVICE_BUGS as readonly string[]).includes(bug)) {
+    console.error(`--bugs: expected none or names from ${SERVICE_BUGS.join(", ")}, got '${bug}'`);
     process.exit(2);
   }
 }
@@ -96,7 +96,7 @@ interface Hunt {
 }
 
 async function hunt(bug: string, search: SearchConfig, seed: number): Promise<Hunt> {
-  const config: SweepRecordConfig = { target: "zookeeper", bugs: bug === "none" ? [] : [bug as PaxosBug], seed, mix: search.mix, buggify: search.buggify, runs: cap, shardCount: 1, failuresMax: 1 };
+  const config: SweepRecordConfig = { target: "zookeeper", bugs: bug === "none" ? [] : [bug as ServiceBug], seed, mix: search.mix, buggify: search.buggify, runs: cap, shardCount: 1, failuresMax: 1 };
   const started = process.hrtime.bigint();
   const record = await runSweep({ config, shard: { index: 0, count: 1 }, timeMs: null, workers }, () => {});
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
