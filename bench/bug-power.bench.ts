@@ -22,7 +22,6 @@ import { oneHolderAtATime, options as myLockOptions } from "../examples/my-lock-
 import { runSweep } from "../src/cli/sweep.ts";
 import { SERVICE_BUGS, ZK_SEARCH_TIMING, type ServiceBug, type SweepRecordConfig, type ZkMix } from "../src/explore/index.ts";
 
-
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 
