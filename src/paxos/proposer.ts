@@ -219,6 +219,9 @@ export abstract class Proposer<Cmd> {
   /** Remembered a leader other than this replica. */
   protected followed(): void {}
 
+  /** An accept for a new slot went to every replica, carrying `commit`. */
+  protected acceptBroadcast(_commit: number): void {}
+
   /** Queues a proposal under a fresh id; busy when the queue is full. */
   protected enqueue(cmd: Cmd, done: Done): "proposed" | ProposeRefusal {
     if (this.queue.length >= this.config.proposalQueueMax) return { type: "busy" };
@@ -398,7 +401,9 @@ export abstract class Proposer<Cmd> {
   private startPhase2(slot: number, value: Value<Cmd>): void {
     assert(this.inflight.size < this.config.pipelineWindow, "phase 2 beyond the pipeline window", { slot, window: this.config.pipelineWindow });
     this.inflight.set(slot, { value, acceptedBy: new Set(), sentUs: this.outbox.now() });
-    this.outbox.broadcast({ type: "accept", ballot: this.ballot, slot, value, commit: this.learner.appliedEnd });
+    const commit = this.learner.appliedEnd;
+    this.outbox.broadcast({ type: "accept", ballot: this.ballot, slot, value, commit });
+    this.acceptBroadcast(commit);
   }
 
   private setRole(role: Role, reason?: string): void {
