@@ -1,6 +1,6 @@
 import { fail, unreachable, type NodeId, type TimerId } from "../sim/index.ts";
 import { ballotsEqual, type Ballot } from "./ballot.ts";
-import type { PaxosMsg, ProposerTimer, Value } from "./messages.ts";
+import { PAXOS_TIMERS, type PaxosMsg, type ProposerTimer, type Value } from "./messages.ts";
 import { Proposer, type Done, type ProposeRefusal, type ProposerParts } from "./proposer.ts";
 import type { ReadBarrier, ReadReply } from "./read-barrier.ts";
 
@@ -230,7 +230,7 @@ export class Leader<Cmd> extends Proposer<Cmd> {
         this.outbox.send(peer, accept);
       }
     }
-    this.heartbeatTimer = this.outbox.setTimer(this.config.heartbeatUs, { owner: "paxos", kind: "heartbeat" });
+    this.heartbeatTimer = this.outbox.setTimer(this.config.heartbeatUs, PAXOS_TIMERS.heartbeat);
   }
 
   /** The periodic heartbeat with no read waiting: to each follower not sent an accept or a heartbeat within `contactSkipUs`. */
@@ -254,6 +254,6 @@ export class Leader<Cmd> extends Proposer<Cmd> {
   }
 
   private resetElectionTimer(): void {
-    this.electionTimer = this.randomTimer(this.electionTimer, { owner: "paxos", kind: "election" });
+    this.electionTimer = this.randomTimer(this.electionTimer, PAXOS_TIMERS.election);
   }
 }

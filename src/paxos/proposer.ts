@@ -4,7 +4,7 @@ import { ballotsEqual, BALLOT_ZERO, compareBallots, formatBallot, type Ballot } 
 import type { CatchUp } from "./catch-up.ts";
 import type { PaxosBug, PaxosConfig } from "./config.ts";
 import type { Learner } from "./learner.ts";
-import type { AcceptedEntry, PaxosTimer, ProposerTimer, Value } from "./messages.ts";
+import { PAXOS_TIMERS, type AcceptedEntry, type PaxosTimer, type ProposerTimer, type Value } from "./messages.ts";
 import type { Outbox } from "./outbox.ts";
 
 export type Role = "follower" | "candidate" | "leader";
@@ -297,7 +297,7 @@ export abstract class Proposer<Cmd> {
   }
 
   protected setRetryTimer(): void {
-    this.retryTimer = this.randomTimer(this.retryTimer, { owner: "paxos", kind: "retry-prepare" });
+    this.retryTimer = this.randomTimer(this.retryTimer, PAXOS_TIMERS.retryPrepare);
   }
 
   /** Replaces `current` with a timer after a random election timeout, drawn from this node's stream. */

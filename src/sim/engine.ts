@@ -245,7 +245,10 @@ export class Simulation<Msg> {
           this.nowUsValue = untilUs;
           return this.outcome("time", events);
         }
-        if (next.kind === ItemKind.Cancelled) continue;
+        if (next.kind === ItemKind.Cancelled) {
+          this.recycle(next);
+          continue;
+        }
         this.nowUsValue = next.timeUs;
         this.currentNode = next.node;
         if (next.timeUs !== this.instantUs) {
@@ -255,6 +258,10 @@ export class Simulation<Msg> {
         if (++this.instantEvents > this.eventsPerInstantMax) throw new StallError(next.timeUs, this.eventsPerInstantMax);
         if (next.kind === ItemKind.Deliver) {
           if (this.deliver(next)) this.recycle(next);
+        } else if (next.kind === ItemKind.Timer) {
+          if (this.fireTimer(next)) this.recycle(next);
+        } else if (next.kind === ItemKind.Sync) {
+          if (this.completeSync(next)) this.recycle(next);
         } else {
           this.dispatch(next);
         }
@@ -472,10 +479,10 @@ export class Simulation<Msg> {
         if (this.deliver(item)) this.recycle(item);
         return;
       case ItemKind.Timer:
-        this.fireTimer(item);
+        if (this.fireTimer(item)) this.recycle(item);
         return;
       case ItemKind.Sync:
-        this.completeSync(item);
+        if (this.completeSync(item)) this.recycle(item);
         return;
       case ItemKind.Fault:
         this.apply(item.payload as Fault, "schedule");
@@ -520,21 +527,22 @@ export class Simulation<Msg> {
     return false;
   }
 
-  /** Returns a finished delivery item to the free list (bounded), dropping its payload reference. */
+  /** Returns a finished item (a delivery, a fired timer, a sync report, a cancelled timer) to the free list (bounded), dropping its payload reference. */
   private recycle(item: Item): void {
     if (this.freeItems.length >= FREE_ITEMS_MAX) return;
     item.payload = undefined;
     this.freeItems.push(item);
   }
 
-  private fireTimer(item: Item): void {
+  /** Fires a timer, or holds it for a paused node; true when the item is done with (and may be reused). */
+  private fireTimer(item: Item): boolean {
     const host = this.hosts[item.node] as Host<Msg>;
     assert(item.incarnation === host.incarnation && host.state !== HostState.Crashed, "a timer outlived its incarnation", {
       node: host.id,
     });
     if (host.state === HostState.Paused) {
       this.hold(host, item);
-      return;
+      return false;
     }
     host.timers.delete(item.id);
     this.stats.timers++;
@@ -544,6 +552,7 @@ export class Simulation<Msg> {
     }
     (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
     if (host.checked) this.checkInvariants(host);
+    return true;
   }
 
   /**
@@ -561,9 +570,10 @@ export class Simulation<Msg> {
     }
   }
 
-  private completeSync(item: Item): void {
+  /** Makes a sync durable and reports it, or holds the report for a paused node; true when the item is done with. */
+  private completeSync(item: Item): boolean {
     const host = this.hosts[item.node] as Host<Msg>;
-    if (item.incarnation !== host.incarnation || host.state === HostState.Crashed) return; // lost in a crash
+    if (item.incarnation !== host.incarnation || host.state === HostState.Crashed) return true; // lost in a crash
     if (!item.arrived) {
       const keys = host.disk.completeSync(item.id);
       this.stats.syncs++;
@@ -575,10 +585,11 @@ export class Simulation<Msg> {
     }
     if (host.state === HostState.Paused) {
       this.hold(host, item);
-      return;
+      return false;
     }
     host.node?.synced?.(host.ctx as Context<Msg>, item.id);
     if (host.checked) this.checkInvariants(host);
+    return true;
   }
 
   /** Keeps a delivery, timer or sync report for a paused node; false when the queue is full and a delivery was dropped. */
@@ -649,8 +660,23 @@ export class Simulation<Msg> {
   private cancelTimer(host: Host<Msg>, id: number): void {
     const item = host.timers.get(id);
     if (item === undefined) return; // already fired or cancelled: cancelling is idempotent
-    item.kind = ItemKind.Cancelled;
     host.timers.delete(id);
+    this.discardTimer(item);
+  }
+
+  /**
+   * A timer that must not fire: taken out of the queue at once (a node that
+   * re-arms a timer on every message would otherwise leave the queue full of
+   * dead entries until their time), or, held for a paused node, marked so
+   * that its resume skips it.
+   */
+  private discardTimer(item: Item): void {
+    if (item.heapIndex < 0) {
+      item.kind = ItemKind.Cancelled;
+      return;
+    }
+    this.queue.remove(item);
+    this.recycle(item);
   }
 
   private requestSync(host: Host<Msg>): number {
@@ -688,7 +714,7 @@ export class Simulation<Msg> {
   private crashHost(host: Host<Msg>): void {
     host.state = HostState.Crashed;
     host.disk.crash();
-    for (const item of host.timers.values()) item.kind = ItemKind.Cancelled;
+    for (const item of host.timers.values()) this.discardTimer(item);
     host.timers.clear();
     for (const item of host.pausedQueue) {
       if (item.kind === ItemKind.Deliver) this.drop(item.id, item.from, item.node, "crashed");

@@ -1,7 +1,15 @@
-/** What the event queue needs of an item: a virtual time and a tie-breaking sequence number. */
+import { assert } from "./assert.ts";
+
+/**
+ * What the event queue needs of an item: a virtual time, a tie-breaking
+ * sequence number, and a place for the heap to keep the item's position
+ * (-1 when it is not in a heap), so that an item can be taken out before its
+ * time (a cancelled timer) instead of staying until it surfaces.
+ */
 export interface Ordered {
   readonly timeUs: number;
   readonly seq: number;
+  heapIndex: number;
 }
 
 /**
@@ -38,27 +46,52 @@ export class EventHeap<T extends Ordered> {
 
   push(item: T): void {
     const items = this.items;
-    let index = items.length;
     items.push(item);
-    // Sift up: move the hole towards the root while the parent is later.
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = items[parentIndex] as T;
-      if (!before(item, parent)) break;
-      items[index] = parent;
-      index = parentIndex;
-    }
-    items[index] = item;
+    this.siftUp(item, items.length - 1);
   }
 
   pop(): T | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
+    if (top !== undefined) top.heapIndex = -1;
     if (top === undefined || last === undefined || items.length === 0) return top;
-    // Sift down: move the hole from the root towards the leaves, then drop `last` in.
+    this.siftDown(last, 0);
+    return top;
+  }
+
+  /** Takes `item` out of the heap, wherever it is (it must be in this heap). */
+  remove(item: T): void {
+    const items = this.items;
+    const index = item.heapIndex;
+    assert(index >= 0 && index < items.length && items[index] === item, "an item taken out of the event queue is in it", { index, size: items.length });
+    item.heapIndex = -1;
+    const last = items.pop() as T;
+    if (last === item) return;
+    // `last` fills the hole: it may belong above it (a hole deep in another branch) or below it.
+    if (index > 0 && before(last, items[(index - 1) >> 1] as T)) this.siftUp(last, index);
+    else this.siftDown(last, index);
+  }
+
+  /** Moves the hole at `index` towards the root while its parent is later than `item`, then drops `item` in. */
+  private siftUp(item: T, index: number): void {
+    const items = this.items;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = items[parentIndex] as T;
+      if (!before(item, parent)) break;
+      items[index] = parent;
+      parent.heapIndex = index;
+      index = parentIndex;
+    }
+    items[index] = item;
+    item.heapIndex = index;
+  }
+
+  /** Moves the hole at `index` towards the leaves while a child is earlier than `last`, then drops `last` in. */
+  private siftDown(last: T, index: number): void {
+    const items = this.items;
     const count = items.length;
-    let index = 0;
     for (;;) {
       const leftIndex = 2 * index + 1;
       if (leftIndex >= count) break;
@@ -74,10 +107,11 @@ export class EventHeap<T extends Ordered> {
       }
       if (!before(child, last)) break;
       items[index] = child;
+      child.heapIndex = index;
       index = childIndex;
     }
     items[index] = last;
-    return top;
+    last.heapIndex = index;
   }
 }
 

@@ -85,12 +85,61 @@ describe("determinism", () => {
 describe("ordering", () => {
   test("the heap orders by (time, seq) like a stable sort, over 5,000 random items (seed 3)", () => {
     const rng = new Rng(3);
-    const heap = new EventHeap<{ timeUs: number; seq: number }>();
-    const items = Array.from({ length: 5000 }, (_, seq) => ({ timeUs: rng.below(50), seq }));
+    const heap = new EventHeap<{ timeUs: number; seq: number; heapIndex: number }>();
+    const items = Array.from({ length: 5000 }, (_, seq) => ({ timeUs: rng.below(50), seq, heapIndex: -1 }));
     for (const item of items) heap.push(item);
     const out: number[] = [];
     for (let item = heap.pop(); item !== undefined; item = heap.pop()) out.push(item.seq);
     expect(out).toEqual(items.slice().sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq).map((x) => x.seq));
+  });
+
+  test("items taken out of the heap anywhere (cancelled timers) leave the rest in (time, seq) order, pops and pushes interleaved (seed 4)", () => {
+    const rng = new Rng(4);
+    const heap = new EventHeap<{ timeUs: number; seq: number; heapIndex: number }>();
+    const inHeap = new Set<{ timeUs: number; seq: number; heapIndex: number }>();
+    const out: number[] = [];
+    const expected: number[] = [];
+    let seq = 0;
+    let nowUs = 0;
+    for (let round = 0; round < 3000; round++) {
+      const item = { timeUs: nowUs + rng.below(1000), seq: seq++, heapIndex: -1 };
+      heap.push(item);
+      inHeap.add(item);
+      if (rng.below(3) === 0) {
+        const victims = [...inHeap];
+        const victim = victims[rng.below(victims.length)] as (typeof victims)[number];
+        heap.remove(victim);
+        inHeap.delete(victim);
+        expect(victim.heapIndex).toBe(-1);
+      }
+      if (rng.below(2) === 0) {
+        const first = [...inHeap].sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq)[0];
+        const top = heap.pop();
+        expect(top).toBe(first);
+        if (top !== undefined) {
+          inHeap.delete(top);
+          nowUs = top.timeUs;
+          out.push(top.seq);
+          expected.push((first as { seq: number }).seq);
+        }
+      }
+    }
+    expect(out).toEqual(expected);
+    expect(heap.size).toBe(inHeap.size);
+    expect(() => heap.remove({ timeUs: 0, seq: -1, heapIndex: 0 })).toThrow(/in it/);
+  });
+
+  test("a cancelled timer leaves the queue at once: a node that re-arms one timer on every event keeps the queue as small as its live events", () => {
+    const { s } = sim({}, (p, ctx) => {
+      if (ctx.self !== "a") return;
+      let timer = ctx.setTimer(1_000_000, "far");
+      for (let k = 0; k < 1000; k++) {
+        ctx.cancelTimer(timer);
+        timer = ctx.setTimer(1_000_000 + k, "far");
+      }
+    });
+    s.run({ untilUs: 1 });
+    expect(s.pendingCount).toBeLessThan(10);
   });
 
   test("timers due at the same instant fire in the order they were set; untilUs, eventsMax, step and idle behave", () => {
