@@ -51,15 +51,15 @@ function engineRun(events: number, trace: TraceOptions | undefined): { eventsPer
 
 /** The same loop with no engine: pop the earliest event, draw a latency, push its successor. */
 function bareHeapRun(events: number): number {
-  const heap = new EventHeap<{ timeUs: number; seq: number; heapIndex: number }>();
+  const heap = new EventHeap<{ timeUs: number; seq: number }>();
   const rng = new Rng(1).fork("net");
   const sample = latencySampler(LATENCY);
   let seq = 0;
-  for (let k = 0; k < IN_FLIGHT; k++) heap.push({ timeUs: sample(rng), seq: seq++, heapIndex: -1 });
+  for (let k = 0; k < IN_FLIGHT; k++) heap.push({ timeUs: sample(rng), seq: seq++ });
   const started = process.hrtime.bigint();
   for (let k = 0; k < events; k++) {
-    const top = heap.pop() as { timeUs: number; seq: number; heapIndex: number };
-    heap.push({ timeUs: top.timeUs + sample(rng), seq: seq++, heapIndex: -1 });
+    const top = heap.pop() as { timeUs: number; seq: number };
+    heap.push({ timeUs: top.timeUs + sample(rng), seq: seq++ });
   }
   return events / (Number(process.hrtime.bigint() - started) / 1e9);
 }

@@ -81,6 +81,12 @@ const SETTLE_HOPS_MAX = 10_000;
 
 /** Bound on the free list of reusable queue items. */
 const FREE_ITEMS_MAX = 4096;
+/** Cancelled timers the queue may hold before it is rebuilt without them (and only while they are the majority). */
+const CANCELLED_COMPACT_MIN = 256;
+
+function isCancelled(item: Item): boolean {
+  return item.kind === ItemKind.Cancelled;
+}
 
 /**
  * Something went wrong inside the simulated world: an assertion in protocol
@@ -151,6 +157,9 @@ export class Simulation<Msg> {
   private readonly queue = new EventHeap<Item>();
   /** Delivery items done with, reused by push (the hot path allocates nothing in steady state). */
   private readonly freeItems: Item[] = [];
+  /** Cancelled timers still in the queue (about: a dropped or delayed message's old entry is not counted). */
+  private cancelledQueued = 0;
+  private readonly recycleItem = (item: Item): void => this.recycle(item);
   private readonly hosts: Host<Msg>[];
   private readonly indexOf = new Map<NodeId, number>();
   private readonly network: Network;
@@ -246,6 +255,7 @@ export class Simulation<Msg> {
           return this.outcome("time", events);
         }
         if (next.kind === ItemKind.Cancelled) {
+          if (this.cancelledQueued > 0) this.cancelledQueued--;
           this.recycle(next);
           continue;
         }
@@ -665,18 +675,21 @@ export class Simulation<Msg> {
   }
 
   /**
-   * A timer that must not fire: taken out of the queue at once (a node that
-   * re-arms a timer on every message would otherwise leave the queue full of
-   * dead entries until their time), or, held for a paused node, marked so
-   * that its resume skips it.
+   * A timer that must not fire: marked, so that the queue skips it when it
+   * surfaces (or a paused node's resume does, for one held). A node that
+   * re-arms a timer on every message (a follower's election timer) leaves
+   * one dead entry per message until its time, so once the dead entries
+   * outnumber the live ones the queue is rebuilt without them, O(n): the
+   * queue stays within about twice its live events.
    */
   private discardTimer(item: Item): void {
-    if (item.heapIndex < 0) {
-      item.kind = ItemKind.Cancelled;
-      return;
+    item.kind = ItemKind.Cancelled;
+    if (item.arrived) return; // held for a paused node: not in the queue
+    this.cancelledQueued++;
+    if (this.cancelledQueued > CANCELLED_COMPACT_MIN && 2 * this.cancelledQueued > this.queue.size) {
+      this.queue.removeWhere(isCancelled, this.recycleItem);
+      this.cancelledQueued = 0;
     }
-    this.queue.remove(item);
-    this.recycle(item);
   }
 
   private requestSync(host: Host<Msg>): number {

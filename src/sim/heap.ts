@@ -1,15 +1,7 @@
-import { assert } from "./assert.ts";
-
-/**
- * What the event queue needs of an item: a virtual time, a tie-breaking
- * sequence number, and a place for the heap to keep the item's position
- * (-1 when it is not in a heap), so that an item can be taken out before its
- * time (a cancelled timer) instead of staying until it surfaces.
- */
+/** What the event queue needs of an item: a virtual time and a tie-breaking sequence number. */
 export interface Ordered {
   readonly timeUs: number;
   readonly seq: number;
-  heapIndex: number;
 }
 
 /**
@@ -44,54 +36,47 @@ export class EventHeap<T extends Ordered> {
     for (let index = 0; index < items.length; index++) visit(items[index] as T);
   }
 
+  /**
+   * Drops every item `drop` accepts (handing each to `dropped`) and rebuilds
+   * the heap from the rest in one pass, O(n): for items that are dead but
+   * still queued (cancelled timers), when they outnumber the live ones. The
+   * order items pop in is the same, since it is the total (time, seq) order.
+   */
+  removeWhere(drop: (item: T) => boolean, dropped: (item: T) => void): void {
+    const items = this.items;
+    let kept = 0;
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index] as T;
+      if (drop(item)) dropped(item);
+      else items[kept++] = item;
+    }
+    items.length = kept;
+    for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDown(index);
+  }
+
   push(item: T): void {
     const items = this.items;
+    let index = items.length;
     items.push(item);
-    this.siftUp(item, items.length - 1);
+    // Sift up: move the hole towards the root while the parent is later.
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = items[parentIndex] as T;
+      if (!before(item, parent)) break;
+      items[index] = parent;
+      index = parentIndex;
+    }
+    items[index] = item;
   }
 
   pop(): T | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (top !== undefined) top.heapIndex = -1;
     if (top === undefined || last === undefined || items.length === 0) return top;
-    this.siftDown(last, 0);
-    return top;
-  }
-
-  /** Takes `item` out of the heap, wherever it is (it must be in this heap). */
-  remove(item: T): void {
-    const items = this.items;
-    const index = item.heapIndex;
-    assert(index >= 0 && index < items.length && items[index] === item, "an item taken out of the event queue is in it", { index, size: items.length });
-    item.heapIndex = -1;
-    const last = items.pop() as T;
-    if (last === item) return;
-    // `last` fills the hole: it may belong above it (a hole deep in another branch) or below it.
-    if (index > 0 && before(last, items[(index - 1) >> 1] as T)) this.siftUp(last, index);
-    else this.siftDown(last, index);
-  }
-
-  /** Moves the hole at `index` towards the root while its parent is later than `item`, then drops `item` in. */
-  private siftUp(item: T, index: number): void {
-    const items = this.items;
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = items[parentIndex] as T;
-      if (!before(item, parent)) break;
-      items[index] = parent;
-      parent.heapIndex = index;
-      index = parentIndex;
-    }
-    items[index] = item;
-    item.heapIndex = index;
-  }
-
-  /** Moves the hole at `index` towards the leaves while a child is earlier than `last`, then drops `last` in. */
-  private siftDown(last: T, index: number): void {
-    const items = this.items;
+    // Sift down: move the hole from the root towards the leaves, then drop `last` in.
     const count = items.length;
+    let index = 0;
     for (;;) {
       const leftIndex = 2 * index + 1;
       if (leftIndex >= count) break;
@@ -107,11 +92,35 @@ export class EventHeap<T extends Ordered> {
       }
       if (!before(child, last)) break;
       items[index] = child;
-      child.heapIndex = index;
       index = childIndex;
     }
     items[index] = last;
-    last.heapIndex = index;
+    return top;
+  }
+
+  /** Moves the item at `index` down until no child is earlier (heap construction). */
+  private siftDown(index: number): void {
+    const items = this.items;
+    const count = items.length;
+    const item = items[index] as T;
+    for (;;) {
+      const leftIndex = 2 * index + 1;
+      if (leftIndex >= count) break;
+      const rightIndex = leftIndex + 1;
+      let childIndex = leftIndex;
+      let child = items[leftIndex] as T;
+      if (rightIndex < count) {
+        const right = items[rightIndex] as T;
+        if (before(right, child)) {
+          childIndex = rightIndex;
+          child = right;
+        }
+      }
+      if (!before(child, item)) break;
+      items[index] = child;
+      index = childIndex;
+    }
+    items[index] = item;
   }
 }
 

@@ -37,8 +37,6 @@ export class Item {
     public payload: unknown,
     /** A delivery already reached a paused node; a partition made later does not take it back. */
     public arrived: boolean,
-    /** Its position in the event queue, kept by the queue; -1 when it is not in it (fired, held, free). */
-    public heapIndex = -1,
   ) {}
 }
 

@@ -85,51 +85,48 @@ describe("determinism", () => {
 describe("ordering", () => {
   test("the heap orders by (time, seq) like a stable sort, over 5,000 random items (seed 3)", () => {
     const rng = new Rng(3);
-    const heap = new EventHeap<{ timeUs: number; seq: number; heapIndex: number }>();
-    const items = Array.from({ length: 5000 }, (_, seq) => ({ timeUs: rng.below(50), seq, heapIndex: -1 }));
+    const heap = new EventHeap<{ timeUs: number; seq: number }>();
+    const items = Array.from({ length: 5000 }, (_, seq) => ({ timeUs: rng.below(50), seq }));
     for (const item of items) heap.push(item);
     const out: number[] = [];
     for (let item = heap.pop(); item !== undefined; item = heap.pop()) out.push(item.seq);
     expect(out).toEqual(items.slice().sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq).map((x) => x.seq));
   });
 
-  test("items taken out of the heap anywhere (cancelled timers) leave the rest in (time, seq) order, pops and pushes interleaved (seed 4)", () => {
+  test("dropping items anywhere and rebuilding (cancelled timers) leaves the rest to pop in (time, seq) order, pops and pushes interleaved (seed 4)", () => {
     const rng = new Rng(4);
-    const heap = new EventHeap<{ timeUs: number; seq: number; heapIndex: number }>();
-    const inHeap = new Set<{ timeUs: number; seq: number; heapIndex: number }>();
-    const out: number[] = [];
-    const expected: number[] = [];
+    type It = { timeUs: number; seq: number; dead: boolean };
+    const heap = new EventHeap<It>();
+    const live = new Set<It>();
     let seq = 0;
     let nowUs = 0;
+    let dropped = 0;
     for (let round = 0; round < 3000; round++) {
-      const item = { timeUs: nowUs + rng.below(1000), seq: seq++, heapIndex: -1 };
+      const item = { timeUs: nowUs + rng.below(1000), seq: seq++, dead: false };
       heap.push(item);
-      inHeap.add(item);
+      live.add(item);
       if (rng.below(3) === 0) {
-        const victims = [...inHeap];
-        const victim = victims[rng.below(victims.length)] as (typeof victims)[number];
-        heap.remove(victim);
-        inHeap.delete(victim);
-        expect(victim.heapIndex).toBe(-1);
+        const victims = [...live];
+        const victim = victims[rng.below(victims.length)] as It;
+        victim.dead = true;
+        live.delete(victim);
       }
+      if (rng.below(50) === 0) heap.removeWhere((it) => it.dead, () => dropped++);
       if (rng.below(2) === 0) {
-        const first = [...inHeap].sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq)[0];
-        const top = heap.pop();
+        let top = heap.pop();
+        while (top !== undefined && top.dead) top = heap.pop();
+        const first = [...live].sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq)[0];
         expect(top).toBe(first);
         if (top !== undefined) {
-          inHeap.delete(top);
+          live.delete(top);
           nowUs = top.timeUs;
-          out.push(top.seq);
-          expected.push((first as { seq: number }).seq);
         }
       }
     }
-    expect(out).toEqual(expected);
-    expect(heap.size).toBe(inHeap.size);
-    expect(() => heap.remove({ timeUs: 0, seq: -1, heapIndex: 0 })).toThrow(/in it/);
+    expect(dropped).toBeGreaterThan(100);
   });
 
-  test("a cancelled timer leaves the queue at once: a node that re-arms one timer on every event keeps the queue as small as its live events", () => {
+  test("cancelled timers do not pile up: a node that re-arms one timer a thousand times keeps the queue within a few hundred entries", () => {
     const { s } = sim({}, (p, ctx) => {
       if (ctx.self !== "a") return;
       let timer = ctx.setTimer(1_000_000, "far");
@@ -139,7 +136,7 @@ describe("ordering", () => {
       }
     });
     s.run({ untilUs: 1 });
-    expect(s.pendingCount).toBeLessThan(10);
+    expect(s.pendingCount).toBeLessThan(300);
   });
 
   test("timers due at the same instant fire in the order they were set; untilUs, eventsMax, step and idle behave", () => {
