@@ -3,7 +3,7 @@ import type { Acceptor } from "./acceptor.ts";
 import { ballotsEqual, type Ballot } from "./ballot.ts";
 import type { PaxosConfig } from "./config.ts";
 import type { Learner } from "./learner.ts";
-import type { ChosenEntry, PaxosTimer } from "./messages.ts";
+import { PAXOS_TIMERS, type ChosenEntry } from "./messages.ts";
 import type { Outbox } from "./outbox.ts";
 
 /** A snapshot arriving in chunks: the parts so far, and how many are still missing. */
@@ -51,7 +51,7 @@ export class CatchUp<Cmd> {
     if (this.fetchPending || from === this.outbox.self) return;
     this.fetchPending = true;
     this.outbox.send(from, { type: "fetch", fromSlot: this.learner.appliedEnd });
-    this.outbox.setTimer(this.config.heartbeatUs * 2, { owner: "paxos", kind: "fetch" } satisfies PaxosTimer);
+    this.outbox.setTimer(this.config.heartbeatUs * 2, PAXOS_TIMERS.fetch);
   }
 
   /** A fetch went unanswered for long enough: the next need may ask again. */

@@ -1,6 +1,6 @@
 import { fail, unreachable, type NodeId, type TimerId } from "../sim/index.ts";
 import { ballotsEqual, type Ballot } from "./ballot.ts";
-import type { PaxosMsg, ProposerTimer, Value } from "./messages.ts";
+import { PAXOS_TIMERS, type PaxosMsg, type ProposerTimer, type Value } from "./messages.ts";
 import { Proposer, type Done, type ProposeRefusal, type ProposerParts } from "./proposer.ts";
 import type { ReadBarrier, ReadReply } from "./read-barrier.ts";
 
@@ -15,6 +15,16 @@ import type { ReadBarrier, ReadReply } from "./read-barrier.ts";
  * read barriers, retransmitting accepts to acceptors that stay silent. It
  * steps down when it sees a higher ballot, or when a quorum has not answered
  * for an election timeout.
+ *
+ * It sends what a follower needs and no more: a commit index that an accept
+ * of the same handler already carried is not announced again, a commit
+ * announcement does not go to itself (it applied the slot), and the periodic
+ * heartbeat skips a follower that got an accept or a heartbeat recently
+ * (that message reset its election timer and carried the commit index; its
+ * reply tells the leader the follower is alive), unless reads wait for a
+ * quorum's acknowledgement. "Recently" is within `contactSkipUs` (see
+ * there), so no follower hears nothing for longer than its shortest election
+ * timeout less a heartbeat period.
  */
 export class Leader<Cmd> extends Proposer<Cmd> {
   protected readonly slotEndMax = Number.POSITIVE_INFINITY;
@@ -27,12 +37,25 @@ export class Leader<Cmd> extends Proposer<Cmd> {
   private commitAnnounced = 0;
   /** Local time each peer last answered this leader (accepted, heartbeat-ack). */
   private readonly lastAckUs = new Map<NodeId, number>();
+  /** Local time this leader last sent each peer (by its index in `outbox.peers`) an accept or a heartbeat. */
+  private readonly contactUs: number[];
+  /**
+   * The periodic heartbeat skips a peer sent an accept or a heartbeat less
+   * than this long ago. The next tick comes a period later, so a follower's
+   * longest silence is a period plus this: at most a period (as the issue's
+   * "within the period"), and never more than the shortest election timeout
+   * less a period (0, so no skipping, when the timing leaves no such room).
+   */
+  private readonly contactSkipUs: number;
 
   constructor(
     parts: ProposerParts<Cmd>,
     private readonly reads: ReadBarrier<Cmd>,
   ) {
     super(parts);
+    this.contactUs = parts.outbox.peers.map(() => Number.NEGATIVE_INFINITY);
+    const { heartbeatUs, electionTimeoutUsMin } = parts.config;
+    this.contactSkipUs = Math.max(0, Math.min(heartbeatUs, electionTimeoutUsMin - 2 * heartbeatUs));
   }
 
   override start(): void {
@@ -81,7 +104,7 @@ export class Leader<Cmd> extends Proposer<Cmd> {
   /** A read barrier at the leader: the slot that covers everything committed, once a quorum confirms the leadership. */
   read(reply: ReadReply): void {
     const probe = this.reads.beginAtLeader(Math.max(this.learner.appliedEnd, this.barrierSlot + 1), reply);
-    if (probe !== null) this.sendHeartbeat(probe);
+    if (probe !== null) this.broadcastHeartbeat(probe);
   }
 
   /** A follower asks for a read barrier: a leader answers once confirmed; anyone else answers null at once. */
@@ -90,11 +113,24 @@ export class Leader<Cmd> extends Proposer<Cmd> {
     this.read((slot) => this.outbox.send(from, { type: "read-index-reply", request, slot }));
   }
 
-  /** After a handler: tells the followers at once about a commit index that moved. True when it sent a heartbeat. */
-  announceCommit(): boolean {
-    if (this.roleValue !== "leader" || this.learner.appliedEnd <= this.commitAnnounced) return false;
-    this.sendHeartbeat(0);
-    return true;
+  /**
+   * After a handler: tells the followers at once about a commit index that
+   * moved, unless an accept of the handler carried it. The heartbeat does not
+   * go to the leader itself, which applied what it announces.
+   */
+  announceCommit(): void {
+    if (this.roleValue !== "leader" || this.learner.appliedEnd <= this.commitAnnounced) return;
+    const commit = this.learner.appliedEnd;
+    this.commitAnnounced = commit;
+    const heartbeat: PaxosMsg<Cmd> = { type: "heartbeat", ballot: this.ballot, commit, probe: 0 };
+    const nowUs = this.outbox.now();
+    const peers = this.outbox.peers;
+    for (let k = 0; k < peers.length; k++) {
+      const peer = peers[k] as NodeId;
+      if (peer === this.outbox.self) continue;
+      this.contactUs[k] = nowUs;
+      this.outbox.send(peer, heartbeat);
+    }
   }
 
   override invariants(): void {
@@ -136,6 +172,7 @@ export class Leader<Cmd> extends Proposer<Cmd> {
   protected elected(): void {
     this.reads.newTerm();
     this.lastAckUs.clear();
+    this.contactUs.fill(Number.NEGATIVE_INFINITY);
     this.barrierSlot = this.nextSlot++;
     this.reserve(this.barrierSlot, this.noop(this.barrierSlot));
     this.startReserved();
@@ -162,6 +199,11 @@ export class Leader<Cmd> extends Proposer<Cmd> {
     this.resetElectionTimer();
   }
 
+  protected override acceptBroadcast(commit: number): void {
+    this.commitAnnounced = commit;
+    this.contactUs.fill(this.outbox.now());
+  }
+
   // ---------------------------------------------------------------- leader upkeep
 
   /** Heartbeat with a fresh probe, retransmission of silent accepts, and the check that a quorum still answers. */
@@ -173,22 +215,48 @@ export class Leader<Cmd> extends Proposer<Cmd> {
       if (peer !== this.outbox.self && (this.lastAckUs.get(peer) ?? this.leaderSinceUs) >= silentSinceUs) answering++;
     }
     if (answering < this.parts.quorum) return this.stepDown("lost contact with a quorum");
-    if (!this.outbox.buggify("paxos.heartbeat-skip")) this.sendHeartbeat(this.reads.nextProbe()); // skipped: as if lost on every link
+    // A skipped heartbeat (fault point) is as if lost on every link. Reads waiting for a quorum's
+    // acknowledgement get a fresh probe from everyone, as each tick did before.
+    if (!this.outbox.buggify("paxos.heartbeat-skip")) {
+      if (this.reads.waitingAtLeader) this.broadcastHeartbeat(this.reads.nextProbe());
+      else this.heartbeatQuiet(nowUs);
+    }
+    const peers = this.outbox.peers;
     for (const [slot, entry] of this.inflightSlots()) {
       if (nowUs - entry.sentUs < this.config.heartbeatUs) continue;
       entry.sentUs = nowUs;
       const accept: PaxosMsg<Cmd> = { type: "accept", ballot: this.ballot, slot, value: entry.value, commit: this.learner.appliedEnd };
-      for (const peer of this.outbox.peers) if (!entry.acceptedBy.has(peer)) this.outbox.send(peer, accept);
+      for (let k = 0; k < peers.length; k++) {
+        const peer = peers[k] as NodeId;
+        if (entry.acceptedBy.has(peer)) continue;
+        this.contactUs[k] = nowUs;
+        this.outbox.send(peer, accept);
+      }
     }
-    this.heartbeatTimer = this.outbox.setTimer(this.config.heartbeatUs, { owner: "paxos", kind: "heartbeat" });
+    this.heartbeatTimer = this.outbox.setTimer(this.config.heartbeatUs, PAXOS_TIMERS.heartbeat);
   }
 
-  private sendHeartbeat(probe: number): void {
+  /** The periodic heartbeat with no read waiting: to each follower not sent an accept or a heartbeat within `contactSkipUs`. */
+  private heartbeatQuiet(nowUs: number): void {
+    const peers = this.outbox.peers;
+    let heartbeat: PaxosMsg<Cmd> | null = null;
+    for (let k = 0; k < peers.length; k++) {
+      const peer = peers[k] as NodeId;
+      if (peer === this.outbox.self || nowUs - (this.contactUs[k] as number) < this.contactSkipUs) continue;
+      heartbeat ??= { type: "heartbeat", ballot: this.ballot, commit: this.learner.appliedEnd, probe: this.reads.nextProbe() };
+      this.contactUs[k] = nowUs;
+      this.outbox.send(peer, heartbeat);
+    }
+  }
+
+  /** A heartbeat to every replica, itself included (its own acknowledgement counts towards a read's quorum). */
+  private broadcastHeartbeat(probe: number): void {
     this.commitAnnounced = this.learner.appliedEnd;
+    this.contactUs.fill(this.outbox.now());
     this.outbox.broadcast({ type: "heartbeat", ballot: this.ballot, commit: this.learner.appliedEnd, probe });
   }
 
   private resetElectionTimer(): void {
-    this.electionTimer = this.randomTimer(this.electionTimer, { owner: "paxos", kind: "election" });
+    this.electionTimer = this.randomTimer(this.electionTimer, PAXOS_TIMERS.election);
   }
 }

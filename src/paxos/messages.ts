@@ -105,6 +105,18 @@ export type PaxosTimer =
   /** A follower's read barrier that the leader did not answer in time fails. */
   | { readonly owner: "paxos"; readonly kind: "read-timeout"; readonly request: number };
 
+/**
+ * The tags of the timers a replica sets again and again, made once: a timer
+ * needs no new object each time it is armed (the engine freezes what it is
+ * given, and takes a frozen object as already done).
+ */
+export const PAXOS_TIMERS = Object.freeze({
+  election: Object.freeze({ owner: "paxos", kind: "election" }),
+  heartbeat: Object.freeze({ owner: "paxos", kind: "heartbeat" }),
+  retryPrepare: Object.freeze({ owner: "paxos", kind: "retry-prepare" }),
+  fetch: Object.freeze({ owner: "paxos", kind: "fetch" }),
+} as const satisfies Record<string, PaxosTimer>);
+
 /** Whether a timer tag of a host's union is the replica's (its `owner` is "paxos"). */
 export function isPaxosTimer(tag: unknown): tag is PaxosTimer {
   return typeof tag === "object" && tag !== null && (tag as { owner?: unknown }).owner === "paxos";

@@ -4,7 +4,7 @@ import { ballotsEqual, BALLOT_ZERO, compareBallots, formatBallot, type Ballot } 
 import type { CatchUp } from "./catch-up.ts";
 import type { PaxosBug, PaxosConfig } from "./config.ts";
 import type { Learner } from "./learner.ts";
-import type { AcceptedEntry, PaxosTimer, ProposerTimer, Value } from "./messages.ts";
+import { PAXOS_TIMERS, type AcceptedEntry, type PaxosTimer, type ProposerTimer, type Value } from "./messages.ts";
 import type { Outbox } from "./outbox.ts";
 
 export type Role = "follower" | "candidate" | "leader";
@@ -219,6 +219,9 @@ export abstract class Proposer<Cmd> {
   /** Remembered a leader other than this replica. */
   protected followed(): void {}
 
+  /** An accept for a new slot went to every replica, carrying `commit`. */
+  protected acceptBroadcast(_commit: number): void {}
+
   /** Queues a proposal under a fresh id; busy when the queue is full. */
   protected enqueue(cmd: Cmd, done: Done): "proposed" | ProposeRefusal {
     if (this.queue.length >= this.config.proposalQueueMax) return { type: "busy" };
@@ -294,7 +297,7 @@ export abstract class Proposer<Cmd> {
   }
 
   protected setRetryTimer(): void {
-    this.retryTimer = this.randomTimer(this.retryTimer, { owner: "paxos", kind: "retry-prepare" });
+    this.retryTimer = this.randomTimer(this.retryTimer, PAXOS_TIMERS.retryPrepare);
   }
 
   /** Replaces `current` with a timer after a random election timeout, drawn from this node's stream. */
@@ -398,7 +401,9 @@ export abstract class Proposer<Cmd> {
   private startPhase2(slot: number, value: Value<Cmd>): void {
     assert(this.inflight.size < this.config.pipelineWindow, "phase 2 beyond the pipeline window", { slot, window: this.config.pipelineWindow });
     this.inflight.set(slot, { value, acceptedBy: new Set(), sentUs: this.outbox.now() });
-    this.outbox.broadcast({ type: "accept", ballot: this.ballot, slot, value, commit: this.learner.appliedEnd });
+    const commit = this.learner.appliedEnd;
+    this.outbox.broadcast({ type: "accept", ballot: this.ballot, slot, value, commit });
+    this.acceptBroadcast(commit);
   }
 
   private setRole(role: Role, reason?: string): void {

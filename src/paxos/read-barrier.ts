@@ -54,6 +54,11 @@ export class ReadBarrier<Cmd> {
     return ++this.probeSeq;
   }
 
+  /** Reads at the leader wait for a quorum to acknowledge their probes. */
+  get waitingAtLeader(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** A new term begins: acks of earlier terms' probes prove nothing now. */
   newTerm(): void {
     this.probeAcked.clear();

@@ -329,9 +329,9 @@ export class Replica<Cmd> {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** Handles messages to self, then tells followers about a commit index that moved (and handles what that sends to self). */
+  /** Handles messages to self, then tells followers about a commit index that moved (which sends nothing to self). */
   private flush(): void {
     this.outbox.drainLocal(this.handleLocal);
-    if (this.multi?.leader.announceCommit() === true) this.outbox.drainLocal(this.handleLocal);
+    this.multi?.leader.announceCommit();
   }
 }

@@ -82,6 +82,12 @@ const SETTLE_HOPS_MAX = 10_000;
 
 /** Bound on the free list of reusable queue items. */
 const FREE_ITEMS_MAX = 4096;
+/** Cancelled timers the queue may hold before it is rebuilt without them (and only while they are the majority). */
+const CANCELLED_COMPACT_MIN = 256;
+
+function isCancelled(item: Item): boolean {
+  return item.kind === ItemKind.Cancelled;
+}
 
 /**
  * Something went wrong inside the simulated world: an assertion in protocol
@@ -152,6 +158,9 @@ export class Simulation<Msg> {
   private readonly queue = new EventHeap<Item>();
   /** Delivery items done with, reused by push (the hot path allocates nothing in steady state). */
   private readonly freeItems: Item[] = [];
+  /** Cancelled timers still in the queue (about: a dropped or delayed message's old entry is not counted). */
+  private cancelledQueued = 0;
+  private readonly recycleItem = (item: Item): void => this.recycle(item);
   private readonly hosts: Host<Msg>[];
   private readonly indexOf = new Map<NodeId, number>();
   private readonly network: Network;
@@ -249,7 +258,11 @@ export class Simulation<Msg> {
           this.nowUsValue = untilUs;
           return this.outcome("time", events);
         }
-        if (next.kind === ItemKind.Cancelled) continue;
+        if (next.kind === ItemKind.Cancelled) {
+          if (this.cancelledQueued > 0) this.cancelledQueued--;
+          this.recycle(next);
+          continue;
+        }
         this.nowUsValue = next.timeUs;
         this.currentNode = next.node;
         if (next.timeUs !== this.instantUs) {
@@ -259,6 +272,10 @@ export class Simulation<Msg> {
         if (++this.instantEvents > this.eventsPerInstantMax) throw new StallError(next.timeUs, this.eventsPerInstantMax);
         if (next.kind === ItemKind.Deliver) {
           if (this.deliver(next)) this.recycle(next);
+        } else if (next.kind === ItemKind.Timer) {
+          if (this.fireTimer(next)) this.recycle(next);
+        } else if (next.kind === ItemKind.Sync) {
+          if (this.completeSync(next)) this.recycle(next);
         } else {
           this.dispatch(next);
         }
@@ -481,10 +498,10 @@ export class Simulation<Msg> {
         if (this.deliver(item)) this.recycle(item);
         return;
       case ItemKind.Timer:
-        this.fireTimer(item);
+        if (this.fireTimer(item)) this.recycle(item);
         return;
       case ItemKind.Sync:
-        this.completeSync(item);
+        if (this.completeSync(item)) this.recycle(item);
         return;
       case ItemKind.Fault:
         this.apply(item.payload as Fault, "schedule");
@@ -529,21 +546,22 @@ export class Simulation<Msg> {
     return false;
   }
 
-  /** Returns a finished delivery item to the free list (bounded), dropping its payload reference. */
+  /** Returns a finished item (a delivery, a fired timer, a sync report, a cancelled timer) to the free list (bounded), dropping its payload reference. */
   private recycle(item: Item): void {
     if (this.freeItems.length >= FREE_ITEMS_MAX) return;
     item.payload = undefined;
     this.freeItems.push(item);
   }
 
-  private fireTimer(item: Item): void {
+  /** Fires a timer, or holds it for a paused node; true when the item is done with (and may be reused). */
+  private fireTimer(item: Item): boolean {
     const host = this.hosts[item.node] as Host<Msg>;
     assert(item.incarnation === host.incarnation && host.state !== HostState.Crashed, "a timer outlived its incarnation", {
       node: host.id,
     });
     if (host.state === HostState.Paused) {
       this.hold(host, item);
-      return;
+      return false;
     }
     host.timers.delete(item.id);
     this.stats.timers++;
@@ -553,6 +571,7 @@ export class Simulation<Msg> {
     }
     (host.node as NonNullable<typeof host.node>).timer(host.ctx as Context<Msg>, item.payload);
     if (host.checked) this.checkInvariants(host);
+    return true;
   }
 
   /**
@@ -570,9 +589,10 @@ export class Simulation<Msg> {
     }
   }
 
-  private completeSync(item: Item): void {
+  /** Makes a sync durable and reports it, or holds the report for a paused node; true when the item is done with. */
+  private completeSync(item: Item): boolean {
     const host = this.hosts[item.node] as Host<Msg>;
-    if (item.incarnation !== host.incarnation || host.state === HostState.Crashed) return; // lost in a crash
+    if (item.incarnation !== host.incarnation || host.state === HostState.Crashed) return true; // lost in a crash
     if (!item.arrived) {
       const keys = host.disk.completeSync(item.id);
       this.stats.syncs++;
@@ -584,10 +604,11 @@ export class Simulation<Msg> {
     }
     if (host.state === HostState.Paused) {
       this.hold(host, item);
-      return;
+      return false;
     }
     host.node?.synced?.(host.ctx as Context<Msg>, item.id);
     if (host.checked) this.checkInvariants(host);
+    return true;
   }
 
   /** Keeps a delivery, timer or sync report for a paused node; false when the queue is full and a delivery was dropped. */
@@ -658,8 +679,26 @@ export class Simulation<Msg> {
   private cancelTimer(host: Host<Msg>, id: number): void {
     const item = host.timers.get(id);
     if (item === undefined) return; // already fired or cancelled: cancelling is idempotent
-    item.kind = ItemKind.Cancelled;
     host.timers.delete(id);
+    this.discardTimer(item);
+  }
+
+  /**
+   * A timer that must not fire: marked, so that the queue skips it when it
+   * surfaces (or a paused node's resume does, for one held). A node that
+   * re-arms a timer on every message (a follower's election timer) leaves
+   * one dead entry per message until its time, so once the dead entries
+   * outnumber the live ones the queue is rebuilt without them, O(n): the
+   * queue stays within about twice its live events.
+   */
+  private discardTimer(item: Item): void {
+    item.kind = ItemKind.Cancelled;
+    if (item.arrived) return; // held for a paused node: not in the queue
+    this.cancelledQueued++;
+    if (this.cancelledQueued > CANCELLED_COMPACT_MIN && 2 * this.cancelledQueued > this.queue.size) {
+      this.queue.removeWhere(isCancelled, this.recycleItem);
+      this.cancelledQueued = 0;
+    }
   }
 
   private requestSync(host: Host<Msg>): number {
@@ -704,7 +743,7 @@ export class Simulation<Msg> {
   private crashHost(host: Host<Msg>): void {
     host.state = HostState.Crashed;
     host.disk.crash();
-    for (const item of host.timers.values()) item.kind = ItemKind.Cancelled;
+    for (const item of host.timers.values()) this.discardTimer(item);
     host.timers.clear();
     for (const item of host.pausedQueue) {
       if (item.kind === ItemKind.Deliver) this.drop(item.id, item.from, item.node, "crashed");

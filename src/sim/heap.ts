@@ -36,6 +36,24 @@ export class EventHeap<T extends Ordered> {
     for (let index = 0; index < items.length; index++) visit(items[index] as T);
   }
 
+  /**
+   * Drops every item `drop` accepts (handing each to `dropped`) and rebuilds
+   * the heap from the rest in one pass, O(n): for items that are dead but
+   * still queued (cancelled timers), when they outnumber the live ones. The
+   * order items pop in is the same, since it is the total (time, seq) order.
+   */
+  removeWhere(drop: (item: T) => boolean, dropped: (item: T) => void): void {
+    const items = this.items;
+    let kept = 0;
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index] as T;
+      if (drop(item)) dropped(item);
+      else items[kept++] = item;
+    }
+    items.length = kept;
+    for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDown(index);
+  }
+
   push(item: T): void {
     const items = this.items;
     let index = items.length;
@@ -78,6 +96,31 @@ export class EventHeap<T extends Ordered> {
     }
     items[index] = last;
     return top;
+  }
+
+  /** Moves the item at `index` down until no child is earlier (heap construction). */
+  private siftDown(index: number): void {
+    const items = this.items;
+    const count = items.length;
+    const item = items[index] as T;
+    for (;;) {
+      const leftIndex = 2 * index + 1;
+      if (leftIndex >= count) break;
+      const rightIndex = leftIndex + 1;
+      let childIndex = leftIndex;
+      let child = items[leftIndex] as T;
+      if (rightIndex < count) {
+        const right = items[rightIndex] as T;
+        if (before(right, child)) {
+          childIndex = rightIndex;
+          child = right;
+        }
+      }
+      if (!before(child, item)) break;
+      items[index] = child;
+      index = childIndex;
+    }
+    items[index] = item;
   }
 }
 

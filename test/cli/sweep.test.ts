@@ -23,7 +23,7 @@ function zksim(args: readonly string[], env: Record<string, string> = {}): { sta
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** forget-promise, seeds 1 to 32: runs 1 and 31 fail (shards 1 and 3 of 4), the others hold. */
+/** forget-promise, seeds 1 to 32: runs 1, 29 and 31 fail (shards 1, 1 and 3 of 4), the others hold. */
 const CONFIG: SweepRecordConfig = { target: "paxos", bugs: ["forget-promise"], seed: 1, mix: "fixed", runs: 32, shardCount: 1, failuresMax: 100 };
 const SHARDS = 4;
 
@@ -47,14 +47,14 @@ describe("a sweep cut into shards", () => {
 
   test("merged, gives the unsharded sweep of the same seeds: the same runs and the same failures", () => {
     expect(whole.runs).toBe(32);
-    expect(whole.failures.map((f) => f.runIndex)).toEqual([1, 31]);
+    expect(whole.failures.map((f) => f.runIndex)).toEqual([1, 29, 31]);
     expect(shards.map((s) => s.runs)).toEqual([8, 8, 8, 8]);
     expect(shards.map((s) => [s.seedFirst, s.seedStep])).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
     const { merged, problems } = mergeSweepRecords(shards.map((record, k) => ({ source: `shard${k}`, record })));
     expect(problems).toEqual([]);
     expect(merged?.runs).toBe(whole.runs);
     expect(outcomes(merged?.failures ?? [])).toEqual(outcomes(whole.failures));
-    expect(merged?.failures.map((f) => f.shardIndex)).toEqual([1, 3]);
+    expect(merged?.failures.map((f) => f.shardIndex)).toEqual([1, 1, 3]);
   });
 
   test("a missing shard, a shard given twice and another configuration are refused, each named", () => {
@@ -70,13 +70,14 @@ describe("a sweep cut into shards", () => {
   test("zksim merge reports the whole sweep (exit 1: failures), and refuses a missing shard or another configuration (exit 2)", () => {
     const ok = zksim(["merge", dir]);
     expect(ok.stderr).toBe("");
-    expect(ok.stdout).toMatch(/^explore paxos \(bug forget-promise, seed 1 over 4 shards\): 32 runs in .*; 2 failures\n/);
+    expect(ok.stdout).toMatch(/^explore paxos \(bug forget-promise, seed 1 over 4 shards\): 32 runs in .*; 3 failures\n/);
     expect(ok.stdout).toContain("FAILED: run 1 (seed 2), shrunk in");
+    expect(ok.stdout).toContain("FAILED: run 29 (seed 30), shrunk in");
     expect(ok.stdout).toContain("FAILED: run 31 (seed 32), shrunk in");
     expect(ok.status).toBe(1);
     const json = JSON.parse(zksim(["merge", dir, "--json"]).stdout) as { runs: number; failures: { seed: number }[] };
     expect(json.runs).toBe(32);
-    expect(json.failures.map((f) => f.seed)).toEqual([2, 32]);
+    expect(json.failures.map((f) => f.seed)).toEqual([2, 30, 32]);
 
     const shard2 = join(dir, "shard-2-of-4.json");
     const text = readFileSync(shard2, "utf8");

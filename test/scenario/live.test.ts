@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), "zksim-live-"));
 const SOURCE = `# A small cluster for live runs.
 name: live-small
 description: Three servers and two clients on znodes; the leader crashes at 1 s.
-seed: 3
+seed: 4
 duration: 2500ms
 servers: { count: 3 }
 clients:
@@ -128,7 +128,7 @@ const CASES: readonly { readonly kind: string; readonly act: (live: LiveRun) => 
 describe("a live run, intervened, and its exported scenario", () => {
   test("a live run with no intervention reaches the runner's digest", async () => {
     const live = LiveRun.build(SOURCE, FILE);
-    expect(live.seed).toBe(3);
+    expect(live.seed).toBe(4);
     expect(live.durationUs).toBe(2_500_000);
     const report = await live.finish();
     expect(report.digest).toBe(await baseline);

@@ -93,6 +93,52 @@ describe("ordering", () => {
     expect(out).toEqual(items.slice().sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq).map((x) => x.seq));
   });
 
+  test("dropping items anywhere and rebuilding (cancelled timers) leaves the rest to pop in (time, seq) order, pops and pushes interleaved (seed 4)", () => {
+    const rng = new Rng(4);
+    type It = { timeUs: number; seq: number; dead: boolean };
+    const heap = new EventHeap<It>();
+    const live = new Set<It>();
+    let seq = 0;
+    let nowUs = 0;
+    let dropped = 0;
+    for (let round = 0; round < 3000; round++) {
+      const item = { timeUs: nowUs + rng.below(1000), seq: seq++, dead: false };
+      heap.push(item);
+      live.add(item);
+      if (rng.below(3) === 0) {
+        const victims = [...live];
+        const victim = victims[rng.below(victims.length)] as It;
+        victim.dead = true;
+        live.delete(victim);
+      }
+      if (rng.below(50) === 0) heap.removeWhere((it) => it.dead, () => dropped++);
+      if (rng.below(2) === 0) {
+        let top = heap.pop();
+        while (top !== undefined && top.dead) top = heap.pop();
+        const first = [...live].sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq)[0];
+        expect(top).toBe(first);
+        if (top !== undefined) {
+          live.delete(top);
+          nowUs = top.timeUs;
+        }
+      }
+    }
+    expect(dropped).toBeGreaterThan(100);
+  });
+
+  test("cancelled timers do not pile up: a node that re-arms one timer a thousand times keeps the queue within a few hundred entries", () => {
+    const { s } = sim({}, (p, ctx) => {
+      if (ctx.self !== "a") return;
+      let timer = ctx.setTimer(1_000_000, "far");
+      for (let k = 0; k < 1000; k++) {
+        ctx.cancelTimer(timer);
+        timer = ctx.setTimer(1_000_000 + k, "far");
+      }
+    });
+    s.run({ untilUs: 1 });
+    expect(s.pendingCount).toBeLessThan(300);
+  });
+
   test("timers due at the same instant fire in the order they were set; untilUs, eventsMax, step and idle behave", () => {
     const { s, node } = sim({}, (p, ctx) => {
       if (ctx.self === "a") for (const tag of [1, 2, 3]) ctx.setTimer(500, tag);
