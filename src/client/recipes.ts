@@ -61,23 +61,50 @@ async function findOwnNode(zk: ZooKeeper, dir: string, prefix: string): Promise<
   return mine.length > 0 ? (mine.sort()[mine.length - 1] as string) : null;
 }
 
+/** A recipe's node in a queue, and whether a create of it lost its reply on the way (an orphan of this session may then turn up). */
+interface QueueNode {
+  readonly path: string;
+  readonly lostCreate: boolean;
+}
+
 /**
  * Creates an ephemeral sequential node, surviving a ConnectionLoss on the
  * create itself: a create whose reply was lost may have happened, so before
  * trying again it looks for a node of its own session (ephemerals are listed
  * per session). Creating blindly again would leave an orphan of its own
  * session ahead of it in the queue, and it would wait behind it for ever.
+ * The look can still miss a create that the new server has not applied
+ * yet: the node says so (`lostCreate`), and the wait sweeps such orphans.
  */
-async function createSequential(zk: ZooKeeper, dir: string, prefix: string): Promise<string> {
+async function createSequential(zk: ZooKeeper, dir: string, prefix: string): Promise<QueueNode> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await zk.create(`${dir}/${prefix}`, null, { mode: "EPHEMERAL_SEQUENTIAL" });
+      return { path: await zk.create(`${dir}/${prefix}`, null, { mode: "EPHEMERAL_SEQUENTIAL" }), lostCreate: attempt > 1 };
     } catch (error) {
       if (!(error instanceof ZkError && error.code === "ConnectionLoss") || attempt >= CONNECTION_TRIES_MAX) throw error;
       const own = await findOwnNode(zk, dir, prefix);
-      if (own !== null) return own;
+      if (own !== null) return { path: own, lostCreate: true };
     }
   }
+}
+
+/**
+ * Deletes this session's other nodes under `dir` with this prefix: creates
+ * whose replies were lost and that were applied after findOwnNode looked
+ * (the server it asked was behind). True when it deleted any. Nobody else
+ * deletes them while the session lives, and one ahead of a contender blocks
+ * the queue for ever.
+ */
+async function deleteOrphans(zk: ZooKeeper, node: QueueNode, dir: string, prefix: string): Promise<boolean> {
+  const orphans = (await retrying(() => zk.getEphemerals(`${dir}/${prefix}`))).filter((path) => path !== node.path);
+  for (const orphan of orphans) await deleteOwn(zk, orphan);
+  return orphans.length > 0;
+}
+
+/** Deletes a queue node, and after a lost create the orphans of this session that may have turned up behind it. */
+async function dropQueueNode(zk: ZooKeeper, node: QueueNode, dir: string, prefix: string): Promise<void> {
+  await deleteOwn(zk, node.path);
+  if (node.lostCreate) await deleteOrphans(zk, node, dir, prefix);
 }
 
 /** Deletes a recipe's own node, whatever the connection does; gone already (or with the session) is fine. */
@@ -98,12 +125,14 @@ function codeOf(error: unknown): string {
  * watching only the node just before it (no herd). Throws NoNode when its
  * own node is gone (the session expired).
  */
-async function waitFirst(zk: ZooKeeper, dir: string, name: string, prefix: string): Promise<void> {
+async function waitFirst(zk: ZooKeeper, dir: string, node: QueueNode, prefix: string): Promise<void> {
+  const name = node.path.slice(dir.length + 1);
   for (;;) {
     const children = (await retrying(() => zk.getChildren(dir))).filter((c) => c.startsWith(prefix)).sort((a, b) => sequenceOf(a) - sequenceOf(b));
     const index = children.indexOf(name);
     if (index < 0) throw new ZkError("NoNode"); // our node is gone: the session expired
     if (index === 0) return;
+    if (node.lostCreate && (await deleteOrphans(zk, node, dir, prefix))) continue;
     const { watcher, fired } = oneEvent();
     // A ConnectionLoss here may have set the watch or not: look again rather than wait for an event that may never come.
     const predecessor = await zk.exists(`${dir}/${children[index - 1] as string}`, watcher).catch((error: unknown) => {
@@ -135,7 +164,7 @@ async function waitFirst(zk: ZooKeeper, dir: string, name: string, prefix: strin
  * lock-acquired, lock-released, lock-abandoned.
  */
 export class Lock {
-  private node: string | null = null;
+  private node: QueueNode | null = null;
   private tokenValue = 0;
 
   constructor(
@@ -153,10 +182,10 @@ export class Lock {
     writeNote(this.process, { kind: "lock-wanted", data: { lock: this.dir } });
     try {
       await retrying(() => ensurePath(this.zk, this.dir));
-      const path = await createSequential(this.zk, this.dir, "lock-");
-      this.node = path;
-      await waitFirst(this.zk, this.dir, path.slice(this.dir.length + 1), "lock-");
-      const stat = await retrying(() => this.zk.exists(path));
+      const node = await createSequential(this.zk, this.dir, "lock-");
+      this.node = node;
+      await waitFirst(this.zk, this.dir, node, "lock-");
+      const stat = await retrying(() => this.zk.exists(node.path));
       if (stat === null) throw new ZkError("NoNode"); // the session expired as it got there
       this.tokenValue = stat.czxid;
     } catch (error) {
@@ -177,7 +206,7 @@ export class Lock {
   private async dropNode(): Promise<void> {
     const node = this.node;
     this.node = null;
-    if (node !== null) await deleteOwn(this.zk, node).catch(() => undefined);
+    if (node !== null) await dropQueueNode(this.zk, node, this.dir, "lock-").catch(() => undefined);
   }
 }
 
@@ -188,7 +217,7 @@ export class Lock {
  * does; the notes are election-wanted, elected, resigned, election-abandoned.
  */
 export class Election {
-  private node: string | null = null;
+  private node: QueueNode | null = null;
 
   constructor(
     private readonly zk: ZooKeeper,
@@ -204,8 +233,8 @@ export class Election {
       await retrying(() => ensurePath(this.zk, this.dir));
       const node = await createSequential(this.zk, this.dir, "n-");
       this.node = node;
-      await waitFirst(this.zk, this.dir, node.slice(this.dir.length + 1), "n-");
-      const stat = await retrying(() => this.zk.exists(node));
+      await waitFirst(this.zk, this.dir, node, "n-");
+      const stat = await retrying(() => this.zk.exists(node.path));
       if (stat === null) throw new ZkError("NoNode");
       term = stat.czxid;
     } catch (error) {
@@ -225,7 +254,7 @@ export class Election {
   private async dropNode(): Promise<void> {
     const node = this.node;
     this.node = null;
-    if (node !== null) await deleteOwn(this.zk, node).catch(() => undefined);
+    if (node !== null) await dropQueueNode(this.zk, node, this.dir, "n-").catch(() => undefined);
   }
 }
 

@@ -83,7 +83,8 @@ describe("each fault point, always firing, shows in the run", () => {
     const off = await run(BASE, null);
     const on = await run(BASE, "paxos.heartbeat-skip");
     expect(on.report.buggify?.["paxos.heartbeat-skip"]).toBeGreaterThan(20);
-    expect(on.report.messages["heartbeat"] ?? 0).toBeLessThan((off.report.messages["heartbeat"] ?? 0) / 2);
+    // Followers that hear nothing elect new leaders, whose first heartbeats still go out: well under the run without the point.
+    expect(on.report.messages["heartbeat"] ?? 0).toBeLessThan((off.report.messages["heartbeat"] ?? 0) * 0.6);
   }, 60_000);
 
   test("paxos.snapshot-small-chunks: a replica catching up gets the snapshot in eight times as many chunks", async () => {
