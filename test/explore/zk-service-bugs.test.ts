@@ -15,7 +15,7 @@ import { zksim } from "../cli/zksim.ts";
 // Which check each bug breaks, and the swarm search (seed, runs) that finds it.
 const searches: readonly { bug: ZkBug; check: string; seed: number; runs: number }[] = [
   { bug: "sequence-from-child-count", check: "sequential-names", seed: 1000, runs: 10 },
-  { bug: "watch-not-rearmed", check: "watches-fire-once", seed: 1000, runs: 10 },
+  { bug: "watch-not-rearmed", check: "watches-fire-once", seed: 1000, runs: 15 },
   { bug: "sync-skips-barrier", check: "read-after-sync", seed: 1000, runs: 60 },
 ];
 
