@@ -168,7 +168,11 @@ describeInBrowser("lessons in Chromium", () => {
         await page.waitForFunction((lanes) => document.getElementById("diagram")?.dataset["emphasisLanes"] === lanes, nodes.join(" "));
         for (const node of nodes) expect(await page.locator(`#lesson-pane .chip-node[data-node="${node}"]`).count(), where).toBe(1);
         for (const type of step.highlight?.messages ?? []) expect(await page.locator(`#lesson-pane .chip-message[data-message="${type}"]`).count(), where).toBe(1);
-        if ((step.highlight?.messages ?? []).length > 0) expect(await diagramNumber(page, "emphasis-messages"), `${where}: its messages are outlined`).toBeGreaterThan(0);
+        // The lanes may be those of the step before (the same node): wait for the redraw that outlines this step's messages.
+        if ((step.highlight?.messages ?? []).length > 0) {
+          await page.waitForFunction(() => Number(document.getElementById("diagram")?.dataset["emphasisMessages"]) > 0, undefined, { timeout: 5_000 }).catch(() => undefined);
+          expect(await diagramNumber(page, "emphasis-messages"), `${where}: its messages are outlined`).toBeGreaterThan(0);
+        }
         if (step.question !== undefined) {
           const answer = expected.answers.get(k) as string;
           // Predict first: the next step waits for a choice.
