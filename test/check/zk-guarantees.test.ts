@@ -53,11 +53,11 @@ async function mixedWorkload(zk: ZooKeeper, p: { rng: { below(n: number): number
 }
 
 describe("ZooKeeper's guarantees on simulated runs", () => {
-  test("a run with crashes, a partition and loss keeps every promise, and each check saw cases (seed 33)", async () => {
+  test("a run with crashes, a partition and loss keeps every promise, and each check saw cases (seed 31)", async () => {
     const { history } = await run(
       {
         engine: {
-          seed: 33,
+          seed: 31,
           network: { latency: { kind: "uniform", minUs: 200, maxUs: 3_000 }, loss: 0.01 },
           faults: [
             { atUs: 700_000, fault: { type: "crash", node: "s1" } },
@@ -73,9 +73,10 @@ describe("ZooKeeper's guarantees on simulated runs", () => {
     );
     const v = verdicts(history);
     for (const [name, r] of Object.entries(v)) expect(r.violations, name).toEqual([]);
-    // The same history written in the exchange format and read back is linearizable for the znode model.
+    // The same history written in the exchange format and read back: its writes are linearizable for the
+    // znode model. Plain reads are not judged: a follower may answer from behind, which ZooKeeper allows.
     const jsonl = zkHistoryToEvents(history).map((e) => JSON.stringify(e)).join("\n");
-    const ops = toOperations(parseJsonlHistory(jsonl, "run.jsonl"), "run.jsonl");
+    const ops = toOperations(parseJsonlHistory(jsonl, "run.jsonl"), "run.jsonl").filter((op) => op.f !== "getData" && op.f !== "exists");
     expect(ops.length).toBeGreaterThan(50);
     expect(checkLinearizable(ops, makeModel("znode")).verdict).toBe("linearizable");
     for (const name of ["writes-linearizable", "session-order", "monotonic-reads", "read-after-sync", "watch-before-change", "sequential-names"] as GuaranteeName[]) {
