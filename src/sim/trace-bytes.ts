@@ -1,5 +1,5 @@
 import { assert } from "./assert.ts";
-import type { TraceEvent } from "./trace.ts";
+import type { TraceEvent } from "./trace-format.ts";
 import { encodeUtf8 } from "./utf8.ts";
 
 /**
