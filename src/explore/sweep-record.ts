@@ -209,51 +209,34 @@ export function mergeSweepRecords(inputs: readonly { readonly source: string; re
   }
   if (problems.length > 0) return { merged: null, problems };
   const ordered = [...byIndex.values()].sort((a, b) => a.record.shardIndex - b.record.shardIndex);
-  return {
-    merged: {
-      config,
-      runs: ordered.reduce((sum, { record }) => sum + record.runs, 0),
-      shards: ordered.map(({ source, record }) => ({
-        index: record.shardIndex,
-        runs: record.runs,
-        expected: config.runs === null ? null : shardRunCount({ index: record.shardIndex, count: config.shardCount }, config.runs),
-        stopped: record.stopped,
-        wallMs: record.wallMs,
-        runsPerSecond: record.runsPerSecond,
-        source,
-      })),
-      wallMs: Math.max(...ordered.map(({ record }) => record.wallMs)),
-      runsPerSecond: Math.round(ordered.reduce((sum, { record }) => sum + record.runsPerSecond, 0) * 100) / 100,
-      failures: ordered
-        .flatMap(({ source, record }) => record.failures.map((f) => ({ ...f, shardIndex: record.shardIndex, source })))
-        .sort((a, b) => a.runIndex - b.runIndex),
-      ...buggifyFigures(config, ordered.map(({ record }) => record)),
-    },
-    problems: [],
-  };
+  return { merged: reportOf(config, ordered), problems: [] };
 }
 
 /** One shard's record as a report of its own (its part of the sweep). */
 export function shardReport(record: SweepRecord, source: string): MergedSweep {
-  const { config } = record;
+  return reportOf(record.config, [{ source, record }]);
+}
+
+/** The report of shards of one sweep, in shard order. */
+function reportOf(config: SweepRecordConfig, ordered: readonly { readonly source: string; readonly record: SweepRecord }[]): MergedSweep {
   return {
     config,
-    runs: record.runs,
-    shards: [
-      {
-        index: record.shardIndex,
-        runs: record.runs,
-        expected: config.runs === null ? null : shardRunCount({ index: record.shardIndex, count: config.shardCount }, config.runs),
-        stopped: record.stopped,
-        wallMs: record.wallMs,
-        runsPerSecond: record.runsPerSecond,
-        source,
-      },
-    ],
-    wallMs: record.wallMs,
-    runsPerSecond: record.runsPerSecond,
-    failures: record.failures.map((f) => ({ ...f, shardIndex: record.shardIndex, source })),
-    ...buggifyFigures(config, [record]),
+    runs: ordered.reduce((sum, { record }) => sum + record.runs, 0),
+    shards: ordered.map(({ source, record }) => ({
+      index: record.shardIndex,
+      runs: record.runs,
+      expected: config.runs === null ? null : shardRunCount({ index: record.shardIndex, count: config.shardCount }, config.runs),
+      stopped: record.stopped,
+      wallMs: record.wallMs,
+      runsPerSecond: record.runsPerSecond,
+      source,
+    })),
+    wallMs: Math.max(...ordered.map(({ record }) => record.wallMs)),
+    runsPerSecond: Math.round(ordered.reduce((sum, { record }) => sum + record.runsPerSecond, 0) * 100) / 100,
+    failures: ordered
+      .flatMap(({ source, record }) => record.failures.map((f) => ({ ...f, shardIndex: record.shardIndex, source })))
+      .sort((a, b) => a.runIndex - b.runIndex),
+    ...buggifyFigures(config, ordered.map(({ record }) => record)),
   };
 }
 

@@ -74,31 +74,12 @@ export class EventHeap<T extends Ordered> {
     const top = items[0];
     const last = items.pop();
     if (top === undefined || last === undefined || items.length === 0) return top;
-    // Sift down: move the hole from the root towards the leaves, then drop `last` in.
-    const count = items.length;
-    let index = 0;
-    for (;;) {
-      const leftIndex = 2 * index + 1;
-      if (leftIndex >= count) break;
-      const rightIndex = leftIndex + 1;
-      let childIndex = leftIndex;
-      let child = items[leftIndex] as T;
-      if (rightIndex < count) {
-        const right = items[rightIndex] as T;
-        if (before(right, child)) {
-          childIndex = rightIndex;
-          child = right;
-        }
-      }
-      if (!before(child, last)) break;
-      items[index] = child;
-      index = childIndex;
-    }
-    items[index] = last;
+    items[0] = last;
+    this.siftDown(0);
     return top;
   }
 
-  /** Moves the item at `index` down until no child is earlier (heap construction). */
+  /** Moves the item at `index` down until no child is earlier (after a pop, and to build the heap). */
   private siftDown(index: number): void {
     const items = this.items;
     const count = items.length;
